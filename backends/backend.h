@@ -1,0 +1,45 @@
+// The backend interface: the whole contract between the executor and a device. A backend says
+// which nodes it supports, allocates device memory, copies to and from the host, and prepares
+// a Kernel for a node whose shapes are concrete (descriptors and primitives are built there,
+// once, and cached in the Kernel). An unsupported node is an error naming the op and its
+// .llie location; there is never a silent fallback to another backend.
+#pragma once
+#include "compiler/ir/graph.h"
+#include "compiler/support/status.h"
+#include "runtime/tensor.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llie {
+
+/// A prepared computation for one node at fixed shapes. run() may be called many times.
+class Kernel {
+public:
+  virtual ~Kernel() = default;
+  /// Inputs and outputs are device tensors with the shapes given to prepare().
+  virtual void run(const std::vector<const Tensor*>& inputs,
+                   const std::vector<Tensor*>& outputs) = 0;
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+  /// Whether prepare() can handle this node (op kind, dtypes, attributes).
+  virtual bool supports(const Graph& g, const Node& n) const = 0;
+  /// Builds the kernel for `n`. The graph is specialised: every shape and Dim attribute is
+  /// constant.
+  virtual Expected<std::unique_ptr<Kernel>> prepare(const Graph& g, const Node& n) = 0;
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void release(void* p) = 0;
+  virtual void copyIn(void* dst, const void* hostSrc, size_t bytes) = 0;
+  virtual void copyOut(void* hostDst, const void* src, size_t bytes) = 0;
+  virtual void synchronize() {}
+};
+
+/// Backends by name ("cpu", "reference", "cuda"); an unknown or unbuilt one is an error value.
+Expected<std::unique_ptr<Backend>> createBackend(const std::string& name);
+
+} // namespace llie
