@@ -1,0 +1,73 @@
+// cpu BatchNorm (inference on running statistics) on oneDNN's batch_normalization_forward with
+// use_global_stats | use_scale | use_shift (oneDNN 2.6 takes scale and shift as separate
+// memories). Any rank and any channel axis: x is viewed as [outer, C, inner], a 3-D "ncw"
+// tensor, which is exactly the per-channel normalisation oneDNN computes.
+#include "backends/cpu/cpu_kernels.h"
+
+#include <unordered_map>
+
+namespace llie::cpu {
+namespace {
+
+using dnnl::memory;
+
+class BatchNormKernel : public Kernel {
+public:
+  CtxPtr ctx;
+  dnnl::batch_normalization_forward bn;
+  memory src, dst, scale, shift, mean, var;
+
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    bind(src, in[0]->data);
+    bind(scale, in[1]->data);
+    bind(shift, in[2]->data);
+    bind(mean, in[3]->data);
+    bind(var, in[4]->data);
+    bind(dst, out[0]->data);
+    bn.execute(ctx->strm, {{DNNL_ARG_SRC, src},
+                           {DNNL_ARG_DST, dst},
+                           {DNNL_ARG_SCALE, scale},
+                           {DNNL_ARG_SHIFT, shift},
+                           {DNNL_ARG_MEAN, mean},
+                           {DNNL_ARG_VARIANCE, var}});
+    ctx->strm.wait();
+  }
+};
+
+Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n,
+                                                const CtxPtr& ctx) {
+  const auto& a = attrsOf<NormAttrs>(n);
+  Dims x = kernels::inShape(g, n, 0);
+  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
+  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
+  if (axis < 0) return kernels::badNode(n, "axis out of range");
+  int64_t C = x[axis], outer = 1, inner = 1;
+  for (size_t i = 1; i < 5; ++i)
+    if (numel(kernels::inShape(g, n, i)) != C)
+      return kernels::badNode(n, "statistics must have one value per channel");
+  for (int64_t i = 0; i < axis; ++i) outer *= x[i];
+  for (size_t i = axis + 1; i < x.size(); ++i) inner *= x[i];
+
+  auto k = std::make_unique<BatchNormKernel>();
+  k->ctx = ctx;
+  Status st = dnnlBuild(n, [&] {
+    memory::desc data = plainDesc({outer, C, inner}), stat = plainDesc({C});
+    auto flags = dnnl::normalization_flags::use_global_stats |
+                 dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+    dnnl::batch_normalization_forward::desc d(dnnl::prop_kind::forward_inference, data,
+                                              static_cast<float>(a.eps), flags);
+    dnnl::batch_normalization_forward::primitive_desc pd(d, ctx->eng);
+    k->bn = dnnl::batch_normalization_forward(pd);
+    k->src = userMemory(data, *ctx);
+    k->dst = userMemory(data, *ctx);
+    for (memory* m : {&k->scale, &k->shift, &k->mean, &k->var}) *m = userMemory(stat, *ctx);
+  });
+  if (!st.isOk()) return st;
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+} // namespace
+
+void registerBatchNorm(Registry& r) { r.add(OpKind::BatchNorm, makeBatchNorm); }
+
+} // namespace llie::cpu

@@ -1,0 +1,138 @@
+// cpu data movement as OpenMP loops: reshape and stop_grad (parallel copy, nothing when the
+// executor aliases the buffers), permute / slice / expand (one strided gather each, axes merged
+// at prepare time), and pad of the last two axes (constant value, PyTorch 'reflect' without
+// edge repeat, 'replicate') through per-row and per-column source tables built at prepare time.
+#include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/loop_utils.h"
+
+namespace llie::cpu {
+namespace {
+
+Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n, const CtxPtr&) {
+  if (numel(kernels::inShape(g, n, 0)) != numel(kernels::outShape(g, n)))
+    return kernels::badNode(n, "element counts differ");
+  return kernels::makeFnKernel([](const auto& in, const auto& out) {
+    parallelCopy(out[0]->f32(), in[0]->f32(), out[0]->numel());
+  });
+}
+
+std::unique_ptr<Kernel> gatherKernel(Dims shape, Dims strides, int64_t base) {
+  bool empty = numel(shape) == 0;
+  simplifyGather(shape, strides);
+  return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+    if (!empty) stridedGather(in[0]->f32(), out[0]->f32(), shape, strides, base);
+  });
+}
+
+Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n, const CtxPtr&) {
+  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+  const auto& perm = attrsOf<PermuteAttrs>(n).perm;
+  int64_t r = static_cast<int64_t>(x.size());
+  if (static_cast<int64_t>(perm.size()) != r || static_cast<int64_t>(y.size()) != r)
+    return kernels::badNode(n, "perm length");
+  Dims xs = kernels::stridesOf(x), strides(r);
+  std::vector<bool> seen(r, false);
+  for (int64_t d = 0; d < r; ++d) {
+    int64_t p = kernels::normAxis(perm[d], r);
+    if (p < 0 || seen[p] || y[d] != x[p]) return kernels::badNode(n, "not a permutation");
+    seen[p] = true;
+    strides[d] = xs[p];
+  }
+  if (r == 0) return makeCopy(g, n, nullptr);
+  return gatherKernel(y, strides, 0);
+}
+
+Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n, const CtxPtr&) {
+  const auto& a = attrsOf<SliceAttrs>(n);
+  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
+  if (axis < 0 || y.size() != x.size() || a.step < 1) return kernels::badNode(n, "axis/step");
+  int64_t start = a.start.off;
+  if (start < 0) start += x[axis];
+  start = std::clamp<int64_t>(start, 0, x[axis]);
+  if (y[axis] > 0 && start + (y[axis] - 1) * a.step >= x[axis])
+    return kernels::badNode(n, "slice runs past the input");
+  Dims strides = kernels::stridesOf(x);
+  int64_t base = start * strides[axis];
+  strides[axis] *= a.step;
+  return gatherKernel(y, strides, base);
+}
+
+Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n, const CtxPtr&) {
+  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+  Dims strides;
+  if (x.size() > y.size() || !kernels::broadcastStrides(kernels::padLeft(x, y.size()), y, strides))
+    return kernels::badNode(n, "input does not broadcast to the output");
+  if (y.empty()) return makeCopy(g, n, nullptr);
+  return gatherKernel(y, strides, 0);
+}
+
+/// Source index of every output position along one padded axis (-1: the constant value).
+std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode) {
+  std::vector<int64_t> t(out);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t i = o - before;
+    if (i < 0 || i >= size) {
+      if (mode == PadMode::Zero) i = -1;
+      else if (mode == PadMode::Replicate) i = i < 0 ? 0 : size - 1;
+      else if (size == 1) i = 0;
+      else {
+        int64_t period = 2 * (size - 1);
+        i = ((i % period) + period) % period;
+        if (i >= size) i = period - i;
+      }
+    }
+    t[o] = i;
+  }
+  return t;
+}
+
+Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n, const CtxPtr&) {
+  const auto& a = attrsOf<PadAttrs>(n);
+  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+  size_t r = x.size();
+  if (r < 1 || y.size() != r || a.pads.size() != 4) return kernels::badNode(n, "rank/pads");
+  bool has2 = r >= 2;
+  if (!has2 && (a.pads[0] || a.pads[1])) return kernels::badNode(n, "rank-1 input padded in H");
+  int64_t H = has2 ? x[r - 2] : 1, W = x[r - 1];
+  int64_t OH = has2 ? y[r - 2] : 1, OW = y[r - 1];
+  if (OH != H + a.pads[0] + a.pads[1] || OW != W + a.pads[2] + a.pads[3])
+    return kernels::badNode(n, "output shape disagrees with pads");
+  if (a.mode == PadMode::Reflect && (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W ||
+                                     a.pads[3] >= W))
+    return kernels::badNode(n, "reflect padding must be smaller than the input");
+  int64_t planes = (H * W != 0) ? numel(x) / (H * W) : 0;
+  std::vector<int64_t> rows = padTable(OH, a.pads[0], H, a.mode);
+  std::vector<int64_t> cols = padTable(OW, a.pads[2], W, a.mode);
+  float value = static_cast<float>(a.value);
+
+  return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+    const float* X = in[0]->f32();
+    float* Y = out[0]->f32();
+#pragma omp parallel for collapse(2) schedule(static) if (planes * OH * OW > 32768)
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        float* y = Y + (p * OH + oh) * OW;
+        int64_t ih = rows[oh];
+        if (ih < 0) {
+          std::fill(y, y + OW, value);
+          continue;
+        }
+        const float* x = X + (p * H + ih) * W;
+        for (int64_t ow = 0; ow < OW; ++ow) y[ow] = cols[ow] < 0 ? value : x[cols[ow]];
+      }
+  });
+}
+
+} // namespace
+
+void registerDataMovement(Registry& r) {
+  r.add(OpKind::Reshape, makeCopy);
+  r.add(OpKind::StopGrad, makeCopy);
+  r.add(OpKind::Permute, makePermute);
+  r.add(OpKind::Slice, makeSlice);
+  r.add(OpKind::Expand, makeExpand);
+  r.add(OpKind::Pad, makePad);
+}
+
+} // namespace llie::cpu

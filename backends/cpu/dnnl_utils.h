@@ -1,0 +1,70 @@
+// oneDNN plumbing for the cpu backend: the engine and stream one backend owns (shared by its
+// kernels, so a kernel never outlives them), plain row-major memory descriptors for our
+// contiguous tensors, user memories whose data handle is re-pointed on every run, and a wrapper
+// that turns a dnnl::error thrown while building primitives into an error value.
+#pragma once
+#include "backends/kernel_util.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <memory>
+#include <string>
+
+namespace llie::cpu {
+
+using kernels::Dims;
+
+struct CpuContext {
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::stream strm{eng};
+};
+using CtxPtr = std::shared_ptr<CpuContext>;
+
+inline dnnl::memory::dims toDnnl(const Dims& d) { return dnnl::memory::dims(d.begin(), d.end()); }
+
+/// Row-major f32 descriptor; a rank-0 shape is viewed as [1].
+inline dnnl::memory::desc plainDesc(const Dims& shape) {
+  Dims d = shape.empty() ? Dims{1} : shape;
+  return dnnl::memory::desc(toDnnl(d), dnnl::memory::data_type::f32,
+                            toDnnl(kernels::stridesOf(d)));
+}
+
+/// "Let the primitive choose" descriptor (format_tag::any).
+inline dnnl::memory::desc anyDesc(const Dims& shape) {
+  return dnnl::memory::desc(toDnnl(shape), dnnl::memory::data_type::f32,
+                            dnnl::memory::format_tag::any);
+}
+
+/// A memory over a caller buffer, bound at run time with bind().
+inline dnnl::memory userMemory(const dnnl::memory::desc& md, const CpuContext& ctx) {
+  return dnnl::memory(md, ctx.eng, DNNL_MEMORY_NONE);
+}
+inline void bind(dnnl::memory& m, const void* p) { m.set_data_handle(const_cast<void*>(p)); }
+
+/// Runs `build` (which creates descriptors and primitives); a dnnl::error becomes an error
+/// value naming the op and what oneDNN said.
+template <class F> Status dnnlBuild(const Node& n, F&& build) {
+  try {
+    build();
+    return Status::ok();
+  } catch (const dnnl::error& e) {
+    return Status::error(std::string("oneDNN could not build a kernel for '") + opName(n.op) +
+                             "': " + e.what(),
+                         n.span());
+  }
+}
+
+/// Post-op for an epilogue activation (none appends nothing).
+inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {
+  using A = dnnl::algorithm;
+  switch (e) {
+  case Epilogue::None: break;
+  case Epilogue::Relu: po.append_eltwise(1.f, A::eltwise_relu, 0.f, 0.f); break;
+  case Epilogue::Relu6: po.append_eltwise(1.f, A::eltwise_clip, 0.f, 6.f); break;
+  case Epilogue::Sigmoid: po.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f); break;
+  case Epilogue::Tanh: po.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f); break;
+  case Epilogue::LeakyRelu: po.append_eltwise(1.f, A::eltwise_relu, alpha, 0.f); break;
+  }
+}
+
+} // namespace llie::cpu

@@ -1,0 +1,91 @@
+// cpu unary elementwise ops, all on oneDNN's eltwise_forward over the tensor viewed as 1-D
+// (eltwise is layout-agnostic): relu, relu6 = clip(0, 6), leaky_relu = relu(alpha),
+// sigmoid = logistic, tanh, silu = swish(1), gelu = gelu_erf, exp, log, sqrt, abs, square,
+// pow_scalar = pow(1, p), clamp = clip(lo, hi), neg = linear(-1, 0). In place is allowed.
+#include "backends/cpu/cpu_kernels.h"
+
+namespace llie::cpu {
+namespace {
+
+using dnnl::algorithm;
+using dnnl::memory;
+
+struct EltSpec {
+  algorithm alg;
+  float alpha = 0.f, beta = 0.f;
+};
+
+EltSpec specFor(const Node& n) {
+  switch (n.op) {
+  case OpKind::Neg: return {algorithm::eltwise_linear, -1.f, 0.f};
+  case OpKind::Relu: return {algorithm::eltwise_relu};
+  case OpKind::Relu6: return {algorithm::eltwise_clip, 0.f, 6.f};
+  case OpKind::LeakyRelu:
+    return {algorithm::eltwise_relu, static_cast<float>(attrsOf<LeakyReluAttrs>(n).alpha)};
+  case OpKind::Sigmoid: return {algorithm::eltwise_logistic};
+  case OpKind::Tanh: return {algorithm::eltwise_tanh};
+  case OpKind::Silu: return {algorithm::eltwise_swish, 1.f};
+  case OpKind::Gelu: return {algorithm::eltwise_gelu_erf};
+  case OpKind::Exp: return {algorithm::eltwise_exp};
+  case OpKind::Log: return {algorithm::eltwise_log};
+  case OpKind::Sqrt: return {algorithm::eltwise_sqrt};
+  case OpKind::Abs: return {algorithm::eltwise_abs};
+  case OpKind::Square: return {algorithm::eltwise_square};
+  case OpKind::PowScalar:
+    return {algorithm::eltwise_pow, 1.f, static_cast<float>(attrsOf<PowScalarAttrs>(n).exponent)};
+  default: { // Clamp
+    const auto& c = attrsOf<ClampAttrs>(n);
+    return {algorithm::eltwise_clip, static_cast<float>(c.lo), static_cast<float>(c.hi)};
+  }
+  }
+}
+
+class EltwiseKernel : public Kernel {
+public:
+  CtxPtr ctx;
+  dnnl::eltwise_forward prim;
+  memory src, dst;
+  bool empty = false;
+
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    if (empty) return;
+    bind(src, in[0]->data);
+    bind(dst, out[0]->data);
+    prim.execute(ctx->strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    ctx->strm.wait();
+  }
+};
+
+Expected<std::unique_ptr<Kernel>> makeEltwise(const Graph& g, const Node& n, const CtxPtr& ctx) {
+  Dims x = kernels::inShape(g, n, 0);
+  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
+  auto k = std::make_unique<EltwiseKernel>();
+  k->ctx = ctx;
+  int64_t count = numel(x);
+  if (count == 0) {
+    k->empty = true;
+    return std::unique_ptr<Kernel>(std::move(k));
+  }
+  EltSpec s = specFor(n);
+  Status st = dnnlBuild(n, [&] {
+    memory::desc md = plainDesc({count});
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, s.alg, md, s.alpha, s.beta);
+    dnnl::eltwise_forward::primitive_desc pd(d, ctx->eng);
+    k->prim = dnnl::eltwise_forward(pd);
+    k->src = userMemory(md, *ctx);
+    k->dst = userMemory(md, *ctx);
+  });
+  if (!st.isOk()) return st;
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+} // namespace
+
+void registerEltwise(Registry& r) {
+  for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Relu6, OpKind::LeakyRelu, OpKind::Sigmoid,
+                   OpKind::Tanh, OpKind::Silu, OpKind::Gelu, OpKind::Exp, OpKind::Log,
+                   OpKind::Sqrt, OpKind::Abs, OpKind::Square, OpKind::PowScalar, OpKind::Clamp})
+    r.add(k, makeEltwise);
+}
+
+} // namespace llie::cpu

@@ -1,0 +1,857 @@
+// Elaboration of statements, expressions and block instances (see elaborate.h). Builtins live
+// in builtins.cpp. Errors are reported to the DiagnosticEngine and evaluation continues with a
+// Poison value, so one run reports several independent errors.
+#include "compiler/frontend/elaborator.h"
+#include "compiler/ops/shape_rules.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+namespace llie {
+namespace elab {
+
+std::string kindName(const CValue& v) {
+  switch (v.kind) {
+  case CValue::None: return "nothing";
+  case CValue::Poison: return "an invalid value";
+  case CValue::Int: return "an int";
+  case CValue::Float: return "a float";
+  case CValue::Bool: return "a bool";
+  case CValue::Str: return "a string";
+  case CValue::Sym: return "a symbolic size";
+  case CValue::Tensor: return "a tensor";
+  case CValue::List: return "a list";
+  case CValue::Record: return "a block result with several outputs";
+  case CValue::Config: return "a setting";
+  }
+  return "a value";
+}
+
+static std::string formatValue(const CValue& v) {
+  switch (v.kind) {
+  case CValue::Int: return std::to_string(v.i);
+  case CValue::Float: {
+    std::ostringstream os;
+    os << v.f;
+    return os.str();
+  }
+  case CValue::Bool: return v.b ? "true" : "false";
+  case CValue::Str: return v.s;
+  default: return "<" + kindName(v) + ">";
+  }
+}
+
+// ---- graph building --------------------------------------------------------------------------
+
+CValue Elaborator::emit(OpKind op, Attrs attrs, std::vector<ValueId> inputs, SourceSpan span) {
+  std::vector<TensorType> ins;
+  for (ValueId v : inputs) ins.push_back(g_.type(v));
+  auto types = inferTypes(op, attrs, ins, g_.symbols);
+  if (!types) {
+    Status st = types.takeStatus();
+    for (auto& d : st.diagnostics()) {
+      d.span = span;
+      diags.report(d);
+    }
+    return CValue::poison();
+  }
+  NodeId n = g_.addNode(op, std::move(attrs), std::move(inputs), std::move(*types),
+                        span.valid() ? std::vector<SourceSpan>{span} : std::vector<SourceSpan>{});
+  return CValue::ofTensor(g_.nodes[n].outputs[0]);
+}
+
+CValue Elaborator::constant(double v, SourceSpan span) {
+  return CValue::ofTensor(g_.add(OpKind::Constant, ConstantAttrs{v}, {}, {DType::F32, {}}, span));
+}
+
+CValue Elaborator::toTensor(const CValue& v, SourceSpan span, const std::string& what) {
+  if (v.kind == CValue::Tensor || v.kind == CValue::Poison) return v;
+  if (v.kind == CValue::Int || v.kind == CValue::Float) return constant(v.number(), span);
+  if (v.kind == CValue::Bool) return constant(v.b ? 1.0 : 0.0, span);
+  error(span, what + " must be a tensor or a number, got " + kindName(v));
+  return CValue::poison();
+}
+
+CValue Elaborator::makeParam(const std::string& instance, const std::string& leaf, Shape shape,
+                             ParamAttrs init, bool state, SourceSpan span) {
+  std::string name = frame().prefix;
+  if (!instance.empty()) name += (name.empty() ? "" : ".") + instance;
+  name += (name.empty() ? "" : ".") + leaf;
+  auto it = paramNames_.find(name);
+  if (it != paramNames_.end()) {
+    Diagnostic d{Severity::Error, span, "parameter name '" + name + "' is already used", {}, {}};
+    d.hints.push_back("give this layer its own name, e.g. name=\"" + instance + "_2\"");
+    d.notes.push_back({it->second, "first used here"});
+    diags.report(std::move(d));
+    return CValue::poison();
+  }
+  paramNames_[name] = span;
+  init.name = name;
+  return CValue::ofTensor(g_.add(state ? OpKind::State : OpKind::Param, init, {},
+                                 {DType::F32, std::move(shape)}, span));
+}
+
+std::string Elaborator::interpolate(const std::string& s, SourceSpan span) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '{') {
+      out += s[i];
+      continue;
+    }
+    size_t close = s.find('}', i);
+    if (close == std::string::npos) {
+      error(span, "unclosed '{' in name \"" + s + "\"");
+      return s;
+    }
+    std::string var = s.substr(i + 1, close - i - 1);
+    CValue v = lookup(var, span);
+    out += formatValue(v);
+    i = close;
+  }
+  return out;
+}
+
+std::string Elaborator::instanceName(const Args& args, SourceSpan span) {
+  if (const CValue* n = args.find("name")) {
+    if (n->kind == CValue::Str) return interpolate(n->s, span);
+    error(span, "name= must be a string, got " + kindName(*n));
+  }
+  Frame& f = frame();
+  std::string base = f.stmtTarget.empty() ? "layer" : f.stmtTarget;
+  if (f.stmtCount <= 1) return base;
+  return base + "." + std::to_string(f.stmtIndex++);
+}
+
+// ---- expressions -----------------------------------------------------------------------------
+
+CValue Elaborator::lookup(const std::string& name, SourceSpan span) {
+  for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
+    auto v = it->vars.find(name);
+    if (v != it->vars.end()) return v->second;
+    break; // blocks see only their own variables (and globals below)
+  }
+  if (frames_.size() > 1) {
+    auto v = frames_.front().vars.find(name);
+    if (v != frames_.front().vars.end() && v->second.kind == CValue::Sym) return v->second;
+  }
+  int32_t sym = g_.symbols.find(name);
+  if (sym >= 0) return CValue::ofDim(Dim::symbol(sym));
+  // File-level lets of the module the current block lives in.
+  if (const ast::Module* m = frame().module)
+    for (auto& l : m->lets)
+      if (l.name == name) return eval(*l.value);
+  std::vector<std::string> cands;
+  for (auto& [k, v] : frame().vars) cands.push_back(k);
+  std::string near = closestName(name, cands);
+  error(span, "unknown name '" + name + "'",
+        near.empty() ? std::vector<std::string>{} : std::vector<std::string>{"did you mean '" + near + "'?"});
+  return CValue::poison();
+}
+
+static std::optional<int64_t> intArith(ast::BinaryOp op, int64_t a, int64_t b) {
+  using B = ast::BinaryOp;
+  switch (op) {
+  case B::Add: return a + b;
+  case B::Sub: return a - b;
+  case B::Mul: return a * b;
+  case B::FloorDiv: {
+    if (b == 0) return std::nullopt;
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+  case B::Mod: {
+    if (b == 0) return std::nullopt;
+    int64_t r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  }
+  case B::Pow: {
+    if (b < 0) return std::nullopt;
+    int64_t r = 1;
+    for (int64_t k = 0; k < b; ++k) r *= a;
+    return r;
+  }
+  default: return std::nullopt;
+  }
+}
+
+CValue Elaborator::evalBinary(const ast::Expr& e) {
+  using B = ast::BinaryOp;
+  B op = e.binaryOp;
+  if (op == B::And || op == B::Or) {
+    CValue l = eval(*e.operands[0]);
+    if (l.kind == CValue::Poison) return l;
+    if (l.kind != CValue::Bool) {
+      error(e.span, std::string(op == B::And ? "'and'" : "'or'") + " needs bools, got " + kindName(l),
+            {"for tensors use where() or comparisons combined with mul"});
+      return CValue::poison();
+    }
+    if (op == B::And && !l.b) return l;
+    if (op == B::Or && l.b) return l;
+    CValue r = eval(*e.operands[1]);
+    if (r.kind != CValue::Bool && r.kind != CValue::Poison) {
+      error(e.operands[1]->span, "expected a bool, got " + kindName(r));
+      return CValue::poison();
+    }
+    return r;
+  }
+  CValue l = eval(*e.operands[0]);
+  CValue r = eval(*e.operands[1]);
+  if (l.kind == CValue::Poison || r.kind == CValue::Poison) return CValue::poison();
+
+  // Tensor arithmetic: emit ops, numbers become scalar constants.
+  if (l.kind == CValue::Tensor || r.kind == CValue::Tensor) {
+    if (op == B::Pow && r.isNumber() && l.kind == CValue::Tensor) {
+      if (r.number() == 2.0) return emit(OpKind::Square, NoAttrs{}, {l.t}, e.span);
+      return emit(OpKind::PowScalar, PowScalarAttrs{r.number()}, {l.t}, e.span);
+    }
+    if (op == B::MatMul) {
+      if (l.kind != CValue::Tensor || r.kind != CValue::Tensor) {
+        error(e.span, "'@' needs two tensors");
+        return CValue::poison();
+      }
+      return emit(OpKind::MatMul, MatMulAttrs{}, {l.t, r.t}, e.span);
+    }
+    OpKind k;
+    switch (op) {
+    case B::Add: k = OpKind::Add; break;
+    case B::Sub: k = OpKind::Sub; break;
+    case B::Mul: k = OpKind::Mul; break;
+    case B::Div: k = OpKind::Div; break;
+    case B::Pow: k = OpKind::Pow; break;
+    case B::Eq: k = OpKind::Equal; break;
+    case B::Lt: k = OpKind::Less; break;
+    case B::Le: k = OpKind::LessEqual; break;
+    case B::Gt: k = OpKind::Greater; break;
+    case B::Ge: k = OpKind::GreaterEqual; break;
+    default:
+      error(e.span, "this operator is not defined for tensors",
+            {"tensors support + - * / ** @ and comparisons"});
+      return CValue::poison();
+    }
+    CValue lt = toTensor(l, e.operands[0]->span, "the left operand");
+    CValue rt = toTensor(r, e.operands[1]->span, "the right operand");
+    if (lt.kind == CValue::Poison || rt.kind == CValue::Poison) return CValue::poison();
+    return emit(k, NoAttrs{}, {lt.t, rt.t}, e.span);
+  }
+
+  // Symbolic sizes: affine arithmetic with ints.
+  if ((l.kind == CValue::Sym && r.isIntLike()) || (r.kind == CValue::Sym && l.kind == CValue::Int)) {
+    Dim a = l.asDim(), b = r.asDim();
+    std::optional<Dim> out;
+    switch (op) {
+    case B::Add: out = dimAddDim(a, b); break;
+    case B::Sub: out = dimSubDim(a, b); break;
+    case B::Mul:
+      if (b.isConst()) out = dimMul(a, b.off);
+      else if (a.isConst()) out = dimMul(b, a.off);
+      break;
+    case B::Div:
+      if (b.isConst() && b.off > 0) out = dimExactDiv(a, b.off, g_.symbols);
+      if (!out && b.isConst() && b.off > 0) {
+        error(e.span, dimToString(a, g_.symbols) + " is not known to be divisible by " +
+                          std::to_string(b.off),
+              {"add `require " + g_.symbols.names[a.sym] + " % " +
+               std::to_string(divisorNeeded(a, b.off, g_.symbols)) + " == 0`, or use // to round down"});
+        return CValue::poison();
+      }
+      break;
+    case B::FloorDiv:
+      if (b.isConst() && b.off > 0) out = dimFloorDiv(a, b.off, g_.symbols);
+      break;
+    case B::Eq: return CValue::ofBool(a == b);
+    case B::Ne: return CValue::ofBool(!(a == b));
+    default: break;
+    }
+    if (!out) {
+      error(e.span, "cannot compute this with the symbolic size " +
+                        dimToString(l.kind == CValue::Sym ? l.dim : r.dim, g_.symbols),
+            {"symbolic sizes support + and - with sizes, * and / by constants"});
+      return CValue::poison();
+    }
+    return CValue::ofDim(*out);
+  }
+
+  // Compile-time scalars.
+  if (l.kind == CValue::Int && r.kind == CValue::Int) {
+    switch (op) {
+    case B::Eq: return CValue::ofBool(l.i == r.i);
+    case B::Ne: return CValue::ofBool(l.i != r.i);
+    case B::Lt: return CValue::ofBool(l.i < r.i);
+    case B::Le: return CValue::ofBool(l.i <= r.i);
+    case B::Gt: return CValue::ofBool(l.i > r.i);
+    case B::Ge: return CValue::ofBool(l.i >= r.i);
+    case B::Div:
+      if (r.i == 0) break;
+      return CValue::ofFloat(static_cast<double>(l.i) / static_cast<double>(r.i));
+    default: {
+      auto v = intArith(op, l.i, r.i);
+      if (v) return CValue::ofInt(*v);
+      break;
+    }
+    }
+    error(e.span, "invalid integer arithmetic (division by zero or negative power)");
+    return CValue::poison();
+  }
+  if (l.isNumber() && r.isNumber()) {
+    double a = l.number(), b = r.number();
+    switch (op) {
+    case B::Add: return CValue::ofFloat(a + b);
+    case B::Sub: return CValue::ofFloat(a - b);
+    case B::Mul: return CValue::ofFloat(a * b);
+    case B::Div: return CValue::ofFloat(a / b);
+    case B::FloorDiv: return CValue::ofFloat(std::floor(a / b));
+    case B::Mod: return CValue::ofFloat(std::fmod(a, b));
+    case B::Pow: return CValue::ofFloat(std::pow(a, b));
+    case B::Eq: return CValue::ofBool(a == b);
+    case B::Ne: return CValue::ofBool(a != b);
+    case B::Lt: return CValue::ofBool(a < b);
+    case B::Le: return CValue::ofBool(a <= b);
+    case B::Gt: return CValue::ofBool(a > b);
+    case B::Ge: return CValue::ofBool(a >= b);
+    default: break;
+    }
+  }
+  if (l.kind == CValue::Str && r.kind == CValue::Str) {
+    if (op == B::Add) return CValue::ofStr(l.s + r.s);
+    if (op == B::Eq) return CValue::ofBool(l.s == r.s);
+    if (op == B::Ne) return CValue::ofBool(l.s != r.s);
+  }
+  if (l.kind == CValue::Bool && r.kind == CValue::Bool) {
+    if (op == B::Eq) return CValue::ofBool(l.b == r.b);
+    if (op == B::Ne) return CValue::ofBool(l.b != r.b);
+  }
+  if (l.kind == CValue::List && r.kind == CValue::List && op == B::Add) {
+    CValue out = l;
+    out.items.insert(out.items.end(), r.items.begin(), r.items.end());
+    return out;
+  }
+  error(e.span, "cannot apply this operator to " + kindName(l) + " and " + kindName(r));
+  return CValue::poison();
+}
+
+CValue Elaborator::eval(const ast::Expr& e) {
+  using K = ast::ExprKind;
+  switch (e.kind) {
+  case K::Int: return CValue::ofInt(e.intValue);
+  case K::Float: return CValue::ofFloat(e.floatValue);
+  case K::Bool: return CValue::ofBool(e.boolValue);
+  case K::String: return CValue::ofStr(e.text);
+  case K::Ident: return lookup(e.text, e.span);
+  case K::List: {
+    CValue l{CValue::List};
+    for (auto& x : e.operands) {
+      l.items.push_back(eval(*x));
+      if (l.items.back().kind == CValue::Poison) return CValue::poison();
+    }
+    return l;
+  }
+  case K::Unary: {
+    CValue v = eval(*e.operands[0]);
+    if (v.kind == CValue::Poison) return v;
+    if (e.unaryOp == ast::UnaryOp::Not) {
+      if (v.kind == CValue::Bool) return CValue::ofBool(!v.b);
+      error(e.span, "'not' needs a bool, got " + kindName(v));
+      return CValue::poison();
+    }
+    if (v.kind == CValue::Int) return CValue::ofInt(-v.i);
+    if (v.kind == CValue::Float) return CValue::ofFloat(-v.f);
+    if (v.kind == CValue::Sym) return CValue::ofDim(dimMul(v.dim, -1));
+    if (v.kind == CValue::Tensor) return emit(OpKind::Neg, NoAttrs{}, {v.t}, e.span);
+    error(e.span, "cannot negate " + kindName(v));
+    return CValue::poison();
+  }
+  case K::Binary: return evalBinary(e);
+  case K::Call: return evalCall(e);
+  case K::Member: {
+    CValue obj = eval(*e.operands[0]);
+    if (obj.kind == CValue::Poison) return obj;
+    if (obj.kind == CValue::Record)
+      for (size_t i = 0; i < obj.names.size(); ++i)
+        if (obj.names[i] == e.text) return obj.items[i];
+    std::vector<std::string> hints;
+    if (obj.kind == CValue::Record) {
+      std::string all;
+      for (auto& n : obj.names) all += (all.empty() ? "" : ", ") + n;
+      hints.push_back("its outputs are: " + all);
+    }
+    error(e.span, "no output named '" + e.text + "' in " + kindName(obj), hints);
+    return CValue::poison();
+  }
+  case K::Index: {
+    CValue obj = eval(*e.operands[0]);
+    CValue idx = eval(*e.operands[1]);
+    if (obj.kind == CValue::Poison || idx.kind == CValue::Poison) return CValue::poison();
+    if ((obj.kind == CValue::List || obj.kind == CValue::Record) && idx.kind == CValue::Int) {
+      int64_t n = static_cast<int64_t>(obj.items.size());
+      int64_t i = idx.i < 0 ? idx.i + n : idx.i;
+      if (i >= 0 && i < n) return obj.items[i];
+      error(e.operands[1]->span, "index " + std::to_string(idx.i) + " is out of range for a list of " +
+                                     std::to_string(n));
+      return CValue::poison();
+    }
+    error(e.span, "cannot index " + kindName(obj) + " with " + kindName(idx),
+          {"lists are indexed by ints; slice tensors with slice() or split()"});
+    return CValue::poison();
+  }
+  }
+  return CValue::poison();
+}
+
+CValue Elaborator::evalCall(const ast::Expr& e) {
+  Args args;
+  bool bad = false;
+  for (auto& p : e.operands) {
+    args.pos.push_back(eval(*p));
+    args.posSpans.push_back(p->span);
+    bad |= args.pos.back().kind == CValue::Poison;
+  }
+  for (auto& k : e.kwargs) {
+    args.kw.push_back({k.name, eval(*k.value)});
+    args.kwSpans.push_back(k.span);
+    bad |= args.kw.back().second.kind == CValue::Poison;
+  }
+  if (bad) return CValue::poison();
+  auto d = prog_.decls.find(e.text);
+  if (d != prog_.decls.end()) {
+    if (d->second->kind == ast::DeclKind::Train) {
+      error(e.calleeSpan, "'" + e.text + "' is a train entry and cannot be called");
+      return CValue::poison();
+    }
+    return callBlock(*d->second, args, e.span);
+  }
+  if (auto r = callBuiltin(e.text, args, e.span, e.calleeSpan)) return *r;
+  std::vector<std::string> cands = builtinNames();
+  for (auto& [k, v] : prog_.decls) cands.push_back(k);
+  std::string near = closestName(e.text, cands);
+  error(e.calleeSpan, "unknown op or block '" + e.text + "'",
+        near.empty() ? std::vector<std::string>{"see docs/ops.md for the ops llie knows"}
+                     : std::vector<std::string>{"did you mean '" + near + "'?"});
+  return CValue::poison();
+}
+
+// ---- blocks ----------------------------------------------------------------------------------
+
+CValue Elaborator::checkParamType(const ast::Param& p, CValue v, SourceSpan span) {
+  using T = ast::TypeKind;
+  bool ok = false;
+  switch (p.type) {
+  case T::Tensor: ok = v.kind == CValue::Tensor; break;
+  case T::Int: ok = v.isIntLike(); break;
+  case T::Float:
+    ok = v.isNumber();
+    if (ok) v = CValue::ofFloat(v.number());
+    break;
+  case T::Bool: ok = v.kind == CValue::Bool; break;
+  case T::String: ok = v.kind == CValue::Str; break;
+  case T::List: ok = v.kind == CValue::List; break;
+  }
+  if (v.kind == CValue::Poison) return v;
+  if (!ok) {
+    static const char* names[] = {"a tensor", "an int", "a float", "a bool", "a string", "a list"};
+    error(span, "parameter '" + p.name + "' expects " + names[static_cast<int>(p.type)] + ", got " +
+                    kindName(v));
+    return CValue::poison();
+  }
+  if (p.type == T::Tensor && !p.shape.empty()) {
+    const Shape& s = g_.type(v.t).shape;
+    if (s.size() != p.shape.size()) {
+      error(span, "parameter '" + p.name + "' expects a rank-" + std::to_string(p.shape.size()) +
+                      " tensor, got " + shapeToString(s, g_.symbols));
+      return CValue::poison();
+    }
+    for (size_t i = 0; i < s.size(); ++i)
+      if (p.shape[i]->kind == ast::ExprKind::Int && s[i].isConst() && s[i].off != p.shape[i]->intValue) {
+        error(span, "parameter '" + p.name + "' expects dimension " + std::to_string(i) + " to be " +
+                        std::to_string(p.shape[i]->intValue) + ", got " +
+                        shapeToString(s, g_.symbols));
+        return CValue::poison();
+      }
+  }
+  return v;
+}
+
+bool Elaborator::bindParams(const ast::BlockDecl& d, Args& args, SourceSpan span, Frame& f) {
+  bool ok = true;
+  if (args.pos.size() > d.params.size()) {
+    error(args.posSpans[d.params.size()], "'" + d.name + "' takes at most " +
+                                              std::to_string(d.params.size()) + " arguments, got " +
+                                              std::to_string(args.pos.size()));
+    return false;
+  }
+  std::vector<bool> bound(d.params.size(), false);
+  for (size_t i = 0; i < args.pos.size(); ++i) {
+    f.vars[d.params[i].name] = checkParamType(d.params[i], args.pos[i], args.posSpans[i]);
+    bound[i] = true;
+  }
+  std::vector<std::string> names;
+  for (auto& p : d.params) names.push_back(p.name);
+  for (size_t k = 0; k < args.kw.size(); ++k) {
+    auto& [name, v] = args.kw[k];
+    if (name == "name") continue;
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::string near = closestName(name, names);
+      error(args.kwSpans[k], "'" + d.name + "' has no parameter '" + name + "'",
+            near.empty() ? std::vector<std::string>{} : std::vector<std::string>{"did you mean '" + near + "'?"});
+      ok = false;
+      continue;
+    }
+    size_t i = it - names.begin();
+    if (bound[i]) {
+      error(args.kwSpans[k], "parameter '" + name + "' is given twice");
+      ok = false;
+      continue;
+    }
+    f.vars[name] = checkParamType(d.params[i], v, args.kwSpans[k]);
+    bound[i] = true;
+  }
+  for (size_t i = 0; i < d.params.size(); ++i) {
+    if (bound[i]) continue;
+    if (!d.params[i].defaultValue) {
+      error(span, "missing argument '" + d.params[i].name + "' of '" + d.name + "'");
+      ok = false;
+      continue;
+    }
+    // Defaults are evaluated in the callee's scope (they may refer to earlier parameters).
+    frames_.push_back(f);
+    CValue dv = eval(*d.params[i].defaultValue);
+    f = std::move(frames_.back());
+    frames_.pop_back();
+    f.vars[d.params[i].name] = checkParamType(d.params[i], dv, d.params[i].span);
+  }
+  for (auto& [k, v] : f.vars) ok &= v.kind != CValue::Poison;
+  return ok;
+}
+
+CValue Elaborator::callBlock(const ast::BlockDecl& d, Args& args, SourceSpan span) {
+  if (frames_.size() > 64) {
+    error(span, "blocks nest more than 64 deep (is '" + d.name + "' calling itself?)");
+    return CValue::poison();
+  }
+  // A model called from another entry keeps its own root names unless given name=.
+  std::string inst = (d.kind == ast::DeclKind::Model && !args.find("name")) ? std::string()
+                                                                            : instanceName(args, span);
+  Frame f;
+  f.decl = &d;
+  f.module = prog_.declModule.at(d.name);
+  f.prefix = frame().prefix;
+  if (!inst.empty()) f.prefix += (f.prefix.empty() ? "" : ".") + inst;
+  if (!bindParams(d, args, span, f)) return CValue::poison();
+  frames_.push_back(std::move(f));
+  exec(d.body);
+  Frame done = std::move(frames_.back());
+  frames_.pop_back();
+  CValue rec{CValue::Record};
+  for (size_t i = 0; i < d.outputs.size(); ++i) {
+    auto it = done.vars.find(d.outputs[i]);
+    if (it == done.vars.end()) {
+      error(d.outputSpans[i], "output '" + d.outputs[i] + "' of '" + d.name + "' is never assigned");
+      return CValue::poison();
+    }
+    rec.names.push_back(d.outputs[i]);
+    rec.items.push_back(it->second);
+  }
+  if (rec.items.size() == 1) return rec.items[0];
+  return rec;
+}
+
+// ---- statements ------------------------------------------------------------------------------
+
+int Elaborator::countInstances(const ast::Expr& e) const {
+  int n = 0;
+  if (e.kind == ast::ExprKind::Call) {
+    bool named = false;
+    for (auto& k : e.kwargs) named |= k.name == "name";
+    auto d = prog_.decls.find(e.text);
+    bool creates = d != prog_.decls.end() ? d->second->kind == ast::DeclKind::Block : isLayer(e.text);
+    if (creates && !named) ++n;
+  }
+  for (auto& o : e.operands) n += countInstances(*o);
+  for (auto& k : e.kwargs) n += countInstances(*k.value);
+  return n;
+}
+
+void Elaborator::exec(const std::vector<ast::StmtPtr>& body) {
+  for (auto& s : body) execStmt(*s);
+}
+
+void Elaborator::execRequire(const ast::Stmt& s) {
+  for (auto& c : s.exprs) {
+    // The form `S % d == 0` on a symbol records a divisibility constraint.
+    const ast::Expr& e = *c;
+    if (e.kind == ast::ExprKind::Binary && e.binaryOp == ast::BinaryOp::Eq &&
+        e.operands[0]->kind == ast::ExprKind::Binary && e.operands[0]->binaryOp == ast::BinaryOp::Mod &&
+        e.operands[1]->kind == ast::ExprKind::Int && e.operands[1]->intValue == 0) {
+      CValue sym = eval(*e.operands[0]->operands[0]);
+      CValue d = eval(*e.operands[0]->operands[1]);
+      if (sym.kind == CValue::Sym && sym.dim.num == 1 && sym.dim.den == 1 && sym.dim.off == 0 &&
+          d.kind == CValue::Int && d.i > 0) {
+        int64_t& div = g_.symbols.divisors[sym.dim.sym];
+        div = std::lcm(div, d.i);
+        g_.constraints.push_back({sym.dim.sym, d.i, e.span});
+        continue;
+      }
+    }
+    CValue v = eval(e);
+    if (v.kind == CValue::Poison) continue;
+    if (v.kind != CValue::Bool) {
+      error(e.span, "require needs a condition such as `H % 16 == 0`, got " + kindName(v));
+    } else if (!v.b) {
+      error(e.span, "requirement not met");
+    }
+  }
+}
+
+void Elaborator::execParamDecl(const ast::Stmt& s) {
+  size_t nDims = s.exprs.size() - (s.hasInit ? 1 : 0);
+  Shape shape;
+  for (size_t i = 0; i < nDims; ++i) {
+    CValue d = eval(*s.exprs[i]);
+    if (d.kind == CValue::Poison) return;
+    if (!d.isIntLike()) {
+      error(s.exprs[i]->span, "a dimension must be an int, got " + kindName(d));
+      return;
+    }
+    shape.push_back(d.asDim());
+  }
+  ParamAttrs init;
+  init.init = InitKind::Zeros;
+  if (s.hasInit) {
+    const ast::Expr& ie = *s.exprs.back();
+    CValue v = eval(ie);
+    if (v.kind == CValue::Poison) return;
+    if (v.isNumber()) {
+      init.init = InitKind::Constant;
+      init.value = v.number();
+    } else if (v.kind == CValue::Config) {
+      static const std::pair<const char*, InitKind> kinds[] = {
+          {"zeros", InitKind::Zeros}, {"ones", InitKind::Ones}, {"normal", InitKind::Normal},
+          {"kaiming_uniform", InitKind::KaimingUniform}, {"uniform_fan_in", InitKind::UniformFanIn}};
+      bool found = false;
+      for (auto& [n, k] : kinds)
+        if (v.s == n) init.init = k, found = true;
+      if (!found) {
+        error(ie.span, "unknown initialiser '" + v.s + "'",
+              {"use zeros(), ones(), normal(std), kaiming_uniform(fan_in), uniform_fan_in(fan_in) or a number"});
+        return;
+      }
+      for (size_t i = 0; i < v.names.size(); ++i) {
+        if (v.names[i] == "std") init.value = v.items[i].number();
+        if (v.names[i] == "fan_in") init.fanIn = v.items[i].i;
+      }
+    } else {
+      error(ie.span, "an initialiser must be a number or zeros()/ones()/normal(std)/...");
+      return;
+    }
+  }
+  CValue p = makeParam("", s.targets[0], shape, init, s.isState, s.span);
+  frame().vars[s.targets[0]] = p;
+}
+
+void Elaborator::execStmt(const ast::Stmt& s) {
+  using K = ast::StmtKind;
+  Frame& f = frame();
+  switch (s.kind) {
+  case K::Assign:
+  case K::Loss: {
+    f.stmtTarget = s.targets[0];
+    f.stmtCount = countInstances(*s.exprs[0]);
+    f.stmtIndex = 0;
+    CValue v = eval(*s.exprs[0]);
+    Frame& fr = frame();
+    fr.stmtTarget.clear();
+    if (s.kind == K::Loss) {
+      if (!inTrain_) {
+        error(s.span, "'loss' statements belong in train entries");
+        return;
+      }
+      CValue t = toTensor(v, s.exprs[0]->span, "a loss");
+      if (t.kind != CValue::Tensor) return;
+      if (!g_.type(t.t).shape.empty()) {
+        error(s.exprs[0]->span, "a loss must be a scalar, got shape " +
+                                    shapeToString(g_.type(t.t).shape, g_.symbols),
+              {"reduce it with mean(...)"});
+        return;
+      }
+      for (auto& [n, sp] : lossNames_)
+        if (n == s.targets[0]) {
+          error(s.targetSpans[0], "loss '" + n + "' is defined twice");
+          return;
+        }
+      lossNames_.push_back({s.targets[0], s.span});
+      g_.outputs.push_back({"loss." + s.targets[0], t.t});
+      fr.vars[s.targets[0]] = t;
+      return;
+    }
+    if (s.targets.size() == 1) {
+      if (v.kind == CValue::Tensor && g_.value(v.t).name.empty()) g_.value(v.t).name = s.targets[0];
+      fr.vars[s.targets[0]] = v;
+      return;
+    }
+    if (v.kind == CValue::Poison) {
+      for (auto& t : s.targets) fr.vars[t] = v;
+      return;
+    }
+    if ((v.kind != CValue::Record && v.kind != CValue::List) || v.items.size() != s.targets.size()) {
+      error(s.span, "cannot unpack " + kindName(v) + " into " + std::to_string(s.targets.size()) +
+                        " names" +
+                        (v.kind == CValue::Record || v.kind == CValue::List
+                             ? " (it has " + std::to_string(v.items.size()) + ")"
+                             : ""));
+      for (auto& t : s.targets) fr.vars[t] = CValue::poison();
+      return;
+    }
+    for (size_t i = 0; i < s.targets.size(); ++i) {
+      if (v.items[i].kind == CValue::Tensor && g_.value(v.items[i].t).name.empty())
+        g_.value(v.items[i].t).name = s.targets[i];
+      fr.vars[s.targets[i]] = v.items[i];
+    }
+    return;
+  }
+  case K::If: {
+    CValue c = eval(*s.exprs[0]);
+    if (c.kind == CValue::Poison) return;
+    if (c.kind != CValue::Bool) {
+      error(s.exprs[0]->span, "'if' needs a compile-time bool, got " + kindName(c),
+            {"for a choice per element of a tensor use where(cond, a, b)"});
+      return;
+    }
+    exec(c.b ? s.body : s.elseBody);
+    return;
+  }
+  case K::For: {
+    CValue it = eval(*s.exprs[0]);
+    if (it.kind == CValue::Poison) return;
+    if (it.kind != CValue::List) {
+      error(s.exprs[0]->span, "'for' needs a list or range(...), got " + kindName(it));
+      return;
+    }
+    for (auto& item : it.items) {
+      frame().vars[s.targets[0]] = item;
+      exec(s.body);
+    }
+    return;
+  }
+  case K::Require: execRequire(s); return;
+  case K::ParamDecl: execParamDecl(s); return;
+  }
+}
+
+// ---- entry -----------------------------------------------------------------------------------
+
+void Elaborator::bindEntryInputs(const ast::BlockDecl& d, const ElaborateOptions& opt, Frame& f) {
+  for (auto& p : d.params) {
+    auto ov = opt.overrides.find(p.name);
+    if (p.type != ast::TypeKind::Tensor) {
+      if (ov != opt.overrides.end()) {
+        const std::string& s = ov->second;
+        CValue v;
+        char* end = nullptr;
+        long long iv = std::strtoll(s.c_str(), &end, 10);
+        if (end && *end == 0 && !s.empty()) v = CValue::ofInt(iv);
+        else {
+          double dv = std::strtod(s.c_str(), &end);
+          if (end && *end == 0 && !s.empty()) v = CValue::ofFloat(dv);
+          else if (s == "true" || s == "false") v = CValue::ofBool(s == "true");
+          else v = CValue::ofStr(s);
+        }
+        f.vars[p.name] = checkParamType(p, v, p.span);
+      } else if (p.defaultValue) {
+        CValue v = eval(*p.defaultValue); // `f` is the root frame, already on the stack
+        f.vars[p.name] = checkParamType(p, v, p.span);
+      } else {
+        error(p.span, "entry parameter '" + p.name + "' needs a default value (or --set " + p.name + "=...)");
+      }
+      continue;
+    }
+    if (p.shape.empty()) {
+      error(p.span, "the entry input '" + p.name + "' needs a shape, e.g. " + p.name + ": [N, 3, H, W]");
+      f.vars[p.name] = CValue::poison();
+      continue;
+    }
+    Shape shape;
+    for (auto& dimExpr : p.shape) {
+      if (dimExpr->kind == ast::ExprKind::Ident) {
+        int32_t sym = g_.symbols.find(dimExpr->text);
+        if (sym < 0) sym = g_.symbols.add(dimExpr->text);
+        shape.push_back(Dim::symbol(sym));
+      } else if (dimExpr->kind == ast::ExprKind::Int) {
+        shape.push_back(Dim::constant(dimExpr->intValue));
+      } else {
+        error(dimExpr->span, "an input dimension must be a name (a symbol such as H) or an integer");
+      }
+    }
+    f.vars[p.name] = CValue::ofTensor(
+        g_.add(OpKind::Input, InputAttrs{p.name}, {}, {DType::F32, shape}, p.span));
+    g_.value(f.vars[p.name].t).name = p.name;
+  }
+}
+
+Status Elaborator::run(const ElaborateOptions& opt) {
+  const ast::BlockDecl* entry = nullptr;
+  if (opt.entry.empty()) {
+    for (auto& d : prog_.modules[0]->decls)
+      if (d.kind == ast::DeclKind::Model) {
+        entry = &d;
+        break;
+      }
+    if (!entry) return Status::error("'" + prog_.modules[0]->path + "' defines no model");
+  } else {
+    auto it = prog_.decls.find(opt.entry);
+    if (it == prog_.decls.end() || it->second->kind == ast::DeclKind::Block) {
+      auto names = entryNames(prog_);
+      std::string all;
+      for (auto& n : names) all += (all.empty() ? "" : ", ") + n;
+      return Status::error("no model or train entry named '" + opt.entry + "'",
+                           {}, {"entries in this file: " + all});
+    }
+    entry = it->second;
+  }
+  g_.entry = entry->name;
+  g_.kind = entry->kind == ast::DeclKind::Train ? GraphKind::Training : GraphKind::Inference;
+  inTrain_ = entry->kind == ast::DeclKind::Train;
+  Frame root;
+  root.decl = entry;
+  root.module = prog_.declModule.at(entry->name);
+  frames_.push_back(std::move(root));
+  bindEntryInputs(*entry, opt, frames_.back());
+  for (auto& [k, v] : opt.overrides) {
+    bool known = false;
+    for (auto& p : entry->params) known |= p.name == k;
+    if (!known) error({}, "--set " + k + ": '" + entry->name + "' has no parameter '" + k + "'");
+  }
+  exec(entry->body);
+  Frame& f = frames_.back();
+  for (size_t i = 0; i < entry->outputs.size(); ++i) {
+    auto it = f.vars.find(entry->outputs[i]);
+    if (it == f.vars.end()) {
+      error(entry->outputSpans[i], "output '" + entry->outputs[i] + "' is never assigned");
+      continue;
+    }
+    if (it->second.kind == CValue::Poison) continue;
+    if (it->second.kind != CValue::Tensor) {
+      error(entry->outputSpans[i], "output '" + entry->outputs[i] + "' is " + kindName(it->second) +
+                                       ", not a tensor");
+      continue;
+    }
+    if (i == 0 || opt.allOutputs) g_.outputs.push_back({entry->outputs[i], it->second.t});
+  }
+  if (inTrain_ && lossNames_.empty() && !diags.hasErrors())
+    error(entry->span, "train entry '" + entry->name + "' defines no loss",
+          {"add e.g. `loss l1 = l1_loss(y, gt)`"});
+  return diags.take();
+}
+
+} // namespace elab
+
+Expected<Graph> elaborate(const Program& program, const ElaborateOptions& options) {
+  Graph g;
+  elab::Elaborator e(program, g);
+  LLIE_RETURN_IF_ERROR(e.run(options));
+  return g;
+}
+
+} // namespace llie

@@ -1,0 +1,124 @@
+// Internal to elaboration: compile-time values and the Elaborator that walks blocks. Split over
+// elaborate.cpp (statements, expressions, blocks, naming) and builtins.cpp (builtin functions,
+// layers that own parameters, and the generic binder from keyword arguments to op attributes).
+#pragma once
+#include "compiler/frontend/elaborate.h"
+
+#include <unordered_map>
+
+namespace llie::elab {
+
+/// A compile-time value. Tensors are graph values; Sym is a symbolic integer such as H/2.
+/// Poison marks an expression that already reported an error, so errors do not cascade.
+struct CValue {
+  enum Kind { None, Poison, Int, Float, Bool, Str, Sym, Tensor, List, Record, Config };
+  Kind kind = None;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
+  std::string s;               ///< Str; Config: the callee (e.g. "adam")
+  Dim dim;                     ///< Sym
+  ValueId t = kNoValue;        ///< Tensor
+  std::vector<CValue> items;   ///< List, Record, Config values
+  std::vector<std::string> names; ///< Record field names, Config keyword names
+
+  static CValue poison() { return CValue{Poison}; }
+  static CValue ofInt(int64_t v) { CValue c{Int}; c.i = v; return c; }
+  static CValue ofFloat(double v) { CValue c{Float}; c.f = v; return c; }
+  static CValue ofBool(bool v) { CValue c{Bool}; c.b = v; return c; }
+  static CValue ofStr(std::string v) { CValue c{Str}; c.s = std::move(v); return c; }
+  static CValue ofTensor(ValueId v) { CValue c{Tensor}; c.t = v; return c; }
+  static CValue ofDim(const Dim& d) {
+    if (d.isConst()) return ofInt(d.off);
+    CValue c{Sym}; c.dim = d; return c;
+  }
+  bool isNumber() const { return kind == Int || kind == Float; }
+  double number() const { return kind == Int ? static_cast<double>(i) : f; }
+  bool isIntLike() const { return kind == Int || kind == Sym; }
+  Dim asDim() const { return kind == Int ? Dim::constant(i) : dim; }
+};
+
+/// Describes a value kind for messages ("an int", "a tensor", ...).
+std::string kindName(const CValue& v);
+
+/// One active block instance.
+struct Frame {
+  const ast::BlockDecl* decl = nullptr;
+  const ast::Module* module = nullptr;
+  std::string prefix; ///< dotted path of this instance ("" at the root)
+  std::unordered_map<std::string, CValue> vars;
+  // Default naming of layer/block instances within the current statement.
+  std::string stmtTarget;
+  int stmtCount = 0;
+  int stmtIndex = 0;
+};
+
+/// Evaluated call arguments.
+struct Args {
+  std::vector<CValue> pos;
+  std::vector<SourceSpan> posSpans;
+  std::vector<std::pair<std::string, CValue>> kw;
+  std::vector<SourceSpan> kwSpans;
+  const CValue* find(const std::string& name) const {
+    for (auto& [k, v] : kw)
+      if (k == name) return &v;
+    return nullptr;
+  }
+};
+
+class Elaborator {
+public:
+  Elaborator(const Program& p, Graph& g) : prog_(p), g_(g) {}
+  Status run(const ElaborateOptions& opt);
+
+  // ---- used by builtins.cpp --------------------------------------------------------------
+  DiagnosticEngine diags;
+  Graph& graph() { return g_; }
+  /// Adds a node, inferring its type; reports a located error and returns Poison on failure.
+  CValue emit(OpKind op, Attrs attrs, std::vector<ValueId> inputs, SourceSpan span);
+  CValue constant(double v, SourceSpan span);
+  /// Converts a number to a scalar constant; passes tensors through; Poison otherwise.
+  CValue toTensor(const CValue& v, SourceSpan span, const std::string& what);
+  /// Creates a parameter/state named <frame prefix>.<instance>.<leaf>.
+  CValue makeParam(const std::string& instance, const std::string& leaf, Shape shape,
+                   ParamAttrs init, bool state, SourceSpan span);
+  /// The instance name of a layer/block call: its name= argument or the statement's default.
+  std::string instanceName(const Args& args, SourceSpan span);
+  Frame& frame() { return frames_.back(); }
+  const TensorType& typeOf(const CValue& t) const { return g_.type(t.t); }
+  void error(SourceSpan span, std::string msg, std::vector<std::string> hints = {}) {
+    diags.error(span, std::move(msg), std::move(hints));
+  }
+  /// Evaluates a builtin (op, layer, compile-time function); nullopt when `name` is none.
+  std::optional<CValue> callBuiltin(const std::string& name, Args& args, SourceSpan span,
+                                    SourceSpan calleeSpan);
+  /// Whether `name` is a builtin that creates parameters (counts for default naming).
+  static bool isLayer(const std::string& name);
+  /// All builtin names, for "did you mean" hints.
+  static std::vector<std::string> builtinNames();
+
+private:
+  const Program& prog_;
+  Graph& g_;
+  std::vector<Frame> frames_;
+  std::unordered_map<std::string, SourceSpan> paramNames_;
+  bool inTrain_ = false;
+  std::vector<std::pair<std::string, SourceSpan>> lossNames_;
+
+  CValue eval(const ast::Expr& e);
+  CValue evalBinary(const ast::Expr& e);
+  CValue evalCall(const ast::Expr& e);
+  CValue lookup(const std::string& name, SourceSpan span);
+  void exec(const std::vector<ast::StmtPtr>& body);
+  void execStmt(const ast::Stmt& s);
+  void execRequire(const ast::Stmt& s);
+  void execParamDecl(const ast::Stmt& s);
+  int countInstances(const ast::Expr& e) const;
+  CValue callBlock(const ast::BlockDecl& d, Args& args, SourceSpan span);
+  bool bindParams(const ast::BlockDecl& d, Args& args, SourceSpan span, Frame& f);
+  CValue checkParamType(const ast::Param& p, CValue v, SourceSpan span);
+  std::string interpolate(const std::string& s, SourceSpan span);
+  void bindEntryInputs(const ast::BlockDecl& d, const ElaborateOptions& opt, Frame& f);
+};
+
+} // namespace llie::elab

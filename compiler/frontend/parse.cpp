@@ -1,0 +1,838 @@
+// Parsing .llie text: the ANTLR4 lexer/parser generated from grammar/Llie.g4, an error strategy
+// that rewrites ANTLR's raw messages ("mismatched input 'x' expecting {...}") into plain ones
+// ("expected '=' after 'x'", "unexpected '}'", "unterminated string"), an error listener that
+// turns them into Diagnostics, and a builder that walks the parse tree into the AST of ast.h.
+// Nothing here may throw out of parseSource or abort on user input: ANTLR exceptions are caught,
+// bracket nesting is bounded before parsing (ANTLR recurses per bracket) and expression depth is
+// bounded while building (the AST is destroyed and printed recursively).
+#include "compiler/frontend/parse.h"
+
+#include "LlieLexer.h"
+#include "LlieParser.h"
+
+#include <antlr4-runtime.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+namespace llie {
+namespace {
+
+namespace g = llie::grammar;
+using P = g::LlieParser;
+using antlr4::Token;
+
+constexpr size_t kMaxErrors = 20;     // syntax errors reported per file
+constexpr int kMaxNesting = 200;      // open brackets at once
+constexpr int kMaxExprDepth = 1000;   // AST depth of one expression
+
+/// Token length in characters (ANTLR indexes code points); 1 for EOF.
+int32_t tokLen(const Token* t) {
+  if (!t || t->getType() == Token::EOF || t->getStopIndex() < t->getStartIndex()) return 1;
+  return static_cast<int32_t>(t->getStopIndex() - t->getStartIndex() + 1);
+}
+
+SourceSpan tokSpan(int32_t file, const Token* t) {
+  return {file, static_cast<int32_t>(t->getLine()),
+          static_cast<int32_t>(t->getCharPositionInLine()) + 1, tokLen(t)};
+}
+
+int32_t codePoints(const std::string& s) {
+  int32_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// ---- syntax errors -----------------------------------------------------------------------------
+
+/// Collects syntax errors from the lexer and parser as Diagnostics. The error strategy may set a
+/// better location, hints and notes just before it notifies.
+class ErrorSink : public antlr4::BaseErrorListener {
+public:
+  explicit ErrorSink(int32_t file) : file_(file) {}
+  std::vector<Diagnostic> diags;
+  bool truncated = false;
+  std::optional<SourceSpan> spanOverride;
+  std::vector<std::string> hints;
+  std::vector<std::pair<SourceSpan, std::string>> notes;
+
+  void syntaxError(antlr4::Recognizer* r, Token* tok, size_t line, size_t col,
+                   const std::string& msg, std::exception_ptr) override {
+    Diagnostic d;
+    d.span = spanOverride ? *spanOverride
+                          : SourceSpan{file_, static_cast<int32_t>(line),
+                                       static_cast<int32_t>(col) + 1, tok ? tokLen(tok) : 1};
+    // The grammar has a catch-all token, so the lexer should never complain; just in case.
+    d.message = dynamic_cast<antlr4::Lexer*>(r) ? "unexpected character" : msg;
+    d.hints = std::move(hints);
+    d.notes = std::move(notes);
+    spanOverride.reset();
+    hints.clear();
+    notes.clear();
+    // One error per line: a second one on the same line is nearly always a consequence.
+    if (!diags.empty() && diags.back().span.line == d.span.line) return;
+    if (diags.size() >= kMaxErrors) {
+      truncated = true;
+      throw antlr4::ParseCancellationException("too many errors");
+    }
+    diags.push_back(std::move(d));
+  }
+
+private:
+  int32_t file_;
+};
+
+/// ANTLR's recovery, with messages for people.
+class FriendlyErrors : public antlr4::DefaultErrorStrategy {
+public:
+  FriendlyErrors(ErrorSink& sink, int32_t file, const antlr4::dfa::Vocabulary& vocab)
+      : sink_(sink), file_(file), vocab_(vocab) {
+    for (size_t t = 1; t <= vocab.getMaxTokenType(); ++t) {
+      std::string lit = vocab.getLiteralName(t);
+      if (lit.size() > 2) literal_[lit.substr(1, lit.size() - 2)] = t;
+    }
+  }
+
+protected:
+  void reportNoViableAlternative(antlr4::Parser* p, const antlr4::NoViableAltException& e) override {
+    Token* bad = e.getOffendingToken();
+    // Failing after some lookahead: the first tokens were fine, this one is not.
+    if (e.getStartToken() != bad) return report(p, bad, {}, true);
+    report(p, bad, e.getExpectedTokens(), false);
+  }
+  void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
+    report(p, e.getOffendingToken(), e.getExpectedTokens(), false);
+  }
+  void reportUnwantedToken(antlr4::Parser* p) override {
+    if (inErrorRecoveryMode(p)) return;
+    beginErrorCondition(p);
+    // A stray token when the one after it fits; otherwise something is missing before it.
+    antlr4::misc::IntervalSet set = getExpectedTokens(p);
+    report(p, p->getCurrentToken(), set, set.contains(p->getInputStream()->LA(2)));
+  }
+  void reportMissingToken(antlr4::Parser* p) override {
+    if (inErrorRecoveryMode(p)) return;
+    beginErrorCondition(p);
+    report(p, p->getCurrentToken(), getExpectedTokens(p), false);
+  }
+
+public:
+  /// A statement header gone wrong (`if a = b {`, `model M(x) -> y z {`): when '{' is expected
+  /// and comes later on the same line, report once and resume there, so the body still parses.
+  Token* recoverInline(antlr4::Parser* p) override {
+    antlr4::misc::IntervalSet set = p->getExpectedTokens();
+    Token* cur = p->getCurrentToken();
+    if (set.size() == 1 && set.contains(lit("{")) && cur->getType() != Token::EOF) {
+      for (size_t i = 2;; ++i) {
+        Token* t = p->getTokenStream()->LT(static_cast<ssize_t>(i));
+        if (t->getType() == Token::EOF || t->getLine() != cur->getLine()) break;
+        if (t->getType() != lit("{")) continue;
+        if (!inErrorRecoveryMode(p)) {
+          beginErrorCondition(p);
+          report(p, cur, set, false);
+        }
+        while (p->getCurrentToken() != t) p->consume();
+        reportMatch(p);
+        p->consume();
+        return t;
+      }
+    }
+    return DefaultErrorStrategy::recoverInline(p);
+  }
+
+private:
+  size_t lit(const std::string& s) const {
+    auto it = literal_.find(s);
+    return it == literal_.end() ? 0 : it->second;
+  }
+  bool isKeyword(const Token* t) const {
+    std::string lit = vocab_.getLiteralName(t->getType());
+    return lit.size() > 2 && std::isalpha(static_cast<unsigned char>(lit[1]));
+  }
+  static Token* previous(antlr4::Parser* p, Token* t) {
+    if (!t || t->getTokenIndex() == 0 || t->getTokenIndex() == INVALID_INDEX) return nullptr;
+    return p->getTokenStream()->get(t->getTokenIndex() - 1);
+  }
+  /// How a token is quoted in a message.
+  static std::string show(const Token* t) {
+    if (t->getType() == Token::EOF) return "end of file";
+    std::string s = t->getText();
+    if (s.size() > 24) s = s.substr(0, 21) + "...";
+    if (t->getType() == P::STRING) return s;
+    std::string out;
+    for (unsigned char c : s) {
+      if (c < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return "'" + out + "'";
+  }
+  /// The expected-token set in words ("an expression", "a name", "')'"), or "" when too long.
+  std::string describe(const antlr4::misc::IntervalSet& set) const {
+    std::set<size_t> s;
+    for (ssize_t t : set.toList()) s.insert(static_cast<size_t>(t));
+    std::vector<std::string> items;
+    auto takeAll = [&](std::initializer_list<size_t> group, const char* words) {
+      for (size_t t : group)
+        if (!s.count(t)) return false;
+      for (size_t t : group) s.erase(t);
+      items.push_back(words);
+      return true;
+    };
+    takeAll({P::ID, lit("if"), lit("for"), lit("require"), lit("param"), lit("state"), lit("loss")},
+            "a statement");
+    if (takeAll({P::INT, P::FLOAT, P::STRING, P::ID, lit("true"), lit("false"), lit("["), lit("(")},
+                "an expression")) {
+      s.erase(lit("-"));
+      s.erase(lit("not"));
+    }
+    // Operators that could continue an expression are never what is missing.
+    std::vector<size_t> ops = {lit("|>"), lit("or"), lit("and"), lit("=="), lit("!="), lit("<"),
+                               lit("<="), lit(">"), lit(">="), lit("+"), lit("-"), lit("*"),
+                               lit("/"), lit("//"), lit("%"), lit("@"), lit("**"), lit("."),
+                               lit("["), lit(";")};
+    bool others = !items.empty();
+    for (size_t t : s)
+      if (std::find(ops.begin(), ops.end(), t) == ops.end()) others = true;
+    if (others)
+      for (size_t t : ops) s.erase(t);
+    if (s.count(lit("="))) s.erase(lit(","));
+    for (size_t t : s) {
+      if (t == Token::EOF) items.push_back("end of file");
+      else if (t == P::ID) items.push_back("a name");
+      else if (t == P::INT) items.push_back("an integer");
+      else if (t == P::FLOAT) items.push_back("a number");
+      else if (t == P::STRING) items.push_back("a string");
+      else if (!vocab_.getLiteralName(t).empty()) items.push_back(vocab_.getLiteralName(t));
+    }
+    if (items.empty() || items.size() > 5) return "";
+    std::string out = items[0];
+    for (size_t i = 1; i < items.size(); ++i)
+      out += (i + 1 == items.size() ? " or " : ", ") + items[i];
+    return out;
+  }
+  /// Where "expected X" points: at the offending token when it is on the same line as the one
+  /// before it, otherwise just after that previous token (the end of the incomplete line).
+  SourceSpan anchor(Token* bad, Token* prev) const {
+    if (prev && (bad->getType() == Token::EOF || bad->getLine() != prev->getLine()))
+      return {file_, static_cast<int32_t>(prev->getLine()),
+              static_cast<int32_t>(prev->getCharPositionInLine()) + 1 + tokLen(prev), 1};
+    return tokSpan(file_, bad);
+  }
+  void emit(antlr4::Parser* p, Token* bad, SourceSpan span, const std::string& msg) {
+    sink_.spanOverride = span;
+    p->notifyErrorListeners(bad, msg, nullptr);
+  }
+  /// Tokens that are errors by themselves get the same message wherever they turn up.
+  bool lexError(antlr4::Parser* p, Token* bad) {
+    if (bad->getType() == P::ERRCHAR) {
+      emit(p, bad, tokSpan(file_, bad), "unexpected character " + show(bad));
+      return true;
+    }
+    if (bad->getType() == P::UNTERMINATED_STRING) {
+      sink_.hints.push_back("a string ends with '\"' on the same line; write \\n for a newline");
+      emit(p, bad, tokSpan(file_, bad), "unterminated string");
+      return true;
+    }
+    return false;
+  }
+  bool atTopLevel(antlr4::Parser* p) const {
+    return p->getContext() && p->getContext()->getRuleIndex() == P::RuleModule_;
+  }
+  /// In an `if`/`require` condition, or at the '{' right after an `if` condition.
+  bool inCondition(antlr4::Parser* p) const {
+    auto* c = p->getContext();
+    if (c && c->getRuleIndex() == P::RuleBody) c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent);
+    return c && (c->getRuleIndex() == P::RuleIfStmt || c->getRuleIndex() == P::RuleRequireStmt);
+  }
+
+  /// One syntax error. `unwanted`: the token is in the way (say "unexpected"); otherwise say
+  /// what was expected in its place, from `set`.
+  void report(antlr4::Parser* p, Token* bad, const antlr4::misc::IntervalSet& set, bool unwanted) {
+    if (lexError(p, bad)) return;
+    Token* prev = previous(p, bad);
+    std::string text = bad->getText();
+    bool eof = bad->getType() == Token::EOF;
+    bool wantsName = set.contains(static_cast<size_t>(P::ID));
+    // Running into the end of the file or into the next declaration inside a block.
+    if (eof ? set.contains(lit("}")) : (text == "block" || text == "model" || text == "train")) {
+      if (auto open = unclosedBrace(p)) {
+        sink_.notes.push_back({*open, "this '{' is never closed"});
+        return emit(p, bad, anchor(bad, prev),
+                    eof ? "missing '}' at end of block" : "missing '}' before " + show(bad));
+      }
+    }
+    // `loss = ...`, `state = ...`: a keyword where the user meant a variable.
+    if (prev && isKeyword(prev) && wantsName && (text == "=" || text == ",")) {
+      sink_.hints.push_back("rename it, e.g. '" + prev->getText() + "_'");
+      return emit(p, prev, tokSpan(file_, prev),
+                  show(prev) + " is a keyword and cannot be used as a name");
+    }
+    if (isKeyword(bad) && wantsName && text != "let" && text != "import")
+      sink_.hints.push_back(show(bad) + " is a keyword and cannot be used as a name");
+    if ((text == "let" || text == "import") && !atTopLevel(p))
+      sink_.hints.push_back("'" + text + "' is only allowed at the top level of a file");
+    if (text == "=" && (inCondition(p) || set.contains(lit("=="))))
+      sink_.hints.push_back("use '==' to compare values");
+
+    std::string want = unwanted || atTopLevel(p) ? "" : describe(set);
+    if (!want.empty())
+      return emit(p, bad, anchor(bad, prev), "expected " + want + (prev ? " after " + show(prev) : ""));
+    if (eof) return emit(p, bad, anchor(bad, prev), "unexpected end of file");
+    std::string msg = "unexpected " + show(bad);
+    if (atTopLevel(p)) msg += " at top level; expected 'import', 'let', 'block', 'model' or 'train'";
+    emit(p, bad, tokSpan(file_, bad), msg);
+  }
+
+  /// The innermost '{' on the rule stack that has no '}' yet.
+  std::optional<SourceSpan> unclosedBrace(antlr4::Parser* p) const {
+    for (auto* c = p->getContext(); c; c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent)) {
+      const Token* open = nullptr;
+      bool closed = false;
+      for (auto* child : c->children)
+        if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(child)) {
+          if (t->getText() == "{") open = t->getSymbol();
+          if (t->getText() == "}") closed = true;
+        }
+      if (open && !closed) return tokSpan(file_, open);
+    }
+    return std::nullopt;
+  }
+
+  ErrorSink& sink_;
+  int32_t file_;
+  const antlr4::dfa::Vocabulary& vocab_;
+  std::map<std::string, size_t> literal_;
+};
+
+/// Reports the first byte that is not valid UTF-8 (ANTLR's decoder would throw on it).
+std::optional<Diagnostic> checkUtf8(const std::string& s, int32_t file) {
+  int32_t line = 1, col = 1;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size() && !(n == 2 && c < 0xC2) && !(n == 4 && c > 0xF4);
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (!ok) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x in source file", c);
+      return Diagnostic{Severity::Error, {file, line, col, 1}, buf, {}, {}};
+    }
+    if (c == '\n') ++line, col = 1;
+    else ++col;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+/// Bounds bracket nesting before parsing: ANTLR's recursive descent recurses per bracket.
+std::optional<Diagnostic> checkNesting(antlr4::CommonTokenStream& tokens, int32_t file) {
+  int depth = 0;
+  for (Token* t : tokens.getTokens()) {
+    std::string s = t->getType() == P::ID ? std::string() : t->getText();
+    if (s == "(" || s == "[" || s == "{") {
+      if (++depth > kMaxNesting)
+        return Diagnostic{Severity::Error, tokSpan(file, t),
+                          "brackets nested too deeply (more than " + std::to_string(kMaxNesting) +
+                              " levels)",
+                          {}, {}};
+    } else if ((s == ")" || s == "]" || s == "}") && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- parse tree -> AST ---------------------------------------------------------------------------
+
+using ast::Expr;
+using ast::ExprKind;
+using ast::ExprPtr;
+using ast::Stmt;
+using ast::StmtKind;
+using ast::StmtPtr;
+using antlr4::tree::TerminalNode;
+
+/// Walks a parse tree that had no syntax errors. Checks that the grammar leaves open are
+/// reported to `diags` and building goes on, so that one run reports all of them.
+class Builder {
+public:
+  Builder(const SourceManager& sm, int32_t file, DiagnosticEngine& diags)
+      : sm_(sm), file_(file), diags_(diags) {}
+
+  ast::Module module(P::Module_Context* c) {
+    ast::Module m;
+    m.path = sm_.path(file_);
+    m.fileId = file_;
+    for (auto* i : c->importDecl()) {
+      auto* s = i->STRING();
+      m.imports.push_back({unescape(s->getSymbol()), span(s)});
+    }
+    for (auto* l : c->letDecl()) m.lets.push_back({l->ID()->getText(), span(l->ID()), expr(l->expr())});
+    for (auto* b : c->blockDecl()) m.decls.push_back(block(b));
+    return m;
+  }
+
+private:
+  SourceSpan span(const Token* t) const { return tokSpan(file_, t); }
+  SourceSpan span(TerminalNode* n) const { return span(n->getSymbol()); }
+  /// From `a` to the end of `b`, or to the end of `a`'s line when `b` is on a later line.
+  SourceSpan extent(const Token* a, const Token* b) const {
+    SourceSpan s = span(a);
+    if (b && b->getLine() == a->getLine() && b->getTokenIndex() >= a->getTokenIndex())
+      s.len = static_cast<int32_t>(b->getCharPositionInLine()) + tokLen(b) - s.col + 1;
+    else if (b && b != a)
+      s.len = std::max(1, codePoints(sm_.lineText(file_, s.line)) - s.col + 1);
+    return s;
+  }
+  SourceSpan extent(antlr4::ParserRuleContext* c) const { return extent(c->getStart(), c->getStop()); }
+
+  ast::BlockDecl block(P::BlockDeclContext* c) {
+    ast::BlockDecl b;
+    std::string kind = c->kind->getText();
+    b.kind = kind == "model" ? ast::DeclKind::Model
+             : kind == "train" ? ast::DeclKind::Train : ast::DeclKind::Block;
+    b.name = c->ID()->getText();
+    b.span = span(c->ID());
+    if (auto* pl = c->paramList())
+      for (auto* p : pl->param()) b.params.push_back(param(p));
+    if (auto* single = dynamic_cast<P::SingleOutputContext*>(c->outputs())) {
+      b.outputs.push_back(single->ID()->getText());
+      b.outputSpans.push_back(span(single->ID()));
+    } else if (auto* tuple = dynamic_cast<P::TupleOutputsContext*>(c->outputs())) {
+      for (auto* id : tuple->ID()) {
+        b.outputs.push_back(id->getText());
+        b.outputSpans.push_back(span(id));
+      }
+    }
+    b.body = stmts(c->stmt());
+    return b;
+  }
+
+  ast::Param param(P::ParamContext* c) {
+    ast::Param p;
+    p.name = c->ID()->getText();
+    p.span = span(c->ID());
+    if (auto* named = dynamic_cast<P::NamedTypeContext*>(c->typeSpec())) {
+      static const std::vector<std::pair<std::string, ast::TypeKind>> kTypes = {
+          {"tensor", ast::TypeKind::Tensor}, {"int", ast::TypeKind::Int},
+          {"float", ast::TypeKind::Float},   {"bool", ast::TypeKind::Bool},
+          {"string", ast::TypeKind::String}, {"list", ast::TypeKind::List}};
+      std::string name = named->ID()->getText();
+      std::vector<std::string> names;
+      bool found = false;
+      for (auto& [n, k] : kTypes) {
+        names.push_back(n);
+        if (n == name) p.type = k, found = true;
+      }
+      if (!found) {
+        std::string near = closestName(name, names);
+        diags_.error(span(named->ID()), "unknown type '" + name + "'",
+                     {near.empty() ? "the types are tensor, int, float, bool, string and list"
+                                   : "did you mean '" + near + "'?"});
+      }
+    } else if (auto* shape = dynamic_cast<P::ShapeTypeContext*>(c->typeSpec())) {
+      for (auto* e : shape->expr()) p.shape.push_back(expr(e));
+    }
+    if (c->expr()) p.defaultValue = expr(c->expr());
+    return p;
+  }
+
+  std::vector<StmtPtr> stmts(const std::vector<P::StmtContext*>& cs) {
+    std::vector<StmtPtr> out;
+    for (auto* c : cs) out.push_back(stmt(c));
+    return out;
+  }
+
+  StmtPtr stmt(P::StmtContext* c) {
+    if (auto* a = c->assignStmt()) {
+      auto s = std::make_unique<Stmt>(StmtKind::Assign, extent(a));
+      for (auto* id : a->ID()) s->targets.push_back(id->getText()), s->targetSpans.push_back(span(id));
+      s->exprs.push_back(expr(a->expr()));
+      return s;
+    }
+    if (auto* i = c->ifStmt()) return ifStmt(i);
+    if (auto* f = c->forStmt()) {
+      auto s = std::make_unique<Stmt>(StmtKind::For, extent(f));
+      s->targets.push_back(f->ID()->getText());
+      s->targetSpans.push_back(span(f->ID()));
+      s->exprs.push_back(expr(f->expr()));
+      s->body = stmts(f->body()->stmt());
+      return s;
+    }
+    if (auto* r = c->requireStmt()) {
+      auto s = std::make_unique<Stmt>(StmtKind::Require, extent(r));
+      for (auto* e : r->expr()) s->exprs.push_back(expr(e));
+      return s;
+    }
+    if (auto* p = c->paramStmt()) {
+      auto s = std::make_unique<Stmt>(StmtKind::ParamDecl, extent(p));
+      s->isState = p->kind->getText() == "state";
+      s->targets.push_back(p->ID()->getText());
+      s->targetSpans.push_back(span(p->ID()));
+      bool afterShape = false;
+      for (auto* child : p->children) {
+        if (auto* t = dynamic_cast<TerminalNode*>(child)) afterShape |= t->getText() == "]";
+        else if (auto* e = dynamic_cast<P::ExprContext*>(child)) s->exprs.push_back(expr(e)), s->hasInit = afterShape;
+      }
+      return s;
+    }
+    auto* l = c->lossStmt();
+    auto s = std::make_unique<Stmt>(StmtKind::Loss, extent(l));
+    s->targets.push_back(l->ID()->getText());
+    s->targetSpans.push_back(span(l->ID()));
+    s->exprs.push_back(expr(l->expr()));
+    return s;
+  }
+
+  StmtPtr ifStmt(P::IfStmtContext* c) {
+    auto s = std::make_unique<Stmt>(StmtKind::If, extent(c));
+    s->exprs.push_back(expr(c->expr()));
+    auto bodies = c->body();
+    s->body = stmts(bodies[0]->stmt());
+    if (auto* elif = c->ifStmt()) s->elseBody.push_back(ifStmt(elif));
+    else if (bodies.size() > 1) s->elseBody = stmts(bodies[1]->stmt());
+    return s;
+  }
+
+  // ---- expressions ----
+
+  /// Records the depth of a finished node; replaces one that is too deep by a placeholder.
+  ExprPtr finish(ExprPtr e) {
+    int d = 0;
+    for (auto& o : e->operands) d = std::max(d, depth_[o.get()]);
+    for (auto& k : e->kwargs) d = std::max(d, depth_[k.value.get()]);
+    if (++d > kMaxExprDepth) {
+      if (!depthReported_)
+        diags_.error(e->span, "expression is nested too deeply (more than " +
+                                  std::to_string(kMaxExprDepth) + " levels)");
+      depthReported_ = true;
+      e = std::make_unique<Expr>(ExprKind::Ident, e->span);
+      e->text = "<error>";
+      d = 1;
+    }
+    depth_[e.get()] = d;
+    return e;
+  }
+  ExprPtr leaf(ExprKind k, SourceSpan s) { return finish(std::make_unique<Expr>(k, s)); }
+  ExprPtr unary(ast::UnaryOp op, const Token* t, ExprPtr x) {
+    auto e = std::make_unique<Expr>(ExprKind::Unary, span(t));
+    e->unaryOp = op;
+    e->operands.push_back(std::move(x));
+    return finish(std::move(e));
+  }
+  ExprPtr binary(const Token* op, ExprPtr a, ExprPtr b) {
+    static const std::map<std::string, ast::BinaryOp> kOps = {
+        {"or", ast::BinaryOp::Or},   {"and", ast::BinaryOp::And},   {"==", ast::BinaryOp::Eq},
+        {"!=", ast::BinaryOp::Ne},   {"<", ast::BinaryOp::Lt},      {"<=", ast::BinaryOp::Le},
+        {">", ast::BinaryOp::Gt},    {">=", ast::BinaryOp::Ge},     {"+", ast::BinaryOp::Add},
+        {"-", ast::BinaryOp::Sub},   {"*", ast::BinaryOp::Mul},     {"/", ast::BinaryOp::Div},
+        {"//", ast::BinaryOp::FloorDiv}, {"%", ast::BinaryOp::Mod}, {"@", ast::BinaryOp::MatMul},
+        {"**", ast::BinaryOp::Pow}};
+    auto e = std::make_unique<Expr>(ExprKind::Binary, span(op));
+    e->binaryOp = kOps.at(op->getText());
+    e->operands.push_back(std::move(a));
+    e->operands.push_back(std::move(b));
+    return finish(std::move(e));
+  }
+  /// Left fold of `x (op x)*`; `sub` builds one operand.
+  template <class F> ExprPtr fold(antlr4::ParserRuleContext* c, F&& sub) {
+    ExprPtr acc;
+    const Token* op = nullptr;
+    for (auto* child : c->children) {
+      if (auto* t = dynamic_cast<TerminalNode*>(child)) {
+        op = t->getSymbol();
+        continue;
+      }
+      ExprPtr x = sub(child);
+      acc = acc ? binary(op, std::move(acc), std::move(x)) : std::move(x);
+    }
+    return acc;
+  }
+
+  ExprPtr expr(P::ExprContext* c) {
+    auto ors = c->orExpr();
+    ExprPtr acc = orExpr(ors[0]);
+    for (size_t i = 1; i < ors.size(); ++i) acc = pipe(std::move(acc), ors[i]);
+    return acc;
+  }
+
+  /// The atom when an operand is nothing but one call or name (what `|>` accepts on its right).
+  static P::AtomContext* soleAtom(P::OrExprContext* c) {
+    if (c->andExpr().size() != 1) return nullptr;
+    auto* n = c->andExpr(0);
+    if (n->notExpr().size() != 1 || n->notExpr(0)->children.size() != 1) return nullptr;
+    auto* cmp = n->notExpr(0)->cmpExpr();
+    if (cmp->addExpr().size() != 1 || cmp->addExpr(0)->mulExpr().size() != 1) return nullptr;
+    auto* mul = cmp->addExpr(0)->mulExpr(0);
+    if (mul->unaryExpr().size() != 1 || mul->unaryExpr(0)->children.size() != 1) return nullptr;
+    auto* pow = mul->unaryExpr(0)->powerExpr();
+    if (pow->postfixExpr().size() != 1 || !pow->postfixExpr(0)->postfixOp().empty()) return nullptr;
+    return pow->postfixExpr(0)->atom();
+  }
+
+  ExprPtr pipe(ExprPtr lhs, P::OrExprContext* rhs) {
+    P::AtomContext* atom = soleAtom(rhs);
+    if (auto* call = dynamic_cast<P::CallAtomContext*>(atom)) {
+      ExprPtr e = callExpr(call, std::move(lhs));
+      return e;
+    }
+    if (auto* id = dynamic_cast<P::IdentAtomContext*>(atom)) {
+      auto e = std::make_unique<Expr>(ExprKind::Call, span(id->ID()));
+      e->text = id->ID()->getText();
+      e->calleeSpan = e->span;
+      e->piped = true;
+      e->operands.push_back(std::move(lhs));
+      return finish(std::move(e));
+    }
+    diags_.error(extent(rhs), "the right side of |> must be a call like relu() or a name");
+    orExpr(rhs); // still check it
+    return lhs;
+  }
+
+  ExprPtr orExpr(P::OrExprContext* c) {
+    return fold(c, [&](auto* x) { return andExpr(static_cast<P::AndExprContext*>(x)); });
+  }
+  ExprPtr andExpr(P::AndExprContext* c) {
+    return fold(c, [&](auto* x) { return notExpr(static_cast<P::NotExprContext*>(x)); });
+  }
+  ExprPtr notExpr(P::NotExprContext* c) {
+    ExprPtr x = cmpExpr(c->cmpExpr());
+    for (size_t i = c->children.size() - 1; i-- > 0;)
+      x = unary(ast::UnaryOp::Not, static_cast<TerminalNode*>(c->children[i])->getSymbol(), std::move(x));
+    return x;
+  }
+  ExprPtr cmpExpr(P::CmpExprContext* c) {
+    if (c->addExpr().size() > 2) {
+      auto* second = static_cast<TerminalNode*>(c->children[3]);
+      diags_.error(span(second), "comparisons cannot be chained",
+                   {"write 'a < b and b < c' to test both"});
+    }
+    return fold(c, [&](auto* x) { return addExpr(static_cast<P::AddExprContext*>(x)); });
+  }
+  ExprPtr addExpr(P::AddExprContext* c) {
+    return fold(c, [&](auto* x) { return mulExpr(static_cast<P::MulExprContext*>(x)); });
+  }
+  ExprPtr mulExpr(P::MulExprContext* c) {
+    return fold(c, [&](auto* x) { return unaryExpr(static_cast<P::UnaryExprContext*>(x)); });
+  }
+  ExprPtr unaryExpr(P::UnaryExprContext* c) {
+    ExprPtr x = powerExpr(c->powerExpr());
+    for (size_t i = c->children.size() - 1; i-- > 0;)
+      x = unary(ast::UnaryOp::Neg, static_cast<TerminalNode*>(c->children[i])->getSymbol(), std::move(x));
+    return x;
+  }
+  /// `p0 ** -p1 ** p2` is p0 ** (-(p1 ** p2)): folded from the right.
+  ExprPtr powerExpr(P::PowerExprContext* c) {
+    struct Seg {
+      const Token* pow = nullptr;
+      std::vector<const Token*> negs;
+      P::PostfixExprContext* operand = nullptr;
+    };
+    std::vector<Seg> segs(1);
+    for (auto* child : c->children) {
+      if (auto* t = dynamic_cast<TerminalNode*>(child)) {
+        if (t->getText() == "**") segs.push_back({t->getSymbol(), {}, nullptr});
+        else segs.back().negs.push_back(t->getSymbol());
+      } else {
+        segs.back().operand = static_cast<P::PostfixExprContext*>(child);
+      }
+    }
+    auto negate = [&](ExprPtr x, const Seg& s) {
+      for (size_t k = s.negs.size(); k-- > 0;) x = unary(ast::UnaryOp::Neg, s.negs[k], std::move(x));
+      return x;
+    };
+    size_t n = segs.size() - 1;
+    ExprPtr acc = negate(postfixExpr(segs[n].operand), segs[n]);
+    for (size_t i = n; i-- > 0;) {
+      acc = binary(segs[i + 1].pow, postfixExpr(segs[i].operand), std::move(acc));
+      if (i > 0) acc = negate(std::move(acc), segs[i]);
+    }
+    return acc;
+  }
+  ExprPtr postfixExpr(P::PostfixExprContext* c) {
+    ExprPtr acc = atom(c->atom());
+    for (auto* op : c->postfixOp()) {
+      if (auto* m = dynamic_cast<P::MemberOpContext*>(op)) {
+        auto e = std::make_unique<Expr>(ExprKind::Member, extent(c->getStart(), m->getStop()));
+        e->text = m->ID()->getText();
+        e->operands.push_back(std::move(acc));
+        acc = finish(std::move(e));
+      } else {
+        auto* ix = static_cast<P::IndexOpContext*>(op);
+        auto e = std::make_unique<Expr>(ExprKind::Index, extent(c->getStart(), ix->getStop()));
+        e->operands.push_back(std::move(acc));
+        e->operands.push_back(expr(ix->expr()));
+        acc = finish(std::move(e));
+      }
+    }
+    return acc;
+  }
+
+  ExprPtr atom(P::AtomContext* c) {
+    if (auto* a = dynamic_cast<P::IntAtomContext*>(c)) {
+      auto e = std::make_unique<Expr>(ExprKind::Int, span(a->INT()));
+      std::string t = a->INT()->getText();
+      auto r = std::from_chars(t.data(), t.data() + t.size(), e->intValue);
+      if (r.ec != std::errc())
+        diags_.error(e->span, "integer literal " + t + " is too large",
+                     {"integers are 64-bit: the largest is 9223372036854775807"});
+      return finish(std::move(e));
+    }
+    if (auto* a = dynamic_cast<P::FloatAtomContext*>(c)) {
+      auto e = std::make_unique<Expr>(ExprKind::Float, span(a->FLOAT()));
+      std::string t = a->FLOAT()->getText();
+      auto r = std::from_chars(t.data(), t.data() + t.size(), e->floatValue);
+      if (r.ec != std::errc()) diags_.error(e->span, "float literal " + t + " is out of range");
+      return finish(std::move(e));
+    }
+    if (auto* a = dynamic_cast<P::StringAtomContext*>(c)) {
+      auto e = std::make_unique<Expr>(ExprKind::String, span(a->STRING()));
+      e->text = unescape(a->STRING()->getSymbol());
+      return finish(std::move(e));
+    }
+    if (auto* a = dynamic_cast<P::BoolAtomContext*>(c)) {
+      auto e = std::make_unique<Expr>(ExprKind::Bool, span(a->getStart()));
+      e->boolValue = a->getText() == "true";
+      return finish(std::move(e));
+    }
+    if (auto* a = dynamic_cast<P::CallAtomContext*>(c)) return callExpr(a, nullptr);
+    if (auto* a = dynamic_cast<P::IdentAtomContext*>(c)) {
+      auto e = std::make_unique<Expr>(ExprKind::Ident, span(a->ID()));
+      e->text = a->ID()->getText();
+      return finish(std::move(e));
+    }
+    if (auto* a = dynamic_cast<P::ListAtomContext*>(c)) {
+      auto e = std::make_unique<Expr>(ExprKind::List, extent(a));
+      for (auto* x : a->expr()) e->operands.push_back(expr(x));
+      return finish(std::move(e));
+    }
+    return expr(static_cast<P::ParenAtomContext*>(c)->expr());
+  }
+
+  /// `f(args)`; `piped` is the left side of `|>`, which becomes the first positional argument.
+  ExprPtr callExpr(P::CallAtomContext* c, ExprPtr piped) {
+    auto e = std::make_unique<Expr>(ExprKind::Call, extent(c));
+    e->text = c->ID()->getText();
+    e->calleeSpan = span(c->ID());
+    if (piped) e->operands.push_back(std::move(piped)), e->piped = true;
+    if (auto* args = c->argList()) {
+      for (auto* a : args->arg()) {
+        if (a->ID()) {
+          std::string name = a->ID()->getText();
+          for (auto& k : e->kwargs)
+            if (k.name == name) diags_.error(span(a->ID()), "keyword argument '" + name + "' is given twice");
+          e->kwargs.push_back({name, expr(a->expr()), span(a->ID())});
+        } else {
+          if (!e->kwargs.empty())
+            diags_.error(extent(a), "positional argument after keyword argument",
+                         {"pass positional arguments first, then name=value arguments"});
+          e->operands.push_back(expr(a->expr()));
+        }
+      }
+    }
+    return finish(std::move(e));
+  }
+
+  /// The value of a STRING token; reports unknown escapes.
+  std::string unescape(const Token* t) {
+    std::string raw = t->getText(), out;
+    for (size_t i = 1; i + 1 < raw.size(); ++i) {
+      if (raw[i] != '\\') {
+        out += raw[i];
+        continue;
+      }
+      char n = raw[++i];
+      if (n == 'n') out += '\n';
+      else if (n == '"' || n == '\\') out += n;
+      else {
+        SourceSpan s = span(t);
+        s.col += codePoints(raw.substr(0, i - 1));
+        s.len = 2;
+        std::string seq = raw.substr(i - 1, 2);
+        while (i + 1 < raw.size() - 1 && (static_cast<unsigned char>(raw[i + 1]) & 0xC0) == 0x80)
+          seq += raw[++i];
+        diags_.error(s, "unknown escape sequence '" + seq + "' in string",
+                     {"the escapes are \\\", \\\\ and \\n"});
+      }
+    }
+    return out;
+  }
+
+  const SourceManager& sm_;
+  int32_t file_;
+  DiagnosticEngine& diags_;
+  std::unordered_map<const Expr*, int> depth_;
+  bool depthReported_ = false;
+};
+
+} // namespace
+
+Expected<ast::Module> parseSource(SourceManager& sm, int32_t fileId) {
+  const std::string& text = sm.text(fileId);
+  if (auto d = checkUtf8(text, fileId)) return Status::fromDiagnostics({*d});
+  try {
+    antlr4::ANTLRInputStream input(text);
+    g::LlieLexer lexer(&input);
+    ErrorSink sink(fileId);
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&sink);
+    antlr4::CommonTokenStream tokens(&lexer);
+    tokens.fill();
+    if (auto d = checkNesting(tokens, fileId)) return Status::fromDiagnostics({*d});
+
+    P parser(&tokens);
+    parser.removeErrorListeners();
+    parser.addErrorListener(&sink);
+    parser.setErrorHandler(std::make_shared<FriendlyErrors>(sink, fileId, parser.getVocabulary()));
+    P::Module_Context* tree = nullptr;
+    try {
+      tree = parser.module_();
+    } catch (const antlr4::ParseCancellationException&) {
+      // Too many errors: stop here, report what we have.
+    }
+    if (!sink.diags.empty() || !tree) {
+      std::vector<Diagnostic> diags = std::move(sink.diags);
+      if (sink.truncated)
+        diags.push_back({Severity::Note, {}, "too many syntax errors; stopped after " +
+                                                 std::to_string(kMaxErrors), {}, {}});
+      if (diags.empty()) diags.push_back({Severity::Error, {fileId, 1, 1, 1}, "cannot parse file", {}, {}});
+      return Status::fromDiagnostics(std::move(diags));
+    }
+    DiagnosticEngine diags;
+    Builder builder(sm, fileId, diags);
+    ast::Module m = builder.module(tree);
+    if (diags.hasErrors()) return diags.take();
+    return m;
+  } catch (const std::exception& e) {
+    return Status::error(std::string("internal error while parsing: ") + e.what(), {fileId, 1, 1, 1});
+  }
+}
+
+Expected<ast::Module> parseFile(SourceManager& sm, const std::string& path) {
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::error("cannot open '" + path + "': " + std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  int err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (err) return Status::error("cannot open '" + path + "': " + std::strerror(err));
+  return parseSource(sm, sm.add(path, std::move(text)));
+}
+
+} // namespace llie

@@ -1,0 +1,116 @@
+// Executor (see executor.h).
+#include "runtime/executor.h"
+
+namespace llie {
+
+static std::vector<int64_t> concreteShape(const TensorType& t) {
+  std::vector<int64_t> s;
+  for (auto& d : t.shape) s.push_back(d.off);
+  return s;
+}
+
+Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
+                                                     const SourceManager* sm) {
+  std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
+  const Graph& G = ex->g_;
+  for (auto& v : G.values)
+    if (!shapeIsConst(v.type.shape))
+      return Status::error("internal: executor given a graph with symbolic shapes");
+  ex->values_.resize(G.values.size());
+  for (size_t i = 0; i < G.values.size(); ++i) {
+    Tensor& t = ex->values_[i];
+    t.dtype = G.values[i].type.dtype;
+    t.shape = concreteShape(G.values[i].type);
+    size_t bytes = t.bytes();
+    t.data = backend.allocate(bytes ? bytes : 1);
+    if (!t.data) return Status::error("out of memory allocating " + std::to_string(bytes) + " bytes");
+    ex->bytes_ += bytes;
+  }
+  ex->kernels_.resize(G.nodes.size());
+  for (size_t i = 0; i < G.nodes.size(); ++i) {
+    const Node& n = G.nodes[i];
+    if (n.dead) continue;
+    if (n.op == OpKind::Constant) {
+      float v = static_cast<float>(attrsOf<ConstantAttrs>(n).value);
+      const Tensor& t = ex->values_[n.outputs[0]];
+      std::vector<float> host(static_cast<size_t>(t.numel()), v);
+      backend.copyIn(t.data, host.data(), t.bytes());
+      continue;
+    }
+    if (opInfo(n.op).category == OpCategory::Source) continue;
+    std::string where = sm && n.span().valid() ? " (at " + sm->format(n.span()) + ")" : "";
+    if (!backend.supports(G, n))
+      return Status::error("op '" + std::string(opName(n.op)) + "' is not supported by the " +
+                               backend.name() + " backend" + where,
+                           n.span());
+    auto k = backend.prepare(G, n);
+    if (!k) {
+      Status st = k.takeStatus();
+      for (auto& d : st.diagnostics())
+        if (!d.span.valid()) d.span = n.span();
+      return st;
+    }
+    ex->kernels_[i] = std::move(*k);
+  }
+  return ex;
+}
+
+Executor::~Executor() {
+  for (auto& t : values_)
+    if (t.data) backend_.release(t.data);
+}
+
+Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
+  for (const Node& n : g_.nodes) {
+    if (n.dead || (n.op != OpKind::Param && n.op != OpKind::State)) continue;
+    const std::string& name = attrsOf<ParamAttrs>(n).name;
+    auto it = weights.find(name);
+    if (it == weights.end()) return Status::error("no value for parameter '" + name + "'");
+    const Tensor& t = values_[n.outputs[0]];
+    if (it->second.shape != t.shape || it->second.dtype != t.dtype)
+      return Status::error("parameter '" + name + "' has the wrong shape or dtype");
+    backend_.copyIn(t.data, it->second.storage.data(), t.bytes());
+  }
+  return Status::ok();
+}
+
+Status Executor::setInput(const std::string& name, const HostTensor& value) {
+  for (const Node& n : g_.nodes) {
+    if (n.dead || n.op != OpKind::Input || attrsOf<InputAttrs>(n).name != name) continue;
+    const Tensor& t = values_[n.outputs[0]];
+    if (value.shape != t.shape || value.dtype != t.dtype)
+      return Status::error("input '" + name + "' has the wrong shape for this plan");
+    backend_.copyIn(t.data, value.storage.data(), t.bytes());
+    return Status::ok();
+  }
+  return Status::error("the graph has no input named '" + name + "'");
+}
+
+Status Executor::run() {
+  std::vector<const Tensor*> ins;
+  std::vector<Tensor*> outs;
+  for (size_t i = 0; i < g_.nodes.size(); ++i) {
+    if (!kernels_[i]) continue;
+    const Node& n = g_.nodes[i];
+    ins.clear();
+    outs.clear();
+    for (ValueId v : n.inputs) ins.push_back(&values_[v]);
+    for (ValueId v : n.outputs) outs.push_back(&values_[v]);
+    kernels_[i]->run(ins, outs);
+  }
+  backend_.synchronize();
+  return Status::ok();
+}
+
+Expected<HostTensor> Executor::output(const std::string& name) const {
+  for (auto& o : g_.outputs) {
+    if (o.name != name) continue;
+    const Tensor& t = values_[o.value];
+    HostTensor h(t.shape, t.dtype);
+    backend_.copyOut(h.storage.data(), t.data, t.bytes());
+    return h;
+  }
+  return Status::error("the graph has no output named '" + name + "'");
+}
+
+} // namespace llie

@@ -1,0 +1,44 @@
+// The executor: runs a specialised graph (every shape constant) on one backend. At creation it
+// asks the backend to prepare a kernel for every compute node (primitives are built there, once)
+// and allocates a device buffer per value; run() copies inputs in, calls the kernels in graph
+// order and leaves outputs on the device until read. Memory planning into one arena comes with
+// the memory planner; this executor keeps one buffer per value.
+#pragma once
+#include "backends/backend.h"
+#include "compiler/support/source_span.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace llie {
+
+class Executor {
+public:
+  /// Fails, naming the op and its .llie location, when the backend cannot run some node.
+  static Expected<std::unique_ptr<Executor>> create(Graph specialized, Backend& backend,
+                                                    const SourceManager* sm = nullptr);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  /// Copies parameters and state (by name) to the device. Every param/state must be given.
+  Status setWeights(const std::map<std::string, HostTensor>& weights);
+  Status setInput(const std::string& name, const HostTensor& value);
+  Status run();
+  /// Copies a graph output back to the host.
+  Expected<HostTensor> output(const std::string& name) const;
+  const Graph& graph() const { return g_; }
+  /// Bytes of device memory held for values (parameters included).
+  size_t deviceBytes() const { return bytes_; }
+
+private:
+  Executor(Graph g, Backend& b) : g_(std::move(g)), backend_(b) {}
+  Graph g_;
+  Backend& backend_;
+  std::vector<Tensor> values_; ///< device views, one per value
+  std::vector<std::unique_ptr<Kernel>> kernels_; ///< per node (null for sources)
+  size_t bytes_ = 0;
+};
+
+} // namespace llie

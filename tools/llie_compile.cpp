@@ -1,0 +1,97 @@
+// llie-compile: .llie source -> AST dump, IR, optimised IR, DOT/SVG graph view or a plan file
+// that llie-run executes. Diagnostics are printed as file:line:col with the source line, a
+// caret and hints; the exit code is 1 on any error.
+#include "compiler/frontend/parse.h"
+#include "compiler/ir/dot.h"
+#include "compiler/ir/printer.h"
+#include "runtime/atomic_file.h"
+#include "runtime/model.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+using namespace llie;
+
+static int fail(const SourceManager& sm, const Status& st) {
+  std::cerr << renderStatus(sm, st);
+  size_t n = st.diagnostics().size();
+  if (n > 1) std::cerr << n << " errors\n";
+  return 1;
+}
+
+static Status writeText(const std::string& out, const std::string& text) {
+  if (out.empty() || out == "-") {
+    std::cout << text;
+    return Status::ok();
+  }
+  return writeFileAtomic(out, text.data(), text.size());
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"llie-compile: compile a .llie model into a plan, or show what the compiler sees.\n"
+               "Examples:\n"
+               "  llie-compile models/zero_dce.llie -o zero_dce.plan\n"
+               "  llie-compile models/sadfpn_unet.llie --emit ir\n"
+               "  llie-compile models/sadfpn_unet.llie --emit dot -o unet.svg   (SVG needs Graphviz)"};
+  std::string input, entry, emit = "plan", out;
+  std::vector<std::string> includes, sets;
+  bool allOutputs = false;
+  app.add_option("model", input, "the .llie file")->required();
+  app.add_option("--entry", entry, "model or train entry to compile (default: the first model)");
+  app.add_option("--emit", emit, "what to write: ast, ir, ir-opt, plan, dot")
+      ->check(CLI::IsMember({"ast", "ir", "ir-opt", "plan", "dot"}));
+  app.add_option("-o,--output", out,
+                 "output file (default: stdout for text, MODEL.plan for plans; .svg renders DOT)");
+  app.add_option("-I,--include", includes, "extra folder to search for imports");
+  app.add_option("--set", sets, "override an entry parameter, e.g. --set iterations=4");
+  app.add_flag("--all-outputs", allOutputs, "keep every declared output (default: the first)");
+  CLI11_PARSE(app, argc, argv);
+
+  SourceManager sm;
+  if (emit == "ast") {
+    auto m = parseFile(sm, input);
+    if (!m) return fail(sm, m.status());
+    Status st = writeText(out, printAst(*m));
+    return st ? 0 : fail(sm, st);
+  }
+  CompileOptions opt;
+  opt.elab.entry = entry;
+  opt.elab.allOutputs = allOutputs;
+  opt.searchPaths = includes;
+  for (auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "error: --set expects NAME=VALUE, got '" << s << "'\n";
+      return 2;
+    }
+    opt.elab.overrides[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  auto m = compileModel(sm, input, opt);
+  if (!m) return fail(sm, m.status());
+  Status st;
+  if (emit == "ir" || emit == "ir-opt") {
+    st = writeText(out, printGraph(m->graph, &sm));
+  } else if (emit == "dot") {
+    std::string dot = graphToDot(m->graph, &sm);
+    if (out.size() > 4 && out.ends_with(".svg")) {
+      std::string dotPath = out.substr(0, out.size() - 4) + ".dot";
+      st = writeText(dotPath, dot);
+      if (st) {
+        std::string cmd = "dot -Tsvg '" + dotPath + "' -o '" + out + "' 2>/dev/null";
+        if (std::system(cmd.c_str()) != 0) {
+          std::cerr << "note: Graphviz 'dot' is not available; wrote " << dotPath << " only\n";
+        }
+      }
+    } else {
+      st = writeText(out, dot);
+    }
+  } else {
+    if (out.empty()) out = std::filesystem::path(input).stem().string() + ".plan";
+    st = savePlan(out, *m, sm);
+    if (st) std::cerr << "wrote " << out << " (" << m->graph.entry << ", "
+                      << m->graph.nodes.size() << " nodes)\n";
+  }
+  return st ? 0 : fail(sm, st);
+}
