@@ -19,7 +19,9 @@ namespace {
 /// Buffered output to a file descriptor; the first failing write(2) latches its errno.
 class FdStreamBuf : public std::streambuf {
 public:
-  explicit FdStreamBuf(int fd) : fd_(fd), buf_(1 << 16) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  explicit FdStreamBuf(int fd) : fd_(fd), buf_(1 << 16) {
+    setp(buf_.data(), buf_.data() + buf_.size());
+  }
   int error() const { return err_; }
   bool flushAll() { return flushBuffer() && err_ == 0; }
 
@@ -86,11 +88,11 @@ Status ioError(const std::string& path, const std::string& what, int err) {
 
 } // namespace
 
-Status writeFileAtomic(const std::string& path,
-                       const std::function<Status(std::ostream&)>& write) {
+Status writeFileAtomic(const std::string& path, const std::function<Status(std::ostream&)>& write) {
   if (path.empty()) return Status::error("cannot write a file with an empty name");
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  if (existed && S_ISDIR(st.st_mode))
     return Status::error("cannot write '" + path + "': it is a directory");
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -102,6 +104,9 @@ Status writeFileAtomic(const std::string& path,
     return s;
   };
 
+  // A replaced file keeps its permission bits (best effort).
+  if (existed) (void)::fchmod(fd, st.st_mode & 07777);
+
   FdStreamBuf sb(fd);
   std::ostream os(&sb);
   Status st2;
@@ -112,7 +117,8 @@ Status writeFileAtomic(const std::string& path,
   }
   if (!st2.isOk()) return fail(std::move(st2));
   os.flush();
-  if (!sb.flushAll() || !os) return fail(ioError(path, "write failed", sb.error() ? sb.error() : EIO));
+  if (!sb.flushAll() || !os)
+    return fail(ioError(path, "write failed", sb.error() ? sb.error() : EIO));
   if (::fsync(fd) != 0) return fail(ioError(path, "fsync failed", errno));
   int rc = ::close(fd);
   fd = -1;

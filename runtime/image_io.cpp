@@ -70,7 +70,9 @@ int64_t reflectIndex(int64_t i, int64_t n) {
 } // namespace
 
 Expected<HostTensor> loadImage(const std::string& path) {
-  auto fail = [&](const std::string& what) { return Status::error("image '" + path + "': " + what); };
+  auto fail = [&](const std::string& what) {
+    return Status::error("image '" + path + "': " + what);
+  };
   std::error_code ec;
   auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) return fail("no such file");
@@ -93,13 +95,16 @@ Expected<HostTensor> loadImage(const std::string& path) {
   if (is16) {
     const auto* p = static_cast<const uint16_t*>(pixels);
     for (int64_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c) out[c * plane + i] = p[3 * i + c] / 65535.0f;
+      for (int c = 0; c < 3; ++c)
+        out[c * plane + i] = p[3 * i + c] / 65535.0f;
   } else {
     float lut[256];
-    for (int v = 0; v < 256; ++v) lut[v] = v / 255.0f;
+    for (int v = 0; v < 256; ++v)
+      lut[v] = v / 255.0f;
     const auto* p = static_cast<const uint8_t*>(pixels);
     for (int64_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c) out[c * plane + i] = lut[p[3 * i + c]];
+      for (int c = 0; c < 3; ++c)
+        out[c * plane + i] = lut[p[3 * i + c]];
   }
   stbi_image_free(pixels);
   return t;
@@ -109,7 +114,8 @@ Status savePng(const std::string& path, const HostTensor& img) {
   auto fail = [&](const std::string& what) {
     return Status::error("cannot save image '" + path + "': " + what);
   };
-  if (img.dtype != DType::F32) return fail(std::string("expected f32, got ") + dtypeName(img.dtype));
+  if (img.dtype != DType::F32)
+    return fail(std::string("expected f32, got ") + dtypeName(img.dtype));
   const auto& s = img.shape;
   const bool ok4 = s.size() == 4 && s[0] == 1, ok3 = s.size() == 3;
   if (!ok4 && !ok3) return fail("expected shape [1, C, H, W] or [C, H, W]");
@@ -170,7 +176,8 @@ Expected<std::vector<std::string>> listImages(const std::string& dirOrFile) {
   });
   std::vector<std::string> out;
   out.reserve(found.size());
-  for (auto& p : found) out.push_back(p.string());
+  for (auto& p : found)
+    out.push_back(p.string());
   return out;
 }
 
@@ -194,7 +201,8 @@ HostTensor padReflectToMultiple(const HostTensor& x, int64_t multiple, int64_t& 
   const size_t es = dtypeSize(x.dtype);
   const int64_t outer = x.numel() / (H * W);
   std::vector<int64_t> colSrc(static_cast<size_t>(Wp));
-  for (int64_t c = 0; c < Wp; ++c) colSrc[c] = reflectIndex(c, W);
+  for (int64_t c = 0; c < Wp; ++c)
+    colSrc[c] = reflectIndex(c, W);
   for (int64_t o = 0; o < outer; ++o) {
     const uint8_t* src = x.storage.data() + static_cast<size_t>(o * H * W) * es;
     uint8_t* dst = out.storage.data() + static_cast<size_t>(o * Hp * Wp) * es;

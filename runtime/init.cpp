@@ -21,25 +21,39 @@ namespace {
 template <class T, class Gen> void fillWith(HostTensor& t, Gen&& gen) {
   const int64_t n = t.numel();
   auto* p = reinterpret_cast<T*>(t.storage.data());
-  for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(gen());
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = static_cast<T>(gen());
 }
 
 template <class Gen> void fillFloat(HostTensor& t, Gen&& gen) {
-  if (t.dtype == DType::F64) fillWith<double>(t, gen);
-  else fillWith<float>(t, gen);
+  if (t.dtype == DType::F64)
+    fillWith<double>(t, gen);
+  else
+    fillWith<float>(t, gen);
 }
 
 void fillConstant(HostTensor& t, double v) {
   auto gen = [v] { return v; };
   switch (t.dtype) {
-  case DType::F32: fillWith<float>(t, gen); break;
-  case DType::F64: fillWith<double>(t, gen); break;
-  case DType::I32: fillWith<int32_t>(t, [v] { return std::llround(v); }); break;
-  case DType::I64: fillWith<int64_t>(t, [v] { return std::llround(v); }); break;
-  case DType::Bool: fillWith<uint8_t>(t, [v] { return v != 0.0 ? 1 : 0; }); break;
+  case DType::F32:
+    fillWith<float>(t, gen);
+    break;
+  case DType::F64:
+    fillWith<double>(t, gen);
+    break;
+  case DType::I32:
+    fillWith<int32_t>(t, [v] { return std::llround(v); });
+    break;
+  case DType::I64:
+    fillWith<int64_t>(t, [v] { return std::llround(v); });
+    break;
+  case DType::Bool:
+    fillWith<uint8_t>(t, [v] { return v != 0.0 ? 1 : 0; });
+    break;
   case DType::C64: { // real part v, imaginary 0
     auto* p = reinterpret_cast<float*>(t.storage.data());
-    for (int64_t i = 0; i < t.numel(); ++i) p[2 * i] = static_cast<float>(v), p[2 * i + 1] = 0.f;
+    for (int64_t i = 0; i < t.numel(); ++i)
+      p[2 * i] = static_cast<float>(v), p[2 * i + 1] = 0.f;
     break;
   }
   }
@@ -52,10 +66,17 @@ Status initParam(HostTensor& t, const ParamAttrs& a, uint64_t seed) {
   if (t.storage.size() != static_cast<size_t>(t.numel()) * dtypeSize(t.dtype))
     return Status::error(what + "storage does not match its shape");
   switch (a.init) {
-  case InitKind::Zeros: fillConstant(t, 0.0); return Status::ok();
-  case InitKind::Ones: fillConstant(t, 1.0); return Status::ok();
-  case InitKind::Constant: fillConstant(t, a.value); return Status::ok();
-  default: break;
+  case InitKind::Zeros:
+    fillConstant(t, 0.0);
+    return Status::ok();
+  case InitKind::Ones:
+    fillConstant(t, 1.0);
+    return Status::ok();
+  case InitKind::Constant:
+    fillConstant(t, a.value);
+    return Status::ok();
+  default:
+    break;
   }
   const char* rule = EnumNames<InitKind>::names[static_cast<size_t>(a.init)];
   if (t.dtype != DType::F32 && t.dtype != DType::F64)
@@ -65,7 +86,8 @@ Status initParam(HostTensor& t, const ParamAttrs& a, uint64_t seed) {
   case InitKind::KaimingUniform:
   case InitKind::UniformFanIn: {
     if (a.fanIn <= 0)
-      return Status::error(what + rule + " needs a positive fan_in, got " + std::to_string(a.fanIn));
+      return Status::error(what + rule + " needs a positive fan_in, got " +
+                           std::to_string(a.fanIn));
     const double b = a.init == InitKind::KaimingUniform
                          ? kaimingUniformBound(a.fanIn)
                          : 1.0 / std::sqrt(static_cast<double>(a.fanIn));
@@ -79,7 +101,8 @@ Status initParam(HostTensor& t, const ParamAttrs& a, uint64_t seed) {
     fillFloat(t, [&] { return sigma * rng.normal(); });
     return Status::ok();
   }
-  default: break;
+  default:
+    break;
   }
   return Status::error(what + "unknown init rule");
 }

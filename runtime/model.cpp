@@ -46,6 +46,14 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
   size_t firstFile = sm.size();
   LLIE_ASSIGN_OR_RETURN(Program prog, loadProgram(sm, path, paths));
   LLIE_ASSIGN_OR_RETURN(Graph g, elaborate(prog, opt.elab));
+  // Train entries of the file are checked too (they run with the training issue's runtime).
+  for (auto& name : entryNames(prog)) {
+    if (name == g.entry || prog.decls.at(name)->kind != ast::DeclKind::Train) continue;
+    ElaborateOptions eo;
+    eo.entry = name;
+    auto t = elaborate(prog, eo);
+    if (!t) return t.takeStatus();
+  }
   eliminateDeadCode(g);
   LLIE_RETURN_IF_ERROR(verifyGraph(g));
   std::string all;

@@ -32,7 +32,8 @@ class Rng {
 public:
   explicit Rng(uint64_t seed) {
     uint64_t sm = seed;
-    for (auto& w : s_) w = splitmix64(sm); // never all zero: splitmix64 is a bijection
+    for (auto& w : s_)
+      w = splitmix64(sm); // never all zero: splitmix64 is a bijection
   }
   /// A generator in an explicit state (not all zero), e.g. to check reference test vectors.
   static Rng fromState(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3) {

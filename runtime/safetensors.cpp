@@ -59,11 +59,14 @@ float halfToFloat(uint16_t h) {
   return std::bit_cast<float>(bits);
 }
 
-float bf16ToFloat(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
+float bf16ToFloat(uint16_t h) {
+  return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+}
 
 std::string shapeStr(const std::vector<int64_t>& shape) {
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
 }
 
@@ -97,12 +100,18 @@ struct Entry {
 
 const char* safetensorsDtypeName(DType t) {
   switch (t) {
-  case DType::F32: return "F32";
-  case DType::F64: return "F64";
-  case DType::I32: return "I32";
-  case DType::I64: return "I64";
-  case DType::Bool: return "BOOL";
-  case DType::C64: return nullptr;
+  case DType::F32:
+    return "F32";
+  case DType::F64:
+    return "F64";
+  case DType::I32:
+    return "I32";
+  case DType::I64:
+    return "I64";
+  case DType::Bool:
+    return "BOOL";
+  case DType::C64:
+    return nullptr;
   }
   return nullptr;
 }
@@ -127,7 +136,8 @@ Expected<TensorFile> readSafetensors(const std::string& path) {
   unsigned char lenBytes[8];
   if (!in.read(reinterpret_cast<char*>(lenBytes), 8)) return fail("cannot read the header length");
   uint64_t headerLen = 0;
-  for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | lenBytes[i];
+  for (int i = 7; i >= 0; --i)
+    headerLen = (headerLen << 8) | lenBytes[i];
   if (headerLen > fileSize - 8)
     return fail("header length " + std::to_string(headerLen) + " is larger than the rest of the " +
                 "file (" + std::to_string(fileSize - 8) +
@@ -183,8 +193,10 @@ Expected<TensorFile> readSafetensors(const std::string& path) {
       auto n = nonNegInt(d);
       if (!n) return fail(t + "\"shape\" must hold non-negative integers");
       e.shape.push_back(static_cast<int64_t>(*n));
-      if (*n != 0 && count > (uint64_t(1) << 62) / *n) overflow = true;
-      else count *= *n;
+      if (*n != 0 && count > (uint64_t(1) << 62) / *n)
+        overflow = true;
+      else
+        count *= *n;
     }
     const auto& jo = v["data_offsets"];
     if (!jo.is_array() || jo.size() != 2)
@@ -198,16 +210,18 @@ Expected<TensorFile> readSafetensors(const std::string& path) {
     bool zero = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
     if (zero) count = 0, overflow = false;
     if (overflow || count * dt->fileBytes != e.end - e.begin)
-      return fail(t + "shape " + shapeStr(e.shape) + " of " + jd.get<std::string>() + " needs " +
-                  (overflow ? std::string("more than 2^62") : std::to_string(count * dt->fileBytes)) +
-                  " bytes but data_offsets " + rangeStr(e.begin, e.end) + " span " +
-                  std::to_string(e.end - e.begin));
+      return fail(
+          t + "shape " + shapeStr(e.shape) + " of " + jd.get<std::string>() + " needs " +
+          (overflow ? std::string("more than 2^62") : std::to_string(count * dt->fileBytes)) +
+          " bytes but data_offsets " + rangeStr(e.begin, e.end) + " span " +
+          std::to_string(e.end - e.begin));
     entries.push_back(std::move(e));
   }
 
   // The tensors must tile the data buffer exactly: no overlap, no hole, nothing left over.
   std::vector<const Entry*> order;
-  for (const auto& e : entries) order.push_back(&e);
+  for (const auto& e : entries)
+    order.push_back(&e);
   std::sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
   });
@@ -257,7 +271,8 @@ Expected<TensorFile> readSafetensors(const std::string& path) {
         f[i] = e.dt.file == FileDType::F16 ? halfToFloat(h) : bf16ToFloat(h);
       }
     } else if (e.dt.file == FileDType::Bool) {
-      for (auto& byte : ht.storage) byte = byte ? 1 : 0;
+      for (auto& byte : ht.storage)
+        byte = byte ? 1 : 0;
     }
     out.tensors.emplace(e.name, std::move(ht));
   }
@@ -271,14 +286,16 @@ Status writeSafetensors(const std::string& path, const TensorFile& file) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!file.metadata.empty()) {
     nlohmann::ordered_json meta = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : file.metadata) meta[k] = v;
+    for (const auto& [k, v] : file.metadata)
+      meta[k] = v;
     header["__metadata__"] = std::move(meta);
   }
   uint64_t offset = 0;
   for (const auto& [name, t] : file.tensors) {
     const std::string tn = "tensor '" + name + "': ";
     if (name.empty()) return fail("a tensor has an empty name");
-    if (name == "__metadata__") return fail("\"__metadata__\" is reserved and cannot name a tensor");
+    if (name == "__metadata__")
+      return fail("\"__metadata__\" is reserved and cannot name a tensor");
     const char* dn = safetensorsDtypeName(t.dtype);
     if (!dn) return fail(tn + "dtype " + dtypeName(t.dtype) + " cannot be stored in safetensors");
     for (auto d : t.shape)
@@ -302,7 +319,8 @@ Status writeSafetensors(const std::string& path, const TensorFile& file) {
   }
   text.append((8 - text.size() % 8) % 8, ' ');
   unsigned char lenBytes[8];
-  for (int i = 0; i < 8; ++i) lenBytes[i] = static_cast<unsigned char>(text.size() >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    lenBytes[i] = static_cast<unsigned char>(text.size() >> (8 * i));
 
   Status s = writeFileAtomic(path, [&](std::ostream& os) {
     os.write(reinterpret_cast<const char*>(lenBytes), 8);

@@ -1,5 +1,6 @@
-// Reading and writing weights in the safetensors format (https://github.com/huggingface/safetensors):
-// an 8-byte little-endian header length N, N bytes of JSON
+// Reading and writing weights in the safetensors format
+// (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N, N bytes of
+// JSON
 //   {"__metadata__": {"k": "v"}, "name": {"dtype": "F32", "shape": [..], "data_offsets": [b, e]}}
 // (optionally padded with spaces), then the data buffer; offsets are relative to its start and
 // the tensors must tile it exactly (no holes, no overlaps), as the reference implementation

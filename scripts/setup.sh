@@ -13,6 +13,7 @@ PKGS=(
   libcli11-dev                      # command lines
   graphviz                          # DOT -> SVG graph dumps
   python3-torch python3-numpy       # parity references in tests and benchmarks
+  python3-pil                       # scripts/darken.py (sample low-light photos)
 )
 
 SUDO=""

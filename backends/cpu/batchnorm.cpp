@@ -1,7 +1,8 @@
 // cpu BatchNorm (inference on running statistics) on oneDNN's batch_normalization_forward with
 // use_global_stats | use_scale | use_shift (oneDNN 2.6 takes scale and shift as separate
-// memories). Any rank and any channel axis: x is viewed as [outer, C, inner], a 3-D "ncw"
-// tensor, which is exactly the per-channel normalisation oneDNN computes.
+// memories). Any rank and any channel axis: x is viewed as [outer, C, inner, 1], a plain NCHW
+// tensor, which is exactly the per-channel normalisation oneDNN computes (4-D rather than 3-D
+// because oneDNN 2.6 only has its reference implementation for 3-D "ncw" data).
 #include "backends/cpu/cpu_kernels.h"
 
 #include <unordered_map>
@@ -51,7 +52,7 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n,
   auto k = std::make_unique<BatchNormKernel>();
   k->ctx = ctx;
   Status st = dnnlBuild(n, [&] {
-    memory::desc data = plainDesc({outer, C, inner}), stat = plainDesc({C});
+    memory::desc data = plainDesc({outer, C, inner, 1}), stat = plainDesc({C});
     auto flags = dnnl::normalization_flags::use_global_stats |
                  dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
     dnnl::batch_normalization_forward::desc d(dnnl::prop_kind::forward_inference, data,

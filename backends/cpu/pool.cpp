@@ -83,7 +83,7 @@ Expected<std::unique_ptr<Kernel>> makePool(const Graph& g, const Node& n, const 
   k->OH = OH;
   k->OW = OW;
   bool isMax = n.op == OpKind::MaxPool2d;
-  if (!getenv("NO_FIX") && !isMax && a.countIncludePad && (extraH || extraW)) {
+  if (!isMax && a.countIncludePad && (extraH || extraW)) {
     int64_t fr, fc;
     k->rowScale = overhangScale(OH, H, kh, sh, pt, pb, fr);
     k->colScale = overhangScale(OW, W, kw, sw, pl, pr, fc);

@@ -96,7 +96,7 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
   int64_t H = x[r - 2], W = x[r - 1], OH = y[r - 2], OW = y[r - 1];
   if (H <= 0 || W <= 0 || OH <= 0 || OW <= 0) return kernels::badNode(n, "empty spatial axes");
   bool nearest = a.mode == ResizeMode::Nearest;
-  bool useDnnl = getenv("FORCE_DNNL") ? true : nearest ? (OH % H == 0 && OW % W == 0) : !a.alignCorners;
+  bool useDnnl = nearest ? (OH % H == 0 && OW % W == 0) : !a.alignCorners;
 
   if (!useDnnl) {
     auto k = std::make_unique<LoopResizeKernel>();

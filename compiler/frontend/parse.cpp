@@ -157,6 +157,11 @@ private:
     std::string lit = vocab_.getLiteralName(t->getType());
     return lit.size() > 2 && std::isalpha(static_cast<unsigned char>(lit[1]));
   }
+  /// Keywords that start a file-level declaration (`let = 3` lacks a name, it is no misuse).
+  static bool isDeclKeyword(const Token* t) {
+    std::string s = t->getText();
+    return s == "import" || s == "let" || s == "block" || s == "model" || s == "train";
+  }
   static Token* previous(antlr4::Parser* p, Token* t) {
     if (!t || t->getTokenIndex() == 0 || t->getTokenIndex() == INVALID_INDEX) return nullptr;
     return p->getTokenStream()->get(t->getTokenIndex() - 1);
@@ -275,7 +280,7 @@ private:
       }
     }
     // `loss = ...`, `state = ...`: a keyword where the user meant a variable.
-    if (prev && isKeyword(prev) && wantsName && (text == "=" || text == ",")) {
+    if (prev && isKeyword(prev) && !isDeclKeyword(prev) && wantsName && (text == "=" || text == ",")) {
       sink_.hints.push_back("rename it, e.g. '" + prev->getText() + "_'");
       return emit(p, prev, tokSpan(file_, prev),
                   show(prev) + " is a keyword and cannot be used as a name");

@@ -143,6 +143,8 @@ struct Case {
   std::vector<std::pair<float, float>> ranges; ///< per-input override of [lo, hi]
 };
 
+inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 inline std::string caseName(const ::testing::TestParamInfo<Case>& i) { return i.param.name; }
 
 /// TEST_P(CpuMatchesReference, ...) lives in cpu_vs_ref_test.cpp.

@@ -111,11 +111,11 @@ TEST(ParseZeroDce, PipeChainBecomesNestedPipedCalls) {
   EXPECT_EQ(conv.kwargs[0].name, "padding");
   EXPECT_EQ(conv.kwargs[1].name, "name");
   // The call's span starts at its name; the callee span is the name alone.
-  EXPECT_EQ(conv.calleeSpan, (SourceSpan{m.fileId, 5, 13, 6}));
+  EXPECT_EQ(conv.calleeSpan, (SourceSpan{m.fileId, 5, 14, 6}));
   EXPECT_EQ(conv.span.line, 5);
-  EXPECT_EQ(conv.span.col, 13);
+  EXPECT_EQ(conv.span.col, 14);
   EXPECT_EQ(conv.span.len, static_cast<int32_t>(std::string("conv2d(32, 3, padding=1, name=\"e_conv1\")").size()));
-  EXPECT_EQ(conv.kwargs[1].span, (SourceSpan{m.fileId, 5, 38, 4}));
+  EXPECT_EQ(conv.kwargs[1].span, (SourceSpan{m.fileId, 5, 39, 4}));
 }
 
 TEST(ParseZeroDce, CurveLoopHoldsUpdateAndNestedIf) {

@@ -142,7 +142,7 @@ TEST(SyntaxError, ThreeSeparateErrorsGiveThreeDiagnostics) {
   EXPECT_EQ(st.diagnostics()[0].span.line, 2);
   EXPECT_EQ(st.diagnostics()[1].message, "expected '=' after 'k'");
   EXPECT_EQ(st.diagnostics()[1].span.line, 4);
-  EXPECT_EQ(st.diagnostics()[2].message, "expected ',' or ')' after '2'");
+  EXPECT_EQ(st.diagnostics()[2].message, "expected ')' after '2'");
   EXPECT_EQ(st.diagnostics()[2].span.line, 6);
 }
 

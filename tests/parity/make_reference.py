@@ -1,18 +1,22 @@
 """Generate a PyTorch reference case (weights, input, expected outputs) for llie's parity tests.
 
 Builds the flagship SAD-FPN U-Net or Zero-DCE (tests/parity/ref_models.py) in eval mode with
-seeded random weights — BatchNorm statistics and affine terms are randomised too, so that BN is
-not the identity — makes a seeded random input in [0, 1] of shape [1, 3, H, W], runs it in float32
-and float64, and writes into --out:
+seeded random weights (BatchNorm statistics and affine terms randomised too, so that BN is not
+the identity; every conv then rescaled on a seeded calibration image so that activations stay
+O(1) and the output sigmoid/tanh does not saturate), makes a seeded random input in [0, 1) of
+shape [1, 3, H, W], runs it in float32, and writes into --out:
   weights.safetensors       every parameter by llie's name (float32; no num_batches_tracked)
   input.safetensors         "x" (float32)
   expected.safetensors      float32 PyTorch outputs by name: sadfpn_unet "y", "e1".."e4";
                             zero_dce "enhanced", "A", "y4". For a flagship whose H or W is not a
                             multiple of 16 only "y" = enhance_padded(...) (reflect pad, crop back).
-  expected_f64.safetensors  the same outputs computed in float64 (from the same float32 weights
-                            and input), the better reference for judging float32 error.
-and prints a one-line JSON summary, including PyTorch's own float32-vs-float64 error.
-Usage: /usr/bin/python3 tests/parity/make_reference.py --model sadfpn_unet --height 256 --width 256 --seed 0 --out DIR
+  expected_f64.safetensors  only with a full float64 run (--f64 full, or auto on tiny sizes): the
+                            same outputs in float64 from the same float32 weights and input.
+It also measures PyTorch's own float32-vs-float64 error, on the whole case or (the default for
+all but tiny sizes, as float64 convs are slow with Debian's reference BLAS) on a small crop, and
+prints a one-line JSON summary.
+Usage: /usr/bin/python3 tests/parity/make_reference.py --model sadfpn_unet --height 256 --width 256 \
+           --seed 0 --out DIR [--f64 auto|full|proxy|off] [--threads 2]
 """
 
 import argparse
@@ -25,7 +29,6 @@ import time
 _T0 = time.perf_counter()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
@@ -103,7 +106,7 @@ def health(name, out):
         sat = float(((y < 0.01) | (y > 0.99)).double().mean())
         if float(y.std()) < 0.02:
             problems.append(f"y std {float(y.std()):.3g} too small")
-        if sat > 0.5:
+        if sat > 0.2:
             problems.append(f"{sat:.0%} of y saturated")
         for k in ("e1", "e2", "e3", "e4"):
             if k in out and float(out[k].std()) < 1e-3:
@@ -113,7 +116,7 @@ def health(name, out):
         sat = float((a.abs() > 0.99).double().mean())
         if float(a.std()) < 0.02:
             problems.append(f"A std {float(a.std()):.3g} too small (curves near identity)")
-        if sat > 0.5:
+        if sat > 0.2:
             problems.append(f"{sat:.0%} of A saturated")
     return problems
 
@@ -150,6 +153,9 @@ def main():
         ap.error("--height and --width must be positive")
 
     padded = bool(args.model == "sadfpn_unet" and (args.height % 16 or args.width % 16))
+    if padded and ((-args.height) % 16 >= args.height or (-args.width) % 16 >= args.width):
+        ap.error(f"{args.height}x{args.width}: reflect padding to a multiple of 16 needs each pad "
+                 "to be smaller than its side")
     t = time.perf_counter()
     torch.manual_seed(args.seed)
     model = randomize(build_model(args.model), args.seed).eval()

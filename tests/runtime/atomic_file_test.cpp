@@ -24,12 +24,19 @@ TEST(AtomicFile, WritesThenReplaces) {
   ASSERT_TRUE(s.isOk()) << s.message();
   EXPECT_EQ(readAll(p), "replaced 42");
   EXPECT_EQ(tmp.entries(), std::vector<std::string>{"out.bin"});
+  // Replacing keeps the file's permission bits.
+  std::filesystem::permissions(p, std::filesystem::perms::owner_read |
+                                      std::filesystem::perms::owner_write);
+  ASSERT_TRUE(writeFileAtomic(p, "again", 5).isOk());
+  EXPECT_EQ(std::filesystem::status(p).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST(AtomicFile, LargeBlocksArriveIntact) {
   TmpDir tmp;
   std::string big(3 << 20, '\0');
-  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 + (i >> 12));
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 131 + (i >> 12));
   std::string p = tmp.path("big.bin");
   ASSERT_TRUE(writeFileAtomic(p, [&](std::ostream& os) {
                 for (size_t off = 0; off < big.size(); off += 1000003)

@@ -24,19 +24,25 @@ using llie::testing::writeAll;
 namespace {
 
 /// An 8-bit test pattern: value of channel c at (y, x).
-uint8_t pattern(int c, int y, int x) { return static_cast<uint8_t>((y * 37 + x * 11 + c * 85) & 255); }
+uint8_t pattern(int c, int y, int x) {
+  return static_cast<uint8_t>((y * 37 + x * 11 + c * 85) & 255);
+}
 
 HostTensor iotaTensor(std::vector<int64_t> shape) {
   HostTensor t(std::move(shape));
-  for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = static_cast<float>(i);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    t.f32()[i] = static_cast<float>(i);
   return t;
 }
 
-std::vector<float> values(const HostTensor& t) { return {t.f32(), t.f32() + t.numel()}; }
+std::vector<float> values(const HostTensor& t) {
+  return {t.f32(), t.f32() + t.numel()};
+}
 
 double mean(const HostTensor& t) {
   double s = 0;
-  for (int64_t i = 0; i < t.numel(); ++i) s += t.f32()[i];
+  for (int64_t i = 0; i < t.numel(); ++i)
+    s += t.f32()[i];
   return s / static_cast<double>(t.numel());
 }
 
@@ -48,7 +54,8 @@ TEST(ImageIo, PngRoundTripIsExactFor8BitValues) {
   HostTensor img({1, 3, H, W});
   for (int c = 0; c < 3; ++c)
     for (int y = 0; y < H; ++y)
-      for (int x = 0; x < W; ++x) img.f32()[(c * H + y) * W + x] = pattern(c, y, x) / 255.0f;
+      for (int x = 0; x < W; ++x)
+        img.f32()[(c * H + y) * W + x] = pattern(c, y, x) / 255.0f;
   std::string p = tmp.path("rt.png");
   Status s = savePng(p, img);
   ASSERT_TRUE(s.isOk()) << s.message();
@@ -68,14 +75,15 @@ TEST(ImageIo, PngRoundTripIsExactFor8BitValues) {
 TEST(ImageIo, SavePngClampsAndRounds) {
   TmpDir tmp;
   HostTensor img({1, 3, 1, 4});
-  const float in[12] = {-0.5f, 1.7f, NAN, 0.5f, 1.0f / 255 * 0.49f, 1.0f / 255 * 0.51f,
-                        0.0f,  1.0f, 0.2f, 0.3f, 0.4f, 0.6f};
+  const float in[12] = {-0.5f, 1.7f, NAN,  0.5f, 1.0f / 255 * 0.49f, 1.0f / 255 * 0.51f, 0.0f, 1.0f,
+                        0.2f,  0.3f, 0.4f, 0.6f};
   std::memcpy(img.f32(), in, sizeof in);
   ASSERT_TRUE(savePng(tmp.path("c.png"), img).isOk());
   auto back = loadImage(tmp.path("c.png"));
   ASSERT_TRUE(back.ok());
   const int expect[12] = {0, 255, 0, 128, 0, 1, 0, 255, 51, 77, 102, 153};
-  for (int i = 0; i < 12; ++i) EXPECT_EQ(std::lround(back->f32()[i] * 255), expect[i]) << i;
+  for (int i = 0; i < 12; ++i)
+    EXPECT_EQ(std::lround(back->f32()[i] * 255), expect[i]) << i;
 }
 
 TEST(ImageIo, SavePngRefusesBadTensors) {
@@ -98,9 +106,11 @@ TEST(ImageIo, LoadsGrayAlphaBmpAndJpeg) {
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x) {
       gray[y * W + x] = pattern(0, y, x);
-      for (int c = 0; c < 4; ++c) rgba[(y * W + x) * 4 + c] = c == 3 ? 7 : pattern(c, y, x);
+      for (int c = 0; c < 4; ++c)
+        rgba[(y * W + x) * 4 + c] = c == 3 ? 7 : pattern(c, y, x);
       // JPEG: flat 8x8 blocks so compression error stays tiny.
-      for (int c = 0; c < 3; ++c) rgb[(y * W + x) * 3 + c] = pattern(c, y / 8 * 8, x / 8 * 8);
+      for (int c = 0; c < 3; ++c)
+        rgb[(y * W + x) * 3 + c] = pattern(c, y / 8 * 8, x / 8 * 8);
     }
   ASSERT_TRUE(stbi_write_png(tmp.path("g.png").c_str(), W, H, 1, gray.data(), W));
   ASSERT_TRUE(stbi_write_png(tmp.path("a.png").c_str(), W, H, 4, rgba.data(), W * 4));
@@ -135,6 +145,69 @@ TEST(ImageIo, LoadsGrayAlphaBmpAndJpeg) {
   EXPECT_LE(worst, 8);
 }
 
+namespace {
+
+uint32_t crc32(const std::string& s) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : s) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k)
+      c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+std::string be32(uint32_t v) {
+  return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+}
+
+std::string chunk(const std::string& type, const std::string& data) {
+  return be32(static_cast<uint32_t>(data.size())) + type + data + be32(crc32(type + data));
+}
+
+/// A 16-bit RGB PNG (colour type 2, depth 16) with uncompressed ("stored") deflate blocks.
+std::string png16(int W, int H, const std::vector<uint16_t>& rgb) {
+  std::string raw;
+  for (int y = 0; y < H; ++y) {
+    raw += '\0'; // filter: none
+    for (int i = 0; i < W * 3; ++i) {
+      uint16_t v = rgb[y * W * 3 + i];
+      raw += char(v >> 8), raw += char(v & 0xFF);
+    }
+  }
+  std::string z = "\x78\x01";
+  uint32_t a = 1, b = 0;
+  for (unsigned char c : raw)
+    a = (a + c) % 65521, b = (b + a) % 65521;
+  for (size_t off = 0; off < raw.size() || off == 0; off += 65535) {
+    size_t n = std::min<size_t>(65535, raw.size() - off);
+    z += char(off + n >= raw.size() ? 1 : 0);
+    z += char(n & 0xFF), z += char(n >> 8), z += char(~n & 0xFF), z += char((~n >> 8) & 0xFF);
+    z += raw.substr(off, n);
+  }
+  z += be32((b << 16) | a);
+  std::string ihdr = be32(W) + be32(H) + std::string("\x10\x02\x00\x00\x00", 5);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) +
+         chunk("IEND", "");
+}
+
+} // namespace
+
+TEST(ImageIo, Loads16BitPngsAtFullPrecision) {
+  TmpDir tmp;
+  const int W = 5, H = 3;
+  std::vector<uint16_t> rgb(W * H * 3);
+  for (size_t i = 0; i < rgb.size(); ++i)
+    rgb[i] = static_cast<uint16_t>(i * 4099 + 1);
+  writeAll(tmp.path("deep.png"), png16(W, H, rgb));
+  auto img = loadImage(tmp.path("deep.png"));
+  ASSERT_TRUE(img.ok()) << img.status().message();
+  ASSERT_EQ(img->shape, (std::vector<int64_t>{1, 3, H, W}));
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < W * H; ++i)
+      EXPECT_EQ(img->f32()[c * W * H + i], rgb[i * 3 + c] / 65535.0f) << c << " " << i;
+}
+
 TEST(ImageIo, LoadErrorsNameTheFileAndTheReason) {
   TmpDir tmp;
   auto missing = loadImage(tmp.path("nope.png"));
@@ -143,8 +216,8 @@ TEST(ImageIo, LoadErrorsNameTheFileAndTheReason) {
   writeAll(tmp.path("text.png"), "this is not a picture");
   auto text = loadImage(tmp.path("text.png"));
   ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().message().rfind("image '" + tmp.path("text.png") + "': cannot decode: ", 0),
-            0u)
+  EXPECT_EQ(
+      text.status().message().rfind("image '" + tmp.path("text.png") + "': cannot decode: ", 0), 0u)
       << text.status().message();
   writeAll(tmp.path("empty.jpg"), "");
   EXPECT_FALSE(loadImage(tmp.path("empty.jpg")).ok());
@@ -203,7 +276,8 @@ TEST(ImageIo, ReflectPadBeyondTheSizeKeepsBouncing) {
   ASSERT_EQ(y.shape, (std::vector<int64_t>{1, 1, 8, 8}));
   const int rows[8] = {0, 1, 0, 1, 0, 1, 0, 1}, cols[8] = {0, 1, 2, 1, 0, 1, 2, 1};
   for (int r = 0; r < 8; ++r)
-    for (int c = 0; c < 8; ++c) EXPECT_EQ(y.f32()[r * 8 + c], rows[r] * 3 + cols[c]);
+    for (int c = 0; c < 8; ++c)
+      EXPECT_EQ(y.f32()[r * 8 + c], rows[r] * 3 + cols[c]);
   // A single row or column is replicated.
   HostTensor z = padReflectToMultiple(iotaTensor({1, 1, 1, 1}), 4, pb, pr);
   EXPECT_EQ(values(z), std::vector<float>(16, 0.0f));
@@ -229,14 +303,16 @@ TEST(ImageIo, ReflectPadIsANoOpOnMultiplesAndCropUndoesIt) {
   EXPECT_EQ(values(back), values(odd));
 
   HostTensor ints({1, 2, 3}, DType::I64); // other dtypes pad too
-  for (int i = 0; i < 6; ++i) reinterpret_cast<int64_t*>(ints.storage.data())[i] = i;
+  for (int i = 0; i < 6; ++i)
+    reinterpret_cast<int64_t*>(ints.storage.data())[i] = i;
   HostTensor pi = padReflectToMultiple(ints, 4, pb, pr);
   EXPECT_EQ(pi.shape, (std::vector<int64_t>{1, 4, 4}));
   EXPECT_EQ(reinterpret_cast<int64_t*>(pi.storage.data())[15], 4); // row 3 -> 1, col 3 -> 1
 }
 
 TEST(ImageIo, LoadsTheSharedLowLightPhotos) {
-  const std::filesystem::path data = std::filesystem::path(LLIE_SOURCE_DIR) / ".." / "shared" / "data";
+  const std::filesystem::path data =
+      std::filesystem::path(LLIE_SOURCE_DIR) / ".." / "shared" / "data";
   if (!std::filesystem::is_directory(data / "lowlight"))
     GTEST_SKIP() << "no shared low-light photos at " << data.string()
                  << " (only present beside the project's own checkout)";

@@ -27,7 +27,8 @@ struct Moments {
 Moments moments(const HostTensor& t) {
   Moments m;
   const int64_t n = t.numel();
-  for (int64_t i = 0; i < n; ++i) m.mean += t.f32()[i];
+  for (int64_t i = 0; i < n; ++i)
+    m.mean += t.f32()[i];
   m.mean /= n;
   for (int64_t i = 0; i < n; ++i) {
     double d = t.f32()[i] - m.mean;
@@ -38,7 +39,9 @@ Moments moments(const HostTensor& t) {
   return m;
 }
 
-std::vector<float> values(const HostTensor& t) { return {t.f32(), t.f32() + t.numel()}; }
+std::vector<float> values(const HostTensor& t) {
+  return {t.f32(), t.f32() + t.numel()};
+}
 
 } // namespace
 
@@ -88,7 +91,8 @@ TEST(Init, NormalHasTheRequestedSpread) {
   EXPECT_NEAR(m.mean, 0.0, 5 * sigma / std::sqrt(double(n)));
   EXPECT_NEAR(m.var, sigma * sigma, 5 * std::sqrt(2.0) * sigma * sigma / std::sqrt(double(n)));
   int64_t within = 0;
-  for (int64_t i = 0; i < n; ++i) within += std::fabs(t.f32()[i]) <= sigma;
+  for (int64_t i = 0; i < n; ++i)
+    within += std::fabs(t.f32()[i]) <= sigma;
   EXPECT_NEAR(double(within) / n, 0.682689, 0.003);
   EXPECT_GT(m.maxAbs, 4 * sigma); // tails exist
 }

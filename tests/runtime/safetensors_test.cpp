@@ -30,7 +30,8 @@ std::string buildFile(std::string header, const std::string& data, bool pad = tr
   if (pad) header.append((8 - header.size() % 8) % 8, ' ');
   std::string out(8, '\0');
   uint64_t n = header.size();
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(n >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>(n >> (8 * i));
   return out + header + data;
 }
 
@@ -54,7 +55,8 @@ std::string errorFor(const TmpDir& tmp, const std::string& bytes) {
 TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
   TmpDir tmp;
   TensorFile f;
-  f.tensors["conv.weight"] = makeTensor<float>({2, 1, 1, 3}, DType::F32, {1, -2, 3.5f, 0, 1e-8f, 7});
+  f.tensors["conv.weight"] =
+      makeTensor<float>({2, 1, 1, 3}, DType::F32, {1, -2, 3.5f, 0, 1e-8f, 7});
   f.tensors["a.f64"] = makeTensor<double>({2}, DType::F64, {0.1, -1e300});
   f.tensors["bn.num_batches_tracked"] = makeTensor<int64_t>({}, DType::I64, {123456789012345});
   f.tensors["idx"] = makeTensor<int32_t>({3}, DType::I32, {-1, 0, 2147483647});
@@ -79,11 +81,13 @@ TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
   // Layout: header length a multiple of 8, metadata first, tensors in name order, packed data.
   std::string bytes = readAll(p);
   uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+  for (int i = 7; i >= 0; --i)
+    n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   EXPECT_EQ(n % 8, 0u);
   std::string header = bytes.substr(8, n);
-  EXPECT_EQ(header.rfind("{\"__metadata__\":{\"format\":\"pt\",\"model\":\"zero_dce\"},\"a.f64\":", 0),
-            0u)
+  EXPECT_EQ(
+      header.rfind("{\"__metadata__\":{\"format\":\"pt\",\"model\":\"zero_dce\"},\"a.f64\":", 0),
+      0u)
       << header;
   auto j = nlohmann::ordered_json::parse(header);
   std::vector<std::string> keys;
@@ -111,7 +115,7 @@ TEST(Safetensors, ReadsAFileLaidOutLikePythonsWriter) {
       R"("scale":{"dtype":"BF16","shape":[3],"data_offsets":[16,22]}})";
   std::string data = bytesOf<float>({0.25f, -3.0f}) +
                      bytesOf<uint16_t>({0x3C00, 0xC000, 0x7BFF, 0x0001}) + // 1, -2, 65504, 2^-24
-                     bytesOf<uint16_t>({0x3F80, 0xC040, 0x7F80});           // 1, -3, +inf
+                     bytesOf<uint16_t>({0x3F80, 0xC040, 0x7F80});          // 1, -3, +inf
   std::string p = tmp.path("py.safetensors");
   writeAll(p, buildFile(header, data));
   auto r = readSafetensors(p);
@@ -176,8 +180,7 @@ TEST(Safetensors, EachCorruptionHasItsOwnMessage) {
       "data_offsets [8, 0] end before they begin");
   has(buildFile(one(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})"), f8),
       "tensor 't': shape [3] of F32 needs 12 bytes but data_offsets [0, 8] span 8");
-  has(buildFile(one(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]})"),
-                f8),
+  has(buildFile(one(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]})"), f8),
       "needs more than 2^62 bytes");
   has(buildFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                 R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
@@ -223,7 +226,8 @@ TEST(Safetensors, EveryTruncationIsRefusedAndCorruptHeadersNeverCrash) {
   std::mt19937 gen(1234);
   for (int i = 0; i < 300; ++i) {
     std::string bad = good;
-    for (int k = 0; k < 3; ++k) bad[8 + gen() % 80] = static_cast<char>(gen());
+    for (int k = 0; k < 3; ++k)
+      bad[8 + gen() % 80] = static_cast<char>(gen());
     (void)errorFor(tmp, bad);
   }
 }

@@ -33,7 +33,8 @@ public:
   /// Names of the entries in the directory (to check that no temporary was left behind).
   std::vector<std::string> entries() const {
     std::vector<std::string> out;
-    for (auto& e : std::filesystem::directory_iterator(dir_)) out.push_back(e.path().filename());
+    for (auto& e : std::filesystem::directory_iterator(dir_))
+      out.push_back(e.path().filename());
     return out;
   }
 
