@@ -3,6 +3,8 @@
 // clamp, and stop_grad (identity). In-place safe: element i is read before it is written.
 #include "backends/reference/ref_kernels.h"
 
+#include <algorithm>
+
 namespace llie::ref {
 namespace {
 
@@ -26,7 +28,7 @@ struct Unary {
     case OpKind::Abs: return std::fabs(x);
     case OpKind::Square: return x * x;
     case OpKind::PowScalar: return std::pow(x, p0);
-    case OpKind::Clamp: return x < p0 ? p0 : (x > p1 ? p1 : x);
+    case OpKind::Clamp: return std::min(std::max(x, p0), p1); // PyTorch: hi wins if lo > hi
     default: return x; // StopGrad
     }
   }

@@ -169,18 +169,13 @@ private:
   /// How a token is quoted in a message.
   static std::string show(const Token* t) {
     if (t->getType() == Token::EOF) return "end of file";
-    std::string s = t->getText();
+    std::string s = t->getText(), out;
     if (s.size() > 24) s = s.substr(0, 21) + "...";
     if (t->getType() == P::STRING) return s;
-    std::string out;
     for (unsigned char c : s) {
-      if (c < 0x20 || c == 0x7f) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
-      } else {
-        out += static_cast<char>(c);
-      }
+      char buf[8];
+      std::snprintf(buf, sizeof buf, c < 0x20 || c == 0x7f ? "\\x%02x" : "%c", c);
+      out += buf;
     }
     return "'" + out + "'";
   }
@@ -413,15 +408,10 @@ private:
     b.span = span(c->ID());
     if (auto* pl = c->paramList())
       for (auto* p : pl->param()) b.params.push_back(param(p));
-    if (auto* single = dynamic_cast<P::SingleOutputContext*>(c->outputs())) {
-      b.outputs.push_back(single->ID()->getText());
-      b.outputSpans.push_back(span(single->ID()));
-    } else if (auto* tuple = dynamic_cast<P::TupleOutputsContext*>(c->outputs())) {
-      for (auto* id : tuple->ID()) {
-        b.outputs.push_back(id->getText());
-        b.outputSpans.push_back(span(id));
-      }
-    }
+    if (auto* outs = c->outputs())
+      for (auto* child : outs->children)
+        if (auto* t = dynamic_cast<TerminalNode*>(child); t && t->getSymbol()->getType() == P::ID)
+          b.outputs.push_back(t->getText()), b.outputSpans.push_back(span(t));
     b.body = stmts(c->stmt());
     return b;
   }
@@ -431,19 +421,14 @@ private:
     p.name = c->ID()->getText();
     p.span = span(c->ID());
     if (auto* named = dynamic_cast<P::NamedTypeContext*>(c->typeSpec())) {
-      static const std::vector<std::pair<std::string, ast::TypeKind>> kTypes = {
-          {"tensor", ast::TypeKind::Tensor}, {"int", ast::TypeKind::Int},
-          {"float", ast::TypeKind::Float},   {"bool", ast::TypeKind::Bool},
-          {"string", ast::TypeKind::String}, {"list", ast::TypeKind::List}};
+      // In ast::TypeKind order.
+      static const std::vector<std::string> kTypes = {"tensor", "int", "float", "bool", "string", "list"};
       std::string name = named->ID()->getText();
-      std::vector<std::string> names;
-      bool found = false;
-      for (auto& [n, k] : kTypes) {
-        names.push_back(n);
-        if (n == name) p.type = k, found = true;
-      }
-      if (!found) {
-        std::string near = closestName(name, names);
+      auto it = std::find(kTypes.begin(), kTypes.end(), name);
+      if (it != kTypes.end()) {
+        p.type = static_cast<ast::TypeKind>(it - kTypes.begin());
+      } else {
+        std::string near = closestName(name, kTypes);
         diags_.error(span(named->ID()), "unknown type '" + name + "'",
                      {near.empty() ? "the types are tensor, int, float, bool, string and list"
                                    : "did you mean '" + near + "'?"});
@@ -461,49 +446,43 @@ private:
     return out;
   }
 
+  StmtPtr mk(StmtKind k, antlr4::ParserRuleContext* c, TerminalNode* target = nullptr) {
+    auto s = std::make_unique<Stmt>(k, extent(c));
+    if (target) s->targets.push_back(target->getText()), s->targetSpans.push_back(span(target));
+    return s;
+  }
   StmtPtr stmt(P::StmtContext* c) {
+    if (auto* i = c->ifStmt()) return ifStmt(i);
+    StmtPtr s;
     if (auto* a = c->assignStmt()) {
-      auto s = std::make_unique<Stmt>(StmtKind::Assign, extent(a));
+      s = mk(StmtKind::Assign, a);
       for (auto* id : a->ID()) s->targets.push_back(id->getText()), s->targetSpans.push_back(span(id));
       s->exprs.push_back(expr(a->expr()));
-      return s;
-    }
-    if (auto* i = c->ifStmt()) return ifStmt(i);
-    if (auto* f = c->forStmt()) {
-      auto s = std::make_unique<Stmt>(StmtKind::For, extent(f));
-      s->targets.push_back(f->ID()->getText());
-      s->targetSpans.push_back(span(f->ID()));
+    } else if (auto* f = c->forStmt()) {
+      s = mk(StmtKind::For, f, f->ID());
       s->exprs.push_back(expr(f->expr()));
       s->body = stmts(f->body()->stmt());
-      return s;
-    }
-    if (auto* r = c->requireStmt()) {
-      auto s = std::make_unique<Stmt>(StmtKind::Require, extent(r));
+    } else if (auto* r = c->requireStmt()) {
+      s = mk(StmtKind::Require, r);
       for (auto* e : r->expr()) s->exprs.push_back(expr(e));
-      return s;
-    }
-    if (auto* p = c->paramStmt()) {
-      auto s = std::make_unique<Stmt>(StmtKind::ParamDecl, extent(p));
+    } else if (auto* p = c->paramStmt()) {
+      s = mk(StmtKind::ParamDecl, p, p->ID());
       s->isState = p->kind->getText() == "state";
-      s->targets.push_back(p->ID()->getText());
-      s->targetSpans.push_back(span(p->ID()));
-      bool afterShape = false;
+      bool afterShape = false; // the expression after ']' is the initialiser
       for (auto* child : p->children) {
         if (auto* t = dynamic_cast<TerminalNode*>(child)) afterShape |= t->getText() == "]";
         else if (auto* e = dynamic_cast<P::ExprContext*>(child)) s->exprs.push_back(expr(e)), s->hasInit = afterShape;
       }
-      return s;
+    } else {
+      auto* l = c->lossStmt();
+      s = mk(StmtKind::Loss, l, l->ID());
+      s->exprs.push_back(expr(l->expr()));
     }
-    auto* l = c->lossStmt();
-    auto s = std::make_unique<Stmt>(StmtKind::Loss, extent(l));
-    s->targets.push_back(l->ID()->getText());
-    s->targetSpans.push_back(span(l->ID()));
-    s->exprs.push_back(expr(l->expr()));
     return s;
   }
 
   StmtPtr ifStmt(P::IfStmtContext* c) {
-    auto s = std::make_unique<Stmt>(StmtKind::If, extent(c));
+    auto s = mk(StmtKind::If, c);
     s->exprs.push_back(expr(c->expr()));
     auto bodies = c->body();
     s->body = stmts(bodies[0]->stmt());
@@ -524,47 +503,48 @@ private:
         diags_.error(e->span, "expression is nested too deeply (more than " +
                                   std::to_string(kMaxExprDepth) + " levels)");
       depthReported_ = true;
-      e = std::make_unique<Expr>(ExprKind::Ident, e->span);
-      e->text = "<error>";
+      e = node(ExprKind::Ident, e->span, "<error>");
       d = 1;
     }
     depth_[e.get()] = d;
     return e;
   }
-  ExprPtr leaf(ExprKind k, SourceSpan s) { return finish(std::make_unique<Expr>(k, s)); }
-  ExprPtr unary(ast::UnaryOp op, const Token* t, ExprPtr x) {
-    auto e = std::make_unique<Expr>(ExprKind::Unary, span(t));
-    e->unaryOp = op;
-    e->operands.push_back(std::move(x));
+  template <class... Ops> static ExprPtr node(ExprKind k, SourceSpan s, std::string text, Ops... ops) {
+    auto e = std::make_unique<Expr>(k, s);
+    e->text = std::move(text);
+    (e->operands.push_back(std::move(ops)), ...);
+    return e;
+  }
+  ExprPtr unary(const Token* op, ExprPtr x) {
+    auto e = node(ExprKind::Unary, span(op), "", std::move(x));
+    e->unaryOp = op->getText() == "-" ? ast::UnaryOp::Neg : ast::UnaryOp::Not;
     return finish(std::move(e));
   }
   ExprPtr binary(const Token* op, ExprPtr a, ExprPtr b) {
-    static const std::map<std::string, ast::BinaryOp> kOps = {
-        {"or", ast::BinaryOp::Or},   {"and", ast::BinaryOp::And},   {"==", ast::BinaryOp::Eq},
-        {"!=", ast::BinaryOp::Ne},   {"<", ast::BinaryOp::Lt},      {"<=", ast::BinaryOp::Le},
-        {">", ast::BinaryOp::Gt},    {">=", ast::BinaryOp::Ge},     {"+", ast::BinaryOp::Add},
-        {"-", ast::BinaryOp::Sub},   {"*", ast::BinaryOp::Mul},     {"/", ast::BinaryOp::Div},
-        {"//", ast::BinaryOp::FloorDiv}, {"%", ast::BinaryOp::Mod}, {"@", ast::BinaryOp::MatMul},
-        {"**", ast::BinaryOp::Pow}};
-    auto e = std::make_unique<Expr>(ExprKind::Binary, span(op));
-    e->binaryOp = kOps.at(op->getText());
-    e->operands.push_back(std::move(a));
-    e->operands.push_back(std::move(b));
+    static const char* kNames[] = {"or", "and", "==", "!=", "<", "<=", ">", ">=",
+                                   "+",  "-",   "*",  "/",  "//", "%", "@", "**"};
+    auto e = node(ExprKind::Binary, span(op), "", std::move(a), std::move(b));
+    for (int i = 0; i < 16; ++i)
+      if (op->getText() == kNames[i]) e->binaryOp = static_cast<ast::BinaryOp>(i);
     return finish(std::move(e));
   }
-  /// Left fold of `x (op x)*`; `sub` builds one operand.
-  template <class F> ExprPtr fold(antlr4::ParserRuleContext* c, F&& sub) {
+  /// Left fold of `x (op x)*`, or applies the leading prefix operators of `op* x` (build: x).
+  template <class Sub> ExprPtr fold(antlr4::ParserRuleContext* c, ExprPtr (Builder::*build)(Sub*)) {
     ExprPtr acc;
     const Token* op = nullptr;
     for (auto* child : c->children) {
-      if (auto* t = dynamic_cast<TerminalNode*>(child)) {
-        op = t->getSymbol();
-        continue;
-      }
-      ExprPtr x = sub(child);
-      acc = acc ? binary(op, std::move(acc), std::move(x)) : std::move(x);
+      if (auto* t = dynamic_cast<TerminalNode*>(child)) op = t->getSymbol();
+      else acc = acc ? binary(op, std::move(acc), (this->*build)(static_cast<Sub*>(child)))
+                     : (this->*build)(static_cast<Sub*>(child));
     }
     return acc;
+  }
+  template <class Sub> ExprPtr prefixed(antlr4::ParserRuleContext* c, Sub* operand,
+                                        ExprPtr (Builder::*build)(Sub*)) {
+    ExprPtr x = (this->*build)(operand);
+    for (size_t i = c->children.size() - 1; i-- > 0;)
+      x = unary(static_cast<TerminalNode*>(c->children[i])->getSymbol(), std::move(x));
+    return x;
   }
 
   ExprPtr expr(P::ExprContext* c) {
@@ -573,154 +553,94 @@ private:
     for (size_t i = 1; i < ors.size(); ++i) acc = pipe(std::move(acc), ors[i]);
     return acc;
   }
-
   /// The atom when an operand is nothing but one call or name (what `|>` accepts on its right).
   static P::AtomContext* soleAtom(P::OrExprContext* c) {
-    if (c->andExpr().size() != 1) return nullptr;
-    auto* n = c->andExpr(0);
-    if (n->notExpr().size() != 1 || n->notExpr(0)->children.size() != 1) return nullptr;
-    auto* cmp = n->notExpr(0)->cmpExpr();
-    if (cmp->addExpr().size() != 1 || cmp->addExpr(0)->mulExpr().size() != 1) return nullptr;
-    auto* mul = cmp->addExpr(0)->mulExpr(0);
-    if (mul->unaryExpr().size() != 1 || mul->unaryExpr(0)->children.size() != 1) return nullptr;
-    auto* pow = mul->unaryExpr(0)->powerExpr();
-    if (pow->postfixExpr().size() != 1 || !pow->postfixExpr(0)->postfixOp().empty()) return nullptr;
-    return pow->postfixExpr(0)->atom();
+    if (c->andExpr().size() != 1 || c->andExpr(0)->notExpr().size() != 1) return nullptr;
+    auto* n = c->andExpr(0)->notExpr(0);
+    if (n->children.size() != 1 || n->cmpExpr()->addExpr().size() != 1) return nullptr;
+    auto* add = n->cmpExpr()->addExpr(0);
+    if (add->mulExpr().size() != 1 || add->mulExpr(0)->unaryExpr().size() != 1) return nullptr;
+    auto* un = add->mulExpr(0)->unaryExpr(0);
+    if (un->children.size() != 1 || un->powerExpr()->postfixExpr().size() != 1) return nullptr;
+    auto* post = un->powerExpr()->postfixExpr(0);
+    return post->postfixOp().empty() ? post->atom() : nullptr;
   }
-
   ExprPtr pipe(ExprPtr lhs, P::OrExprContext* rhs) {
     P::AtomContext* atom = soleAtom(rhs);
-    if (auto* call = dynamic_cast<P::CallAtomContext*>(atom)) {
-      ExprPtr e = callExpr(call, std::move(lhs));
-      return e;
-    }
+    if (auto* call = dynamic_cast<P::CallAtomContext*>(atom)) return callExpr(call, std::move(lhs));
     if (auto* id = dynamic_cast<P::IdentAtomContext*>(atom)) {
-      auto e = std::make_unique<Expr>(ExprKind::Call, span(id->ID()));
-      e->text = id->ID()->getText();
+      auto e = node(ExprKind::Call, span(id->ID()), id->getText(), std::move(lhs));
       e->calleeSpan = e->span;
       e->piped = true;
-      e->operands.push_back(std::move(lhs));
       return finish(std::move(e));
     }
     diags_.error(extent(rhs), "the right side of |> must be a call like relu() or a name");
     orExpr(rhs); // still check it
     return lhs;
   }
-
-  ExprPtr orExpr(P::OrExprContext* c) {
-    return fold(c, [&](auto* x) { return andExpr(static_cast<P::AndExprContext*>(x)); });
-  }
-  ExprPtr andExpr(P::AndExprContext* c) {
-    return fold(c, [&](auto* x) { return notExpr(static_cast<P::NotExprContext*>(x)); });
-  }
-  ExprPtr notExpr(P::NotExprContext* c) {
-    ExprPtr x = cmpExpr(c->cmpExpr());
-    for (size_t i = c->children.size() - 1; i-- > 0;)
-      x = unary(ast::UnaryOp::Not, static_cast<TerminalNode*>(c->children[i])->getSymbol(), std::move(x));
-    return x;
-  }
+  ExprPtr orExpr(P::OrExprContext* c) { return fold(c, &Builder::andExpr); }
+  ExprPtr andExpr(P::AndExprContext* c) { return fold(c, &Builder::notExpr); }
+  ExprPtr notExpr(P::NotExprContext* c) { return prefixed(c, c->cmpExpr(), &Builder::cmpExpr); }
   ExprPtr cmpExpr(P::CmpExprContext* c) {
-    if (c->addExpr().size() > 2) {
-      auto* second = static_cast<TerminalNode*>(c->children[3]);
-      diags_.error(span(second), "comparisons cannot be chained",
+    if (c->addExpr().size() > 2)
+      diags_.error(span(static_cast<TerminalNode*>(c->children[3])), "comparisons cannot be chained",
                    {"write 'a < b and b < c' to test both"});
-    }
-    return fold(c, [&](auto* x) { return addExpr(static_cast<P::AddExprContext*>(x)); });
+    return fold(c, &Builder::addExpr);
   }
-  ExprPtr addExpr(P::AddExprContext* c) {
-    return fold(c, [&](auto* x) { return mulExpr(static_cast<P::MulExprContext*>(x)); });
-  }
-  ExprPtr mulExpr(P::MulExprContext* c) {
-    return fold(c, [&](auto* x) { return unaryExpr(static_cast<P::UnaryExprContext*>(x)); });
-  }
-  ExprPtr unaryExpr(P::UnaryExprContext* c) {
-    ExprPtr x = powerExpr(c->powerExpr());
-    for (size_t i = c->children.size() - 1; i-- > 0;)
-      x = unary(ast::UnaryOp::Neg, static_cast<TerminalNode*>(c->children[i])->getSymbol(), std::move(x));
-    return x;
-  }
-  /// `p0 ** -p1 ** p2` is p0 ** (-(p1 ** p2)): folded from the right.
+  ExprPtr addExpr(P::AddExprContext* c) { return fold(c, &Builder::mulExpr); }
+  ExprPtr mulExpr(P::MulExprContext* c) { return fold(c, &Builder::unaryExpr); }
+  ExprPtr unaryExpr(P::UnaryExprContext* c) { return prefixed(c, c->powerExpr(), &Builder::powerExpr); }
+  /// `p0 ** -p1 ** p2` is p0 ** (-(p1 ** p2)): folded from the right, minus signs included.
   ExprPtr powerExpr(P::PowerExprContext* c) {
-    struct Seg {
-      const Token* pow = nullptr;
-      std::vector<const Token*> negs;
-      P::PostfixExprContext* operand = nullptr;
-    };
-    std::vector<Seg> segs(1);
-    for (auto* child : c->children) {
-      if (auto* t = dynamic_cast<TerminalNode*>(child)) {
-        if (t->getText() == "**") segs.push_back({t->getSymbol(), {}, nullptr});
-        else segs.back().negs.push_back(t->getSymbol());
-      } else {
-        segs.back().operand = static_cast<P::PostfixExprContext*>(child);
-      }
-    }
-    auto negate = [&](ExprPtr x, const Seg& s) {
-      for (size_t k = s.negs.size(); k-- > 0;) x = unary(ast::UnaryOp::Neg, s.negs[k], std::move(x));
-      return x;
-    };
-    size_t n = segs.size() - 1;
-    ExprPtr acc = negate(postfixExpr(segs[n].operand), segs[n]);
-    for (size_t i = n; i-- > 0;) {
-      acc = binary(segs[i + 1].pow, postfixExpr(segs[i].operand), std::move(acc));
-      if (i > 0) acc = negate(std::move(acc), segs[i]);
+    std::vector<antlr4::tree::ParseTree*> kids = c->children;
+    size_t i = kids.size() - 1;
+    ExprPtr acc = postfixExpr(static_cast<P::PostfixExprContext*>(kids[i]));
+    while (i-- > 0) {
+      auto* t = dynamic_cast<TerminalNode*>(kids[i]);
+      if (t && t->getText() == "-") acc = unary(t->getSymbol(), std::move(acc));
+      else if (t) acc = binary(t->getSymbol(), postfixExpr(static_cast<P::PostfixExprContext*>(kids[--i])), std::move(acc));
     }
     return acc;
   }
   ExprPtr postfixExpr(P::PostfixExprContext* c) {
     ExprPtr acc = atom(c->atom());
     for (auto* op : c->postfixOp()) {
-      if (auto* m = dynamic_cast<P::MemberOpContext*>(op)) {
-        auto e = std::make_unique<Expr>(ExprKind::Member, extent(c->getStart(), m->getStop()));
-        e->text = m->ID()->getText();
-        e->operands.push_back(std::move(acc));
-        acc = finish(std::move(e));
-      } else {
-        auto* ix = static_cast<P::IndexOpContext*>(op);
-        auto e = std::make_unique<Expr>(ExprKind::Index, extent(c->getStart(), ix->getStop()));
-        e->operands.push_back(std::move(acc));
-        e->operands.push_back(expr(ix->expr()));
-        acc = finish(std::move(e));
-      }
+      SourceSpan s = extent(c->getStart(), op->getStop());
+      if (auto* m = dynamic_cast<P::MemberOpContext*>(op))
+        acc = finish(node(ExprKind::Member, s, m->ID()->getText(), std::move(acc)));
+      else
+        acc = finish(node(ExprKind::Index, s, "", std::move(acc),
+                          expr(static_cast<P::IndexOpContext*>(op)->expr())));
     }
     return acc;
   }
 
   ExprPtr atom(P::AtomContext* c) {
-    if (auto* a = dynamic_cast<P::IntAtomContext*>(c)) {
-      auto e = std::make_unique<Expr>(ExprKind::Int, span(a->INT()));
-      std::string t = a->INT()->getText();
-      auto r = std::from_chars(t.data(), t.data() + t.size(), e->intValue);
-      if (r.ec != std::errc())
-        diags_.error(e->span, "integer literal " + t + " is too large",
+    SourceSpan s = span(c->getStart());
+    std::string t = c->getStart()->getText();
+    if (dynamic_cast<P::IntAtomContext*>(c)) {
+      auto e = node(ExprKind::Int, s, "");
+      if (std::from_chars(t.data(), t.data() + t.size(), e->intValue).ec != std::errc())
+        diags_.error(s, "integer literal " + t + " is too large",
                      {"integers are 64-bit: the largest is 9223372036854775807"});
       return finish(std::move(e));
     }
-    if (auto* a = dynamic_cast<P::FloatAtomContext*>(c)) {
-      auto e = std::make_unique<Expr>(ExprKind::Float, span(a->FLOAT()));
-      std::string t = a->FLOAT()->getText();
-      auto r = std::from_chars(t.data(), t.data() + t.size(), e->floatValue);
-      if (r.ec != std::errc()) diags_.error(e->span, "float literal " + t + " is out of range");
+    if (dynamic_cast<P::FloatAtomContext*>(c)) {
+      auto e = node(ExprKind::Float, s, "");
+      if (std::from_chars(t.data(), t.data() + t.size(), e->floatValue).ec != std::errc())
+        diags_.error(s, "float literal " + t + " is out of range");
       return finish(std::move(e));
     }
-    if (auto* a = dynamic_cast<P::StringAtomContext*>(c)) {
-      auto e = std::make_unique<Expr>(ExprKind::String, span(a->STRING()));
-      e->text = unescape(a->STRING()->getSymbol());
-      return finish(std::move(e));
-    }
-    if (auto* a = dynamic_cast<P::BoolAtomContext*>(c)) {
-      auto e = std::make_unique<Expr>(ExprKind::Bool, span(a->getStart()));
-      e->boolValue = a->getText() == "true";
+    if (dynamic_cast<P::StringAtomContext*>(c)) return finish(node(ExprKind::String, s, unescape(c->getStart())));
+    if (dynamic_cast<P::BoolAtomContext*>(c)) {
+      auto e = node(ExprKind::Bool, s, "");
+      e->boolValue = t == "true";
       return finish(std::move(e));
     }
     if (auto* a = dynamic_cast<P::CallAtomContext*>(c)) return callExpr(a, nullptr);
-    if (auto* a = dynamic_cast<P::IdentAtomContext*>(c)) {
-      auto e = std::make_unique<Expr>(ExprKind::Ident, span(a->ID()));
-      e->text = a->ID()->getText();
-      return finish(std::move(e));
-    }
+    if (dynamic_cast<P::IdentAtomContext*>(c)) return finish(node(ExprKind::Ident, s, t));
     if (auto* a = dynamic_cast<P::ListAtomContext*>(c)) {
-      auto e = std::make_unique<Expr>(ExprKind::List, extent(a));
+      auto e = node(ExprKind::List, extent(a), "");
       for (auto* x : a->expr()) e->operands.push_back(expr(x));
       return finish(std::move(e));
     }
@@ -729,8 +649,7 @@ private:
 
   /// `f(args)`; `piped` is the left side of `|>`, which becomes the first positional argument.
   ExprPtr callExpr(P::CallAtomContext* c, ExprPtr piped) {
-    auto e = std::make_unique<Expr>(ExprKind::Call, extent(c));
-    e->text = c->ID()->getText();
+    auto e = node(ExprKind::Call, extent(c), c->ID()->getText());
     e->calleeSpan = span(c->ID());
     if (piped) e->operands.push_back(std::move(piped)), e->piped = true;
     if (auto* args = c->argList()) {

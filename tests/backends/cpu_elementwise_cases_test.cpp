@@ -40,6 +40,7 @@ std::vector<Case> unaryCases() {
       unary("pow_minus_1_5", OpKind::PowScalar, PowScalarAttrs{-1.5}, s, 0.2f, 3.f),
       unary("clamp", OpKind::Clamp, ClampAttrs{-0.5, 0.7}, s),
       unary("clamp_01", OpKind::Clamp, ClampAttrs{0.0, 1.0}, {1, 3, 8, 9}),
+      unary("clamp_inverted_bounds", OpKind::Clamp, ClampAttrs{0.8, 0.2}, {4, 9}),
   };
 }
 
