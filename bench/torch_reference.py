@@ -2,7 +2,8 @@
 
 For each configuration (model, height x width) every runner is timed in its own fresh
 subprocess, so the peak RSS (getrusage ru_maxrss) is that configuration's alone: a warm-up, then
-the median (and minimum) of N timed forward passes at batch 1 on 2 threads. Built-in runners
+the median (and minimum) of N timed forward passes at batch 1 on 2 threads (the JSON also has
+the first call's time and the process CPU time per timed run). Built-in runners
 (rows named torch-<mode>):
   eager   the nn.Module from tests/parity/ref_models.py under torch.inference_mode()
   script  torch.jit.trace + torch.jit.freeze
@@ -168,6 +169,8 @@ def _worker(model_name, height, width, mode, warmup, runs, threads, seed):
     first = None
     with torch.inference_mode():
         for i in range(warmup + runs):
+            if i == warmup:
+                cpu0 = time.process_time()
             t0 = time.perf_counter()
             fwd(x)
             dt = (time.perf_counter() - t0) * 1e3
@@ -175,9 +178,10 @@ def _worker(model_name, height, width, mode, warmup, runs, threads, seed):
                 first = dt
             if i >= warmup:
                 times.append(dt)
+        cpu_ms = (time.process_time() - cpu0) * 1e3 / runs
     print(json.dumps({
         "median_ms": round(statistics.median(times), 3), "min_ms": round(min(times), 3),
-        "first_ms": round(first, 3), "runs": runs, "warmup": warmup, "threads": threads,
+        "first_ms": round(first, 3), "cpu_ms_per_run": round(cpu_ms, 3), "runs": runs, "warmup": warmup, "threads": threads,
         "gmac": round(macs_per_px * width * height / 1e9, 3),
         "rss_after_import_mb": round(rss_import, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
@@ -249,6 +253,8 @@ def main(argv=None, extra_runners=()):
     ap.add_argument("--json", metavar="PATH", help="also write results as JSON ('-' for stdout)")
     opts = ap.parse_args(argv)
 
+    if opts.runs < 1 or opts.warmup < 0 or opts.threads < 1:
+        ap.error("need --runs >= 1, --warmup >= 0, --threads >= 1")
     configs = [Config("sadfpn_unet", h, w) for h, w in _parse_sizes(opts.flagship)]
     configs += [Config("zero_dce", h, w) for h, w in _parse_sizes(opts.zero_dce)]
     for c in configs:

@@ -10,7 +10,7 @@ static std::vector<int64_t> concreteShape(const TensorType& t) {
 }
 
 Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
-                                                     const SourceManager* sm) {
+                                                     const SourceManager*) {
   std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
   const Graph& G = ex->g_;
   for (auto& v : G.values)
@@ -38,11 +38,8 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
       continue;
     }
     if (opInfo(n.op).category == OpCategory::Source) continue;
-    std::string where = sm && n.span().valid() ? " (at " + sm->format(n.span()) + ")" : "";
-    if (!backend.supports(G, n))
-      return Status::error("op '" + std::string(opName(n.op)) + "' is not supported by the " +
-                               backend.name() + " backend" + where,
-                           n.span());
+    // prepare() says why a node is refused (the op, or one of its attributes); the span makes
+    // the message point at the .llie line.
     auto k = backend.prepare(G, n);
     if (!k) {
       Status st = k.takeStatus();

@@ -4,6 +4,8 @@
 // pow_scalar = pow(1, p), clamp = clip(lo, hi), neg = linear(-1, 0). In place is allowed.
 #include "backends/cpu/cpu_kernels.h"
 
+#include <algorithm>
+
 namespace llie::cpu {
 namespace {
 
@@ -34,8 +36,10 @@ EltSpec specFor(const Node& n) {
   case OpKind::PowScalar:
     return {algorithm::eltwise_pow, 1.f, static_cast<float>(attrsOf<PowScalarAttrs>(n).exponent)};
   default: { // Clamp
+    // oneDNN rejects lo > hi; PyTorch then gives hi everywhere, which is clip(hi, hi).
     const auto& c = attrsOf<ClampAttrs>(n);
-    return {algorithm::eltwise_clip, static_cast<float>(c.lo), static_cast<float>(c.hi)};
+    float hi = static_cast<float>(c.hi), lo = std::min(static_cast<float>(c.lo), hi);
+    return {algorithm::eltwise_clip, lo, hi};
   }
   }
 }

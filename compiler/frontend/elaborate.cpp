@@ -57,8 +57,12 @@ CValue Elaborator::emit(OpKind op, Attrs attrs, std::vector<ValueId> inputs, Sou
     }
     return CValue::poison();
   }
-  NodeId n = g_.addNode(op, std::move(attrs), std::move(inputs), std::move(*types),
-                        span.valid() ? std::vector<SourceSpan>{span} : std::vector<SourceSpan>{});
+  // The node's own expression first, then the call sites of the enclosing block instances.
+  std::vector<SourceSpan> spans;
+  if (span.valid()) spans.push_back(span);
+  for (auto it = frames_.rbegin(); it != frames_.rend(); ++it)
+    if (it->callSite.valid()) spans.push_back(it->callSite);
+  NodeId n = g_.addNode(op, std::move(attrs), std::move(inputs), std::move(*types), spans);
   return CValue::ofTensor(g_.nodes[n].outputs[0]);
 }
 
@@ -538,6 +542,7 @@ CValue Elaborator::callBlock(const ast::BlockDecl& d, Args& args, SourceSpan spa
   f.decl = &d;
   f.module = prog_.declModule.at(d.name);
   f.prefix = frame().prefix;
+  f.callSite = span;
   if (!inst.empty()) f.prefix += (f.prefix.empty() ? "" : ".") + inst;
   if (!bindParams(d, args, span, f)) return CValue::poison();
   frames_.push_back(std::move(f));

@@ -46,6 +46,7 @@ struct Frame {
   const ast::BlockDecl* decl = nullptr;
   const ast::Module* module = nullptr;
   std::string prefix; ///< dotted path of this instance ("" at the root)
+  SourceSpan callSite; ///< where this block instance was called (invalid at the root)
   std::unordered_map<std::string, CValue> vars;
   // Default naming of layer/block instances within the current statement.
   std::string stmtTarget;

@@ -17,7 +17,10 @@ static std::string resolveImport(const std::string& from, const std::string& rel
   for (auto& s : searchPaths) candidates.push_back(fs::path(s) / rel);
   for (auto& c : candidates) {
     std::error_code ec;
-    if (fs::is_regular_file(c, ec)) return c.lexically_normal().string();
+    // Shown in messages: relative to the working directory when that is shorter.
+    if (!fs::is_regular_file(c, ec)) continue;
+    std::string rel = fs::proximate(c, ec).lexically_normal().string();
+    return rel.rfind("..", 0) == 0 ? c.lexically_normal().string() : rel;
   }
   return {};
 }

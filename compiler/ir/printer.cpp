@@ -43,7 +43,8 @@ std::string printGraph(const Graph& g, const SourceManager* sm) {
       os << "  #";
       if (!vname.empty()) os << " " << vname;
       if (sm)
-        for (auto& s : n.spans) os << " " << sm->format(s);
+        for (size_t k = 0; k < n.spans.size(); ++k)
+          os << (k ? " < " : " ") << sm->format(n.spans[k]);
     }
     os << "\n";
   }
