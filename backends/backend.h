@@ -27,6 +27,8 @@ class Backend {
 public:
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
+  /// Whether the backend has a kernel for this op kind at all (the op-table test asks this).
+  virtual bool implements(OpKind op) const = 0;
   /// Whether prepare() can handle this node (op kind, dtypes, attributes).
   virtual bool supports(const Graph& g, const Node& n) const = 0;
   /// Builds the kernel for `n`. The graph is specialised: every shape and Dim attribute is

@@ -14,6 +14,33 @@
 
 using namespace llie;
 
+// One row per op of ops.def: its inputs, settings, category, flags and which backends run it.
+static std::string opTableMarkdown() {
+  auto cpu = createBackend("cpu");
+  auto ref = createBackend("reference");
+  std::string out = "| op | tensor inputs | settings | category | differentiable | kernels |\n"
+                    "|---|---|---|---|---|---|\n";
+  for (size_t i = 0; i < kNumOps; ++i) {
+    OpKind k = static_cast<OpKind>(i);
+    const OpInfo& info = opInfo(k);
+    std::string settings;
+    Attrs a = defaultAttrs(k);
+    std::visit([&](auto& at) {
+      at.fields([&](const char* n, auto&) { settings += std::string(settings.empty() ? "" : ", ") + n; });
+    }, a);
+    std::string ins = info.minInputs == info.maxInputs
+                          ? std::to_string(info.minInputs)
+                          : std::to_string(info.minInputs) + "-" + std::to_string(info.maxInputs);
+    std::string kernels;
+    if (cpu.ok() && (*cpu)->implements(k)) kernels += "cpu";
+    if (ref.ok() && (*ref)->implements(k)) kernels += kernels.empty() ? "reference" : ", reference";
+    out += "| `" + std::string(info.name) + "` | " + ins + " | " + settings + " | " +
+           categoryName(info.category) + " | " + ((info.flags & kDiff) ? "yes" : "no") + " | " +
+           (kernels.empty() ? "later" : kernels) + " |\n";
+  }
+  return out;
+}
+
 static int fail(const SourceManager& sm, const Status& st) {
   std::cerr << renderStatus(sm, st);
   size_t n = st.diagnostics().size();
@@ -38,7 +65,9 @@ int main(int argc, char** argv) {
   std::string input, entry, emit = "plan", out;
   std::vector<std::string> includes, sets;
   bool allOutputs = false;
-  app.add_option("model", input, "the .llie file")->required();
+  bool listOps = false;
+  app.add_option("model", input, "the .llie file");
+  app.add_flag("--list-ops", listOps, "print the op table as Markdown (docs/ops.md) and exit");
   app.add_option("--entry", entry, "model or train entry to compile (default: the first model)");
   app.add_option("--emit", emit, "what to write: ast, ir, ir-opt, plan, dot")
       ->check(CLI::IsMember({"ast", "ir", "ir-opt", "plan", "dot"}));
@@ -49,6 +78,14 @@ int main(int argc, char** argv) {
   app.add_flag("--all-outputs", allOutputs, "keep every declared output (default: the first)");
   CLI11_PARSE(app, argc, argv);
 
+  if (listOps) {
+    std::cout << opTableMarkdown();
+    return 0;
+  }
+  if (input.empty()) {
+    std::cerr << "error: no model given\n" << app.help();
+    return 2;
+  }
   SourceManager sm;
   if (emit == "ast") {
     auto m = parseFile(sm, input);

@@ -36,6 +36,10 @@ public:
   CpuBackend() : ctx_(std::make_shared<CpuContext>()) {}
   const char* name() const override { return "cpu"; }
 
+  bool implements(OpKind op) const override {
+    return isSource(op) || registry().at(op).make != nullptr;
+  }
+
   bool supports(const Graph& g, const Node& n) const override {
     if (isSource(n.op)) return true;
     const Entry& e = registry().at(n.op);

@@ -34,6 +34,10 @@ class ReferenceBackend : public Backend {
 public:
   const char* name() const override { return "reference"; }
 
+  bool implements(OpKind op) const override {
+    return isSource(op) || registry().at(op).make != nullptr;
+  }
+
   bool supports(const Graph& g, const Node& n) const override {
     if (isSource(n.op)) return true;
     const Entry& e = registry().at(n.op);
