@@ -1,6 +1,8 @@
 // The .llie language: a file of imports, file-level constants and block/model/train declarations.
-// compiler/frontend/parse.cpp walks the parse tree into the AST (compiler/frontend/ast.h) and turns
-// ANTLR's syntax errors into diagnostics. Newlines are not significant; '#' starts a comment.
+// compiler/frontend/parse.cpp walks the parse tree into the AST (compiler/frontend/ast.h) and
+// compiler/frontend/syntax_errors.cpp turns ANTLR's syntax errors into diagnostics. Newlines are
+// not significant; '#' starts a comment. Any statement may end with ';', which is needed only
+// where a comma list would run on: `require a, b; c, d = f()`.
 // Expression rules go from lowest to highest precedence. Some checks that would give poor ANTLR
 // messages are left to the builder: the right side of `|>` (any orExpr here), keyword-before-
 // positional ordering, type names, chained comparisons, integer overflow and string escapes.
@@ -22,8 +24,8 @@ outputs    : ID                                      # singleOutput
            ;
 
 // ---- statements --------------------------------------------------------------------------------
-stmt       : assignStmt | ifStmt | forStmt | requireStmt | paramStmt | lossStmt ;
-assignStmt : ID (',' ID)* '=' expr ';'? ;
+stmt       : (assignStmt | ifStmt | forStmt | requireStmt | paramStmt | lossStmt) ';'? ;
+assignStmt : ID (',' ID)* '=' expr ;
 ifStmt     : 'if' expr body ('else' (ifStmt | body))? ;
 forStmt    : 'for' ID 'in' expr body ;
 requireStmt: 'require' expr (',' expr)* ;

@@ -54,7 +54,7 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
     auto t = elaborate(prog, eo);
     if (!t) return t.takeStatus();
   }
-  eliminateDeadCode(g);
+  if (opt.optimize) eliminateDeadCode(g);
   LLIE_RETURN_IF_ERROR(verifyGraph(g));
   std::string all;
   for (size_t i = firstFile; i < sm.size(); ++i) all += sm.text(static_cast<int32_t>(i));

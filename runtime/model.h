@@ -25,6 +25,8 @@ struct CompiledModel {
 struct CompileOptions {
   ElaborateOptions elab;
   std::vector<std::string> searchPaths; ///< for imports, after the importing file's folder
+  /// Run the inference pipeline (today: dead-code elimination); off for `--emit ir`.
+  bool optimize = true;
 };
 
 /// Folders searched for imports by default: $LLIE_PATH (colon-separated), then the models/

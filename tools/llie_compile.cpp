@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   opt.elab.entry = entry;
   opt.elab.allOutputs = allOutputs;
   opt.searchPaths = includes;
+  opt.optimize = emit != "ir";
   for (auto& s : sets) {
     auto eq = s.find('=');
     if (eq == std::string::npos) {

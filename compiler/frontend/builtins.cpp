@@ -186,62 +186,13 @@ std::string opSignatureHint(OpKind k) {
 
 std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, SourceSpan span,
                                               SourceSpan calleeSpan) {
-  auto tensorArg = [&](size_t i, const char* what) -> CValue {
-    if (i >= a.pos.size()) {
-      error(span, name + ": missing " + what);
-      return CValue::poison();
-    }
-    return toTensor(a.pos[i], a.posSpans[i], name + ": " + what);
-  };
-  auto intKw = [&](const char* key, size_t pos, int64_t def) -> int64_t {
-    const CValue* v = a.find(key);
-    if (!v && pos < a.pos.size()) v = &a.pos[pos];
-    if (!v) return def;
-    if (v->kind != CValue::Int) {
-      error(span, name + ": '" + key + "' must be an int, got " + kindName(*v));
-      return def;
-    }
-    return v->i;
-  };
-  auto numKw = [&](const char* key, size_t pos, double def) -> double {
-    const CValue* v = a.find(key);
-    if (!v && pos < a.pos.size()) v = &a.pos[pos];
-    if (!v) return def;
-    if (!v->isNumber()) {
-      error(span, name + ": '" + key + "' must be a number, got " + kindName(*v));
-      return def;
-    }
-    return v->number();
-  };
-  auto boolKw = [&](const char* key, bool def) -> bool {
-    const CValue* v = a.find(key);
-    if (!v) return def;
-    if (v->kind != CValue::Bool) {
-      error(span, name + ": '" + key + "' must be true or false");
-      return def;
-    }
-    return v->b;
-  };
-  auto axesKw = [&](int64_t defAxis, bool allByDefault) -> std::vector<int64_t> {
-    const CValue* v = a.find("axes");
-    if (!v) v = a.find("axis");
-    if (!v && a.pos.size() > 1) v = &a.pos[1];
-    if (!v) return allByDefault ? std::vector<int64_t>{} : std::vector<int64_t>{defAxis};
-    if (v->kind == CValue::Int) return {v->i};
-    std::vector<int64_t> r;
-    if (v->kind == CValue::List)
-      for (auto& it : v->items)
-        if (it.kind == CValue::Int) r.push_back(it.i);
-    if (v->kind != CValue::List || r.size() != v->items.size())
-      error(span, name + ": axes must be an int or a list of ints");
-    return r;
-  };
+  ArgReader rd{*this, a, name, span};
 
   // ---- compile-time functions --------------------------------------------------------------
   if (name == "range") {
     int64_t lo = 0, hi = 0, step = 1;
-    if (a.pos.size() == 1) hi = intKw("stop", 0, 0);
-    else lo = intKw("start", 0, 0), hi = intKw("stop", 1, 0), step = intKw("step", 2, 1);
+    if (a.pos.size() == 1) hi = rd.intArg("stop", 0, 0);
+    else lo = rd.intArg("start", 0, 0), hi = rd.intArg("stop", 1, 0), step = rd.intArg("step", 2, 1);
     if (step == 0) {
       error(span, "range: step must not be 0");
       return CValue::poison();
@@ -298,139 +249,16 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
       return c;
     }
 
-  // ---- layers: they create parameters --------------------------------------------------------
-  if (name == "conv2d" || name == "conv_transpose2d") {
-    CValue x = tensorArg(0, "an input tensor");
-    if (x.kind == CValue::Poison) return x;
-    const Shape& xs = typeOf(x).shape;
-    if (xs.size() != 4) {
-      error(a.posSpans[0], name + " expects an [N, C, H, W] input, got " + shapeToString(xs, g_.symbols));
-      return CValue::poison();
-    }
-    if (!xs[1].isConst()) {
-      error(span, name + ": the input's channel count must be known at compile time");
-      return CValue::poison();
-    }
-    int64_t cin = xs[1].off;
-    int64_t cout = intKw("out_channels", 1, -1), k = intKw("kernel_size", 2, -1);
-    if (cout <= 0 || k <= 0) {
-      error(span, name + ": needs out_channels and kernel_size, e.g. " + name + "(x, 64, 3)");
-      return CValue::poison();
-    }
-    int64_t stride = intKw("stride", 3, 1), padding = intKw("padding", 4, 0),
-            dilation = intKw("dilation", 99, 1), groups = intKw("groups", 99, 1);
-    bool bias = boolKw("bias", true);
-    if (groups <= 0 || cin % groups != 0 || cout % groups != 0) {
-      error(span, name + ": groups=" + std::to_string(groups) + " must divide the input (" +
-                      std::to_string(cin) + ") and output (" + std::to_string(cout) + ") channels");
-      return CValue::poison();
-    }
-    std::string inst = instanceName(a, span);
-    bool transposed = name == "conv_transpose2d";
-    Shape wshape = transposed ? Shape{Dim::constant(cin), Dim::constant(cout / groups), Dim::constant(k), Dim::constant(k)}
-                              : Shape{Dim::constant(cout), Dim::constant(cin / groups), Dim::constant(k), Dim::constant(k)};
-    int64_t fanIn = (transposed ? cout / groups : cin / groups) * k * k;
-    CValue w = makeParam(inst, "weight", wshape, ParamAttrs{"", InitKind::KaimingUniform, fanIn, 0}, false, span);
-    if (w.kind == CValue::Poison) return w;
-    std::vector<ValueId> ins{x.t, w.t};
-    if (bias) {
-      CValue b = makeParam(inst, "bias", {Dim::constant(cout)}, ParamAttrs{"", InitKind::UniformFanIn, fanIn, 0}, false, span);
-      if (b.kind == CValue::Poison) return b;
-      ins.push_back(b.t);
-    }
-    if (transposed) {
-      ConvTranspose2dAttrs at;
-      at.stride = {stride, stride};
-      at.pad = {padding, padding, padding, padding};
-      int64_t op = intKw("output_padding", 99, 0);
-      at.outputPadding = {op, op};
-      at.dilation = {dilation, dilation};
-      at.groups = groups;
-      return emit(OpKind::ConvTranspose2d, at, ins, span);
-    }
-    Conv2dAttrs at;
-    at.stride = {stride, stride};
-    at.pad = {padding, padding, padding, padding};
-    at.dilation = {dilation, dilation};
-    at.groups = groups;
-    return emit(OpKind::Conv2d, at, ins, span);
-  }
-  if (name == "batchnorm" || name == "instancenorm" || name == "layernorm") {
-    CValue x = tensorArg(0, "an input tensor");
-    if (x.kind == CValue::Poison) return x;
-    const Shape& xs = typeOf(x).shape;
-    size_t axis = name == "layernorm" ? xs.size() - 1 : 1;
-    if (xs.size() < 2 || !xs[axis].isConst()) {
-      error(span, name + ": the normalised axis must have a compile-time size, got " +
-                      shapeToString(xs, g_.symbols));
-      return CValue::poison();
-    }
-    int64_t c = xs[axis].off;
-    NormAttrs at;
-    at.eps = numKw("eps", 99, name == "layernorm" ? 1e-5 : 1e-5);
-    at.momentum = numKw("momentum", 99, 0.1);
-    at.axis = static_cast<int64_t>(axis);
-    if (name == "instancenorm") at.channels = intKw("channels", 99, 0);
-    int64_t pc = at.channels > 0 ? at.channels : c;
-    std::string inst = instanceName(a, span);
-    Shape ps{Dim::constant(pc)};
-    CValue gw = makeParam(inst, "weight", ps, ParamAttrs{"", InitKind::Ones, 0, 0}, false, span);
-    CValue gb = makeParam(inst, "bias", ps, ParamAttrs{"", InitKind::Zeros, 0, 0}, false, span);
-    if (gw.kind == CValue::Poison || gb.kind == CValue::Poison) return CValue::poison();
-    if (name == "batchnorm") {
-      CValue rm = makeParam(inst, "running_mean", ps, ParamAttrs{"", InitKind::Zeros, 0, 0}, true, span);
-      CValue rv = makeParam(inst, "running_var", ps, ParamAttrs{"", InitKind::Ones, 0, 0}, true, span);
-      if (rm.kind == CValue::Poison || rv.kind == CValue::Poison) return CValue::poison();
-      return emit(OpKind::BatchNorm, at, {x.t, gw.t, gb.t, rm.t, rv.t}, span);
-    }
-    return emit(name == "layernorm" ? OpKind::LayerNorm : OpKind::InstanceNorm, at, {x.t, gw.t, gb.t}, span);
-  }
-  if (name == "linear") {
-    CValue x = tensorArg(0, "an input tensor");
-    if (x.kind == CValue::Poison) return x;
-    const Shape& xs = typeOf(x).shape;
-    if (xs.empty() || !xs.back().isConst()) {
-      error(span, "linear: the last axis must have a compile-time size");
-      return CValue::poison();
-    }
-    int64_t in = xs.back().off, out = intKw("out_features", 1, -1);
-    if (out <= 0) {
-      error(span, "linear: needs out_features, e.g. linear(x, 128)");
-      return CValue::poison();
-    }
-    std::string inst = instanceName(a, span);
-    CValue w = makeParam(inst, "weight", {Dim::constant(out), Dim::constant(in)}, ParamAttrs{"", InitKind::KaimingUniform, in, 0}, false, span);
-    if (w.kind == CValue::Poison) return w;
-    std::vector<ValueId> ins{x.t, w.t};
-    if (boolKw("bias", true)) {
-      CValue b = makeParam(inst, "bias", {Dim::constant(out)}, ParamAttrs{"", InitKind::UniformFanIn, in, 0}, false, span);
-      if (b.kind == CValue::Poison) return b;
-      ins.push_back(b.t);
-    }
-    MatMulAttrs at;
-    at.transB = true;
-    return emit(OpKind::MatMul, at, ins, span);
-  }
-  if (name == "prelu") {
-    CValue x = tensorArg(0, "an input tensor");
-    if (x.kind == CValue::Poison) return x;
-    std::string inst = instanceName(a, span);
-    int64_t n = intKw("num_parameters", 1, 1);
-    Shape ws{Dim::constant(n)};
-    if (n > 1) ws = {Dim::constant(n), Dim::constant(1), Dim::constant(1)};
-    CValue w = makeParam(inst, "weight", ws, ParamAttrs{"", InitKind::Constant, 0, numKw("init", 99, 0.25)}, false, span);
-    if (w.kind == CValue::Poison) return w;
-    return emit(OpKind::Prelu, NoAttrs{}, {x.t, w.t}, span);
-  }
+  if (isLayer(name)) return callLayer(name, a, rd, span);
 
   // ---- sugar over ops ------------------------------------------------------------------------
   if (name == "upsample") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     const Shape& xs = typeOf(x).shape;
-    int64_t f = intKw("scale", 1, 2);
+    int64_t f = rd.intArg("scale", 1, 2);
     ResizeAttrs at;
-    at.alignCorners = boolKw("align_corners", false);
+    at.alignCorners = rd.boolArg("align_corners", false);
     const CValue* m = a.find("mode");
     std::string mode = m && m->kind == CValue::Str ? m->s : "nearest";
     if (mode != "nearest" && mode != "bilinear") {
@@ -446,16 +274,16 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     return emit(OpKind::Resize, at, {x.t}, span);
   }
   if (name == "split" || name == "chunk") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     const Shape& xs = typeOf(x).shape;
-    int64_t axisArg = intKw("axis", 2, 1);
+    int64_t axisArg = rd.intArg("axis", 2, 1);
     auto axis = normalizeAxis(axisArg, xs.size());
     if (!axis || !xs[*axis].isConst()) {
       error(span, name + ": the axis must exist and have a compile-time size");
       return CValue::poison();
     }
-    int64_t total = xs[*axis].off, n = intKw(name == "split" ? "size" : "chunks", 1, 1);
+    int64_t total = xs[*axis].off, n = rd.intArg(name == "split" ? "size" : "chunks", 1, 1);
     if (n <= 0) {
       error(span, name + ": the count must be positive");
       return CValue::poison();
@@ -469,9 +297,9 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     return l;
   }
   if (name == "narrow") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
-    int64_t axis = intKw("axis", 1, 1);
+    int64_t axis = rd.intArg("axis", 1, 1);
     const CValue* st = a.find("start");
     if (!st && a.pos.size() > 2) st = &a.pos[2];
     const CValue* ln = a.find("length");
@@ -509,13 +337,13 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
       error(span, "concat: needs at least one tensor");
       return CValue::poison();
     }
-    return emit(OpKind::Concat, AxisAttrs{intKw("axis", 99, 1)}, ins, span);
+    return emit(OpKind::Concat, AxisAttrs{rd.intArg("axis", 99, 1)}, ins, span);
   }
   if (name == "flatten") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     const Shape& xs = typeOf(x).shape;
-    int64_t start = intKw("start", 1, 1);
+    int64_t start = rd.intArg("start", 1, 1);
     if (start < 0 || start >= static_cast<int64_t>(xs.size()) || !shapeIsConst(Shape(xs.begin() + start, xs.end()))) {
       error(span, "flatten: the flattened axes must have compile-time sizes");
       return CValue::poison();
@@ -527,10 +355,10 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     return emit(OpKind::Reshape, ReshapeAttrs{out}, {x.t}, span);
   }
   if (name == "transpose") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     size_t r = typeOf(x).shape.size();
-    auto d0 = normalizeAxis(intKw("dim0", 1, -2), r), d1 = normalizeAxis(intKw("dim1", 2, -1), r);
+    auto d0 = normalizeAxis(rd.intArg("dim0", 1, -2), r), d1 = normalizeAxis(rd.intArg("dim1", 2, -1), r);
     if (!d0 || !d1) {
       error(span, "transpose: axes out of range");
       return CValue::poison();
@@ -542,17 +370,17 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
   }
   if (name == "mean" || name == "sum" || name == "max" || name == "min" || name == "softmax" ||
       name == "log_softmax") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     bool isSoftmax = name == "softmax" || name == "log_softmax";
-    ReduceAttrs at{axesKw(1, !isSoftmax), boolKw("keepdim", false)};
+    ReduceAttrs at{rd.axes(1, !isSoftmax), rd.boolArg("keepdim", false)};
     OpKind k = name == "mean" ? OpKind::ReduceMean : name == "sum" ? OpKind::ReduceSum
              : name == "max" ? OpKind::ReduceMax : name == "min" ? OpKind::ReduceMin
              : name == "softmax" ? OpKind::Softmax : OpKind::LogSoftmax;
     return emit(k, at, {x.t}, span);
   }
   if (name == "pad") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     PadAttrs at;
     FieldBinder fb{*this, a, span, 1, {}, std::vector<bool>(a.kw.size())};
@@ -560,27 +388,27 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     return fb.ok ? emit(OpKind::Pad, at, {x.t}, span) : CValue::poison();
   }
   if (name == "max_pool2d" || name == "avg_pool2d") {
-    CValue x = tensorArg(0, "an input tensor");
+    CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     Pool2dAttrs at;
-    int64_t k = intKw("kernel", 1, 2);
+    int64_t k = rd.intArg("kernel", 1, 2);
     at.kernel = {k, k};
-    int64_t s = intKw("stride", 2, k);
+    int64_t s = rd.intArg("stride", 2, k);
     at.stride = {s, s};
-    int64_t p = intKw("padding", 3, 0);
+    int64_t p = rd.intArg("padding", 3, 0);
     at.pad = {p, p, p, p};
-    at.ceilMode = boolKw("ceil_mode", false);
-    at.countIncludePad = boolKw("count_include_pad", true);
+    at.ceilMode = rd.boolArg("ceil_mode", false);
+    at.countIncludePad = rd.boolArg("count_include_pad", true);
     return emit(name == "max_pool2d" ? OpKind::MaxPool2d : OpKind::AvgPool2d, at, {x.t}, span);
   }
   if (name == "pow") {
-    CValue x = tensorArg(0, "a base tensor");
+    CValue x = rd.tensor(0, "a base tensor");
     if (x.kind == CValue::Poison || a.pos.size() < 2) {
       if (x.kind != CValue::Poison) error(span, "pow: expects pow(x, exponent)");
       return CValue::poison();
     }
     if (a.pos[1].isNumber()) return emit(OpKind::PowScalar, PowScalarAttrs{a.pos[1].number()}, {x.t}, span);
-    CValue e = tensorArg(1, "an exponent");
+    CValue e = rd.tensor(1, "an exponent");
     if (e.kind == CValue::Poison) return e;
     return emit(OpKind::Pow, NoAttrs{}, {x.t, e.t}, span);
   }
@@ -589,7 +417,7 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
       error(span, "where: expects where(condition, a, b)");
       return CValue::poison();
     }
-    CValue c = tensorArg(0, "a condition"), x = tensorArg(1, "a value"), y = tensorArg(2, "a value");
+    CValue c = rd.tensor(0, "a condition"), x = rd.tensor(1, "a value"), y = rd.tensor(2, "a value");
     if (c.kind == CValue::Poison || x.kind == CValue::Poison || y.kind == CValue::Poison) return CValue::poison();
     return emit(OpKind::Where, NoAttrs{}, {c.t, x.t, y.t}, span);
   }
@@ -629,6 +457,61 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
   }
   if (!fb.ok) return CValue::poison();
   return emit(*k, std::move(attrs), ins, span);
+}
+
+CValue ArgReader::tensor(size_t i, const char* what) {
+  if (i >= a.pos.size()) {
+    el.error(span, name + ": missing " + what);
+    return CValue::poison();
+  }
+  return el.toTensor(a.pos[i], a.posSpans[i], name + ": " + what);
+}
+
+int64_t ArgReader::intArg(const char* key, size_t pos, int64_t def) {
+  const CValue* v = a.find(key);
+  if (!v && pos < a.pos.size()) v = &a.pos[pos];
+  if (!v) return def;
+  if (v->kind != CValue::Int) {
+    el.error(span, name + ": '" + key + "' must be an int, got " + kindName(*v));
+    return def;
+  }
+  return v->i;
+}
+
+double ArgReader::numArg(const char* key, size_t pos, double def) {
+  const CValue* v = a.find(key);
+  if (!v && pos < a.pos.size()) v = &a.pos[pos];
+  if (!v) return def;
+  if (!v->isNumber()) {
+    el.error(span, name + ": '" + key + "' must be a number, got " + kindName(*v));
+    return def;
+  }
+  return v->number();
+}
+
+bool ArgReader::boolArg(const char* key, bool def) {
+  const CValue* v = a.find(key);
+  if (!v) return def;
+  if (v->kind != CValue::Bool) {
+    el.error(span, name + ": '" + key + "' must be true or false");
+    return def;
+  }
+  return v->b;
+}
+
+std::vector<int64_t> ArgReader::axes(int64_t defAxis, bool allByDefault) {
+  const CValue* v = a.find("axes");
+  if (!v) v = a.find("axis");
+  if (!v && a.pos.size() > 1) v = &a.pos[1];
+  if (!v) return allByDefault ? std::vector<int64_t>{} : std::vector<int64_t>{defAxis};
+  if (v->kind == CValue::Int) return {v->i};
+  std::vector<int64_t> r;
+  if (v->kind == CValue::List)
+    for (auto& it : v->items)
+      if (it.kind == CValue::Int) r.push_back(it.i);
+  if (v->kind != CValue::List || r.size() != v->items.size())
+    el.error(span, name + ": axes must be an int or a list of ints");
+  return r;
 }
 
 } // namespace llie::elab

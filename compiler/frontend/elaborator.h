@@ -67,6 +67,22 @@ struct Args {
   }
 };
 
+class Elaborator;
+
+/// Typed access to a builtin call's arguments (by keyword, else by position), reporting a
+/// wrong type at the call and falling back to the default.
+struct ArgReader {
+  Elaborator& el;
+  Args& a;
+  const std::string& name;
+  SourceSpan span;
+  CValue tensor(size_t i, const char* what);
+  int64_t intArg(const char* key, size_t pos, int64_t def);
+  double numArg(const char* key, size_t pos, double def);
+  bool boolArg(const char* key, bool def);
+  std::vector<int64_t> axes(int64_t defAxis, bool allByDefault);
+};
+
 class Elaborator {
 public:
   Elaborator(const Program& p, Graph& g) : prog_(p), g_(g) {}
@@ -93,6 +109,8 @@ public:
   /// Evaluates a builtin (op, layer, compile-time function); nullopt when `name` is none.
   std::optional<CValue> callBuiltin(const std::string& name, Args& args, SourceSpan span,
                                     SourceSpan calleeSpan);
+  /// Layers: builtins that create parameters (layers.cpp).
+  CValue callLayer(const std::string& name, Args& a, ArgReader& rd, SourceSpan span);
   /// Whether `name` is a builtin that creates parameters (counts for default naming).
   static bool isLayer(const std::string& name);
   /// All builtin names, for "did you mean" hints.

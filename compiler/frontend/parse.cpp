@@ -1,26 +1,21 @@
-// Parsing .llie text: the ANTLR4 lexer/parser generated from grammar/Llie.g4, an error strategy
-// that rewrites ANTLR's raw messages ("mismatched input 'x' expecting {...}") into plain ones
-// ("expected '=' after 'x'", "unexpected '}'", "unterminated string"), an error listener that
-// turns them into Diagnostics, and a builder that walks the parse tree into the AST of ast.h.
+// Parsing .llie text: runs the ANTLR4 lexer/parser generated from grammar/Llie.g4 with the
+// syntax-error reporting of syntax_errors.h attached, then walks the parse tree into the AST of
+// ast.h, making the checks the grammar leaves open (types, literals, escapes, |> operands).
 // Nothing here may throw out of parseSource or abort on user input: ANTLR exceptions are caught,
 // bracket nesting is bounded before parsing (ANTLR recurses per bracket) and expression depth is
 // bounded while building (the AST is destroyed and printed recursively).
 #include "compiler/frontend/parse.h"
 
+#include "compiler/frontend/syntax_errors.h"
+
 #include "LlieLexer.h"
 #include "LlieParser.h"
 
-#include <antlr4-runtime.h>
-
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <optional>
-#include <set>
 #include <unordered_map>
 
 namespace llie {
@@ -29,331 +24,11 @@ namespace {
 namespace g = llie::grammar;
 using P = g::LlieParser;
 using antlr4::Token;
+using syntax::codePoints;
+using syntax::tokLen;
+using syntax::tokSpan;
 
-constexpr size_t kMaxErrors = 20;     // syntax errors reported per file
-constexpr int kMaxNesting = 200;      // open brackets at once
 constexpr int kMaxExprDepth = 1000;   // AST depth of one expression
-
-/// Token length in characters (ANTLR indexes code points); 1 for EOF.
-int32_t tokLen(const Token* t) {
-  if (!t || t->getType() == Token::EOF || t->getStopIndex() < t->getStartIndex()) return 1;
-  return static_cast<int32_t>(t->getStopIndex() - t->getStartIndex() + 1);
-}
-
-SourceSpan tokSpan(int32_t file, const Token* t) {
-  return {file, static_cast<int32_t>(t->getLine()),
-          static_cast<int32_t>(t->getCharPositionInLine()) + 1, tokLen(t)};
-}
-
-int32_t codePoints(const std::string& s) {
-  int32_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-// ---- syntax errors -----------------------------------------------------------------------------
-
-/// Collects syntax errors from the lexer and parser as Diagnostics. The error strategy may set a
-/// better location, hints and notes just before it notifies.
-class ErrorSink : public antlr4::BaseErrorListener {
-public:
-  explicit ErrorSink(int32_t file) : file_(file) {}
-  std::vector<Diagnostic> diags;
-  bool truncated = false;
-  std::optional<SourceSpan> spanOverride;
-  std::vector<std::string> hints;
-  std::vector<std::pair<SourceSpan, std::string>> notes;
-
-  void syntaxError(antlr4::Recognizer* r, Token* tok, size_t line, size_t col,
-                   const std::string& msg, std::exception_ptr) override {
-    Diagnostic d;
-    d.span = spanOverride ? *spanOverride
-                          : SourceSpan{file_, static_cast<int32_t>(line),
-                                       static_cast<int32_t>(col) + 1, tok ? tokLen(tok) : 1};
-    // The grammar has a catch-all token, so the lexer should never complain; just in case.
-    d.message = dynamic_cast<antlr4::Lexer*>(r) ? "unexpected character" : msg;
-    d.hints = std::move(hints);
-    d.notes = std::move(notes);
-    spanOverride.reset();
-    hints.clear();
-    notes.clear();
-    // One error per line: a second one on the same line is nearly always a consequence.
-    if (!diags.empty() && diags.back().span.line == d.span.line) return;
-    if (diags.size() >= kMaxErrors) {
-      truncated = true;
-      throw antlr4::ParseCancellationException("too many errors");
-    }
-    diags.push_back(std::move(d));
-  }
-
-private:
-  int32_t file_;
-};
-
-/// ANTLR's recovery, with messages for people.
-class FriendlyErrors : public antlr4::DefaultErrorStrategy {
-public:
-  FriendlyErrors(ErrorSink& sink, int32_t file, const antlr4::dfa::Vocabulary& vocab)
-      : sink_(sink), file_(file), vocab_(vocab) {
-    for (size_t t = 1; t <= vocab.getMaxTokenType(); ++t) {
-      std::string lit = vocab.getLiteralName(t);
-      if (lit.size() > 2) literal_[lit.substr(1, lit.size() - 2)] = t;
-    }
-  }
-
-protected:
-  void reportNoViableAlternative(antlr4::Parser* p, const antlr4::NoViableAltException& e) override {
-    Token* bad = e.getOffendingToken();
-    // Failing after some lookahead: the first tokens were fine, this one is not.
-    if (e.getStartToken() != bad) return report(p, bad, {}, true);
-    report(p, bad, e.getExpectedTokens(), false);
-  }
-  void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
-    report(p, e.getOffendingToken(), e.getExpectedTokens(), false);
-  }
-  void reportUnwantedToken(antlr4::Parser* p) override {
-    if (inErrorRecoveryMode(p)) return;
-    beginErrorCondition(p);
-    // A stray token when the one after it fits; otherwise something is missing before it.
-    antlr4::misc::IntervalSet set = getExpectedTokens(p);
-    report(p, p->getCurrentToken(), set, set.contains(p->getInputStream()->LA(2)));
-  }
-  void reportMissingToken(antlr4::Parser* p) override {
-    if (inErrorRecoveryMode(p)) return;
-    beginErrorCondition(p);
-    report(p, p->getCurrentToken(), getExpectedTokens(p), false);
-  }
-
-public:
-  /// A statement header gone wrong (`if a = b {`, `model M(x) -> y z {`): when '{' is expected
-  /// and comes later on the same line, report once and resume there, so the body still parses.
-  Token* recoverInline(antlr4::Parser* p) override {
-    antlr4::misc::IntervalSet set = p->getExpectedTokens();
-    Token* cur = p->getCurrentToken();
-    if (set.size() == 1 && set.contains(lit("{")) && cur->getType() != Token::EOF) {
-      for (size_t i = 2;; ++i) {
-        Token* t = p->getTokenStream()->LT(static_cast<ssize_t>(i));
-        if (t->getType() == Token::EOF || t->getLine() != cur->getLine()) break;
-        if (t->getType() != lit("{")) continue;
-        if (!inErrorRecoveryMode(p)) {
-          beginErrorCondition(p);
-          report(p, cur, set, false);
-        }
-        while (p->getCurrentToken() != t) p->consume();
-        reportMatch(p);
-        p->consume();
-        return t;
-      }
-    }
-    return DefaultErrorStrategy::recoverInline(p);
-  }
-
-private:
-  size_t lit(const std::string& s) const {
-    auto it = literal_.find(s);
-    return it == literal_.end() ? 0 : it->second;
-  }
-  bool isKeyword(const Token* t) const {
-    std::string lit = vocab_.getLiteralName(t->getType());
-    return lit.size() > 2 && std::isalpha(static_cast<unsigned char>(lit[1]));
-  }
-  /// Keywords that start a file-level declaration (`let = 3` lacks a name, it is no misuse).
-  static bool isDeclKeyword(const Token* t) {
-    std::string s = t->getText();
-    return s == "import" || s == "let" || s == "block" || s == "model" || s == "train";
-  }
-  static Token* previous(antlr4::Parser* p, Token* t) {
-    if (!t || t->getTokenIndex() == 0 || t->getTokenIndex() == INVALID_INDEX) return nullptr;
-    return p->getTokenStream()->get(t->getTokenIndex() - 1);
-  }
-  /// How a token is quoted in a message.
-  static std::string show(const Token* t) {
-    if (t->getType() == Token::EOF) return "end of file";
-    std::string s = t->getText(), out;
-    if (s.size() > 24) s = s.substr(0, 21) + "...";
-    if (t->getType() == P::STRING) return s;
-    for (unsigned char c : s) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, c < 0x20 || c == 0x7f ? "\\x%02x" : "%c", c);
-      out += buf;
-    }
-    return "'" + out + "'";
-  }
-  /// The expected-token set in words ("an expression", "a name", "')'"), or "" when too long.
-  std::string describe(const antlr4::misc::IntervalSet& set) const {
-    std::set<size_t> s;
-    for (ssize_t t : set.toList()) s.insert(static_cast<size_t>(t));
-    std::vector<std::string> items;
-    auto takeAll = [&](std::initializer_list<size_t> group, const char* words) {
-      for (size_t t : group)
-        if (!s.count(t)) return false;
-      for (size_t t : group) s.erase(t);
-      items.push_back(words);
-      return true;
-    };
-    takeAll({P::ID, lit("if"), lit("for"), lit("require"), lit("param"), lit("state"), lit("loss")},
-            "a statement");
-    if (takeAll({P::INT, P::FLOAT, P::STRING, P::ID, lit("true"), lit("false"), lit("["), lit("(")},
-                "an expression")) {
-      s.erase(lit("-"));
-      s.erase(lit("not"));
-    }
-    // Operators that could continue an expression are never what is missing.
-    std::vector<size_t> ops = {lit("|>"), lit("or"), lit("and"), lit("=="), lit("!="), lit("<"),
-                               lit("<="), lit(">"), lit(">="), lit("+"), lit("-"), lit("*"),
-                               lit("/"), lit("//"), lit("%"), lit("@"), lit("**"), lit("."),
-                               lit("["), lit(";")};
-    bool others = !items.empty();
-    for (size_t t : s)
-      if (std::find(ops.begin(), ops.end(), t) == ops.end()) others = true;
-    if (others)
-      for (size_t t : ops) s.erase(t);
-    if (s.count(lit("="))) s.erase(lit(","));
-    for (size_t t : s) {
-      if (t == Token::EOF) items.push_back("end of file");
-      else if (t == P::ID) items.push_back("a name");
-      else if (t == P::INT) items.push_back("an integer");
-      else if (t == P::FLOAT) items.push_back("a number");
-      else if (t == P::STRING) items.push_back("a string");
-      else if (!vocab_.getLiteralName(t).empty()) items.push_back(vocab_.getLiteralName(t));
-    }
-    if (items.empty() || items.size() > 5) return "";
-    std::string out = items[0];
-    for (size_t i = 1; i < items.size(); ++i)
-      out += (i + 1 == items.size() ? " or " : ", ") + items[i];
-    return out;
-  }
-  /// Where "expected X" points: at the offending token when it is on the same line as the one
-  /// before it, otherwise just after that previous token (the end of the incomplete line).
-  SourceSpan anchor(Token* bad, Token* prev) const {
-    if (prev && (bad->getType() == Token::EOF || bad->getLine() != prev->getLine()))
-      return {file_, static_cast<int32_t>(prev->getLine()),
-              static_cast<int32_t>(prev->getCharPositionInLine()) + 1 + tokLen(prev), 1};
-    return tokSpan(file_, bad);
-  }
-  void emit(antlr4::Parser* p, Token* bad, SourceSpan span, const std::string& msg) {
-    sink_.spanOverride = span;
-    p->notifyErrorListeners(bad, msg, nullptr);
-  }
-  /// Tokens that are errors by themselves get the same message wherever they turn up.
-  bool lexError(antlr4::Parser* p, Token* bad) {
-    if (bad->getType() == P::ERRCHAR) {
-      emit(p, bad, tokSpan(file_, bad), "unexpected character " + show(bad));
-      return true;
-    }
-    if (bad->getType() == P::UNTERMINATED_STRING) {
-      sink_.hints.push_back("a string ends with '\"' on the same line; write \\n for a newline");
-      emit(p, bad, tokSpan(file_, bad), "unterminated string");
-      return true;
-    }
-    return false;
-  }
-  bool atTopLevel(antlr4::Parser* p) const {
-    return p->getContext() && p->getContext()->getRuleIndex() == P::RuleModule_;
-  }
-  /// In an `if`/`require` condition, or at the '{' right after an `if` condition.
-  bool inCondition(antlr4::Parser* p) const {
-    auto* c = p->getContext();
-    if (c && c->getRuleIndex() == P::RuleBody) c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent);
-    return c && (c->getRuleIndex() == P::RuleIfStmt || c->getRuleIndex() == P::RuleRequireStmt);
-  }
-
-  /// One syntax error. `unwanted`: the token is in the way (say "unexpected"); otherwise say
-  /// what was expected in its place, from `set`.
-  void report(antlr4::Parser* p, Token* bad, const antlr4::misc::IntervalSet& set, bool unwanted) {
-    if (lexError(p, bad)) return;
-    Token* prev = previous(p, bad);
-    std::string text = bad->getText();
-    bool eof = bad->getType() == Token::EOF;
-    bool wantsName = set.contains(static_cast<size_t>(P::ID));
-    // Running into the end of the file or into the next declaration inside a block.
-    if (eof ? set.contains(lit("}")) : (text == "block" || text == "model" || text == "train")) {
-      if (auto open = unclosedBrace(p)) {
-        sink_.notes.push_back({*open, "this '{' is never closed"});
-        return emit(p, bad, anchor(bad, prev),
-                    eof ? "missing '}' at end of block" : "missing '}' before " + show(bad));
-      }
-    }
-    // `loss = ...`, `state = ...`: a keyword where the user meant a variable.
-    if (prev && isKeyword(prev) && !isDeclKeyword(prev) && wantsName && (text == "=" || text == ",")) {
-      sink_.hints.push_back("rename it, e.g. '" + prev->getText() + "_'");
-      return emit(p, prev, tokSpan(file_, prev),
-                  show(prev) + " is a keyword and cannot be used as a name");
-    }
-    if (isKeyword(bad) && wantsName && text != "let" && text != "import")
-      sink_.hints.push_back(show(bad) + " is a keyword and cannot be used as a name");
-    if ((text == "let" || text == "import") && !atTopLevel(p))
-      sink_.hints.push_back("'" + text + "' is only allowed at the top level of a file");
-    if (text == "=" && (inCondition(p) || set.contains(lit("=="))))
-      sink_.hints.push_back("use '==' to compare values");
-
-    std::string want = unwanted || atTopLevel(p) ? "" : describe(set);
-    if (!want.empty())
-      return emit(p, bad, anchor(bad, prev), "expected " + want + (prev ? " after " + show(prev) : ""));
-    if (eof) return emit(p, bad, anchor(bad, prev), "unexpected end of file");
-    std::string msg = "unexpected " + show(bad);
-    if (atTopLevel(p)) msg += " at top level; expected 'import', 'let', 'block', 'model' or 'train'";
-    emit(p, bad, tokSpan(file_, bad), msg);
-  }
-
-  /// The innermost '{' on the rule stack that has no '}' yet.
-  std::optional<SourceSpan> unclosedBrace(antlr4::Parser* p) const {
-    for (auto* c = p->getContext(); c; c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent)) {
-      const Token* open = nullptr;
-      bool closed = false;
-      for (auto* child : c->children)
-        if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(child)) {
-          if (t->getText() == "{") open = t->getSymbol();
-          if (t->getText() == "}") closed = true;
-        }
-      if (open && !closed) return tokSpan(file_, open);
-    }
-    return std::nullopt;
-  }
-
-  ErrorSink& sink_;
-  int32_t file_;
-  const antlr4::dfa::Vocabulary& vocab_;
-  std::map<std::string, size_t> literal_;
-};
-
-/// Reports the first byte that is not valid UTF-8 (ANTLR's decoder would throw on it).
-std::optional<Diagnostic> checkUtf8(const std::string& s, int32_t file) {
-  int32_t line = 1, col = 1;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size() && !(n == 2 && c < 0xC2) && !(n == 4 && c > 0xF4);
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (!ok) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x in source file", c);
-      return Diagnostic{Severity::Error, {file, line, col, 1}, buf, {}, {}};
-    }
-    if (c == '\n') ++line, col = 1;
-    else ++col;
-    i += n;
-  }
-  return std::nullopt;
-}
-
-/// Bounds bracket nesting before parsing: ANTLR's recursive descent recurses per bracket.
-std::optional<Diagnostic> checkNesting(antlr4::CommonTokenStream& tokens, int32_t file) {
-  int depth = 0;
-  for (Token* t : tokens.getTokens()) {
-    std::string s = t->getType() == P::ID ? std::string() : t->getText();
-    if (s == "(" || s == "[" || s == "{") {
-      if (++depth > kMaxNesting)
-        return Diagnostic{Severity::Error, tokSpan(file, t),
-                          "brackets nested too deeply (more than " + std::to_string(kMaxNesting) +
-                              " levels)",
-                          {}, {}};
-    } else if ((s == ")" || s == "]" || s == "}") && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
 
 // ---- parse tree -> AST ---------------------------------------------------------------------------
 
@@ -706,32 +381,26 @@ private:
 
 Expected<ast::Module> parseSource(SourceManager& sm, int32_t fileId) {
   const std::string& text = sm.text(fileId);
-  if (auto d = checkUtf8(text, fileId)) return Status::fromDiagnostics({*d});
+  if (auto d = syntax::checkUtf8(text, fileId)) return Status::fromDiagnostics({*d});
   try {
     antlr4::ANTLRInputStream input(text);
     g::LlieLexer lexer(&input);
-    ErrorSink sink(fileId);
-    lexer.removeErrorListeners();
-    lexer.addErrorListener(&sink);
+    syntax::SyntaxErrors errors(fileId);
+    errors.attach(lexer);
     antlr4::CommonTokenStream tokens(&lexer);
     tokens.fill();
-    if (auto d = checkNesting(tokens, fileId)) return Status::fromDiagnostics({*d});
+    if (auto d = syntax::checkNesting(tokens, fileId)) return Status::fromDiagnostics({*d});
 
     P parser(&tokens);
-    parser.removeErrorListeners();
-    parser.addErrorListener(&sink);
-    parser.setErrorHandler(std::make_shared<FriendlyErrors>(sink, fileId, parser.getVocabulary()));
+    errors.attach(parser);
     P::Module_Context* tree = nullptr;
     try {
       tree = parser.module_();
     } catch (const antlr4::ParseCancellationException&) {
       // Too many errors: stop here, report what we have.
     }
-    if (!sink.diags.empty() || !tree) {
-      std::vector<Diagnostic> diags = std::move(sink.diags);
-      if (sink.truncated)
-        diags.push_back({Severity::Note, {}, "too many syntax errors; stopped after " +
-                                                 std::to_string(kMaxErrors), {}, {}});
+    if (!errors.empty() || !tree) {
+      std::vector<Diagnostic> diags = errors.take();
       if (diags.empty()) diags.push_back({Severity::Error, {fileId, 1, 1, 1}, "cannot parse file", {}, {}});
       return Status::fromDiagnostics(std::move(diags));
     }
@@ -746,6 +415,8 @@ Expected<ast::Module> parseSource(SourceManager& sm, int32_t fileId) {
 }
 
 Expected<ast::Module> parseFile(SourceManager& sm, const std::string& path) {
+  // Already read (an import seen twice, or the caller registered it): parse the text we have.
+  if (int32_t id = sm.find(path); id >= 0) return parseSource(sm, id);
   errno = 0;
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::error("cannot open '" + path + "': " + std::strerror(errno));

@@ -10,7 +10,8 @@ namespace llie {
 
 /// Parses `text` (already registered in `sm` as file `fileId`).
 Expected<ast::Module> parseSource(SourceManager& sm, int32_t fileId);
-/// Reads `path` from disk, registers it in `sm` and parses it. A missing file is an error value.
+/// Reads `path` from disk, registers it in `sm` and parses it (a path already registered is
+/// parsed from its stored text). A missing file is an error value.
 Expected<ast::Module> parseFile(SourceManager& sm, const std::string& path);
 /// Renders the AST as indented text (for `llie-compile --emit ast`), stable for golden tests.
 std::string printAst(const ast::Module& m);

@@ -56,10 +56,14 @@ static void renderLocated(std::ostringstream& os, const SourceManager& sm, const
   std::string num = std::to_string(span.line);
   os << " " << num << " | " << line << "\n";
   os << " " << std::string(num.size(), ' ') << " | ";
-  // Keep tabs so the caret lines up with the source line.
-  for (int32_t i = 1; i < span.col && i - 1 < static_cast<int32_t>(line.size()); ++i)
-    os << (line[i - 1] == '\t' ? '\t' : ' ');
-  int32_t avail = std::max<int32_t>(1, static_cast<int32_t>(line.size()) - span.col + 1);
+  // Columns count characters, not bytes: one space per UTF-8 character before the column (a
+  // continuation byte starts none), keeping tabs so the caret lines up with the source line.
+  int32_t chars = 0;
+  for (unsigned char c : line) {
+    if ((c & 0xC0) == 0x80) continue;
+    if (++chars < span.col) os << (c == '\t' ? '\t' : ' ');
+  }
+  int32_t avail = std::max<int32_t>(1, chars - span.col + 1);
   int32_t len = std::clamp<int32_t>(span.len, 1, avail);
   os << '^' << std::string(len - 1, '~') << "\n";
 }

@@ -368,6 +368,39 @@ train Fit(x: tensor, lr: float = 0.001, tags: list = [], on: bool = true,) {
   EXPECT_EQ(d.body[6]->body.size(), 1u);
 }
 
+TEST(ParseStmt, SemicolonMayEndAnyStatementAndEndsARequireList) {
+  SourceManager sm;
+  // Without the ';' (or with a ',' there) the require list would run on into `c, d`.
+  ast::Module m = parseOk(sm, "train T(a, b) {\n"
+                              "  require a, b; c, d = f()\n"
+                              "  require a;\n"
+                              "  param w: [2] = zeros(2);\n"
+                              "  state s: [1];\n"
+                              "  loss l = mean(w);\n"
+                              "  for i in range(2) { c = c + i; };\n"
+                              "  if a { c = d; } else { d = c };\n"
+                              "}\n");
+  ASSERT_EQ(m.decls.size(), 1u);
+  const auto& body = m.decls[0].body;
+  ASSERT_EQ(body.size(), 8u);
+  EXPECT_EQ(body[0]->kind, StmtKind::Require);
+  ASSERT_EQ(body[0]->exprs.size(), 2u);
+  EXPECT_EQ(sx(*body[0]->exprs[1]), "b");
+  EXPECT_EQ(body[1]->kind, StmtKind::Assign);
+  EXPECT_EQ(body[1]->targets, (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(sx(*body[1]->exprs[0]), "(call f)");
+  EXPECT_EQ(body[2]->kind, StmtKind::Require);
+  EXPECT_EQ(body[3]->kind, StmtKind::ParamDecl);
+  EXPECT_TRUE(body[4]->isState);
+  EXPECT_EQ(body[5]->kind, StmtKind::Loss);
+  EXPECT_EQ(body[6]->kind, StmtKind::For);
+  EXPECT_EQ(body[6]->body.size(), 1u);
+  EXPECT_EQ(body[7]->kind, StmtKind::If);
+  EXPECT_EQ(body[7]->elseBody.size(), 1u);
+  // A statement's span stops before its ';'.
+  EXPECT_EQ(body[2]->span, (SourceSpan{m.fileId, 3, 3, 9}));
+}
+
 TEST(ParseStmt, ElseIfElseChainNestsAndPlainElseIsABody) {
   SourceManager sm;
   ast::Module m = parseOk(sm, "block B(x) -> y {\n"
@@ -424,6 +457,22 @@ TEST(ParseFile, MissingFileIsAnErrorValue) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "cannot open 'no/such/file.llie': No such file or directory");
   EXPECT_EQ(sm.size(), 0u);
+}
+
+TEST(ParseFile, AFileAlreadyInTheSourceManagerIsNotReadAgain) {
+  SourceManager sm;
+  // Registered by the caller, not on disk: parsed from the registered text.
+  int32_t id = sm.add("virtual/only_in_memory.llie", "let v = 7\n");
+  auto r = parseFile(sm, "virtual/only_in_memory.llie");
+  ASSERT_TRUE(r.ok()) << renderStatus(sm, r.status());
+  EXPECT_EQ(r.value().fileId, id);
+  ASSERT_EQ(r.value().lets.size(), 1u);
+  EXPECT_EQ(r.value().lets[0].value->intValue, 7);
+  // A model file parsed twice keeps one entry and one id.
+  ast::Module first = parseModel(sm, "zero_dce.llie");
+  ast::Module second = parseModel(sm, "zero_dce.llie");
+  EXPECT_EQ(first.fileId, second.fileId);
+  EXPECT_EQ(sm.size(), 2u);
 }
 
 // ---- printAst ----------------------------------------------------------------------------------

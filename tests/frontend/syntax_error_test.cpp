@@ -76,6 +76,12 @@ const BadCase kCases[] = {
      "   |              ^", nullptr},
     {"let inside a block", "block B(x) -> y { let z = 3 }\n", "bad.llie:1:19: error: unexpected 'let'",
      "   |                   ^~~", "'let' is only allowed at the top level of a file"},
+    {"require list runs on into an assignment", "block B(a, b) -> (c, d) {\n  require a, b,\n  c, d = f()\n}\n",
+     "bad.llie:3:8: error: unexpected '='", "   |        ^",
+     "end the require list with ';' in place of the ',' at the end of line 2"},
+    {"require and assignment on one line", "block B(a, b) -> c {\n  require a, b, c = f()\n}\n",
+     "bad.llie:2:19: error: unexpected '='", "   |                   ^",
+     "end the require list with ';' before an assignment"},
     // Checks made while building the AST.
     {"pipe into a literal", "block B(x) -> y { y = x |> 3 }\n",
      "bad.llie:1:28: error: the right side of |> must be a call like relu() or a name",
@@ -126,6 +132,33 @@ TEST(SyntaxError, UnclosedBlockNotePointsAtTheOpeningBrace) {
   ASSERT_EQ(d.notes.size(), 1u);
   EXPECT_EQ(d.notes[0].first, (SourceSpan{d.span.file, 1, 17, 1}));
   EXPECT_EQ(d.notes[0].second, "this '{' is never closed");
+}
+
+TEST(SyntaxError, RequireRunOnNotePointsAtTheTrailingComma) {
+  SourceManager sm;
+  Status st = parseBad(sm, "block B(a, b) -> c {\n  if a {\n    require a, b,\n    c = f()\n  }\n}\n");
+  ASSERT_EQ(st.diagnostics().size(), 1u) << renderStatus(sm, st);
+  const Diagnostic& d = st.diagnostics()[0];
+  ASSERT_EQ(d.hints.size(), 1u); // not also "use '=='", though inside an if
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0].first, (SourceSpan{d.span.file, 3, 17, 1}));
+  EXPECT_EQ(d.notes[0].second, "this ',' continues the require list");
+}
+
+TEST(SyntaxError, CaretCountsCharactersNotBytesAfterNonAsciiText) {
+  SourceManager sm;
+  // "héllo" is 5 characters but 6 bytes; the caret line keeps the tab before '$'.
+  Status st = parseBad(sm, "block B(x) -> y { y = f(\"h\xc3\xa9llo\")\t$ }\n");
+  ASSERT_EQ(st.diagnostics().size(), 1u) << renderStatus(sm, st);
+  std::vector<std::string> out = lines(renderDiagnostic(sm, st.diagnostics()[0]));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], "bad.llie:1:34: error: unexpected character '$'");
+  EXPECT_EQ(out[2], "   | " + std::string(32, ' ') + "\t^");
+  // An underline longer than the rest of the line stops at its last character, not its last byte.
+  int32_t id = sm.add("long.llie", "let s = \"\xc3\xa9\xc3\xa9\xc3\xa9\" + x\n");
+  Diagnostic d{Severity::Error, {id, 1, 9, 100}, "too long", {}, {}};
+  // Columns 9..17: '"ééé"' and ' + x'.
+  EXPECT_EQ(lines(renderDiagnostic(sm, d))[2], "   |         ^" + std::string(8, '~'));
 }
 
 TEST(SyntaxError, ThreeSeparateErrorsGiveThreeDiagnostics) {
