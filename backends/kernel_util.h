@@ -135,8 +135,9 @@ inline std::unique_ptr<Kernel> makeFnKernel(FnKernel::Fn f) {
   return std::make_unique<FnKernel>(std::move(f));
 }
 
-/// 64-byte aligned host allocation (never nullptr for 0 bytes).
-void* alignedHostAlloc(size_t bytes);
-void alignedHostFree(void* p);
+/// A kernel with nothing to do (an output with no elements).
+inline std::unique_ptr<Kernel> noopKernel() {
+  return makeFnKernel([](const auto&, const auto&) {});
+}
 
 } // namespace llie::kernels

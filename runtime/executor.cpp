@@ -5,7 +5,8 @@ namespace llie {
 
 static std::vector<int64_t> concreteShape(const TensorType& t) {
   std::vector<int64_t> s;
-  for (auto& d : t.shape) s.push_back(d.off);
+  for (auto& d : t.shape)
+    s.push_back(d.off);
   return s;
 }
 
@@ -23,7 +24,8 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
     t.shape = concreteShape(G.values[i].type);
     size_t bytes = t.bytes();
     t.data = backend.allocate(bytes ? bytes : 1);
-    if (!t.data) return Status::error("out of memory allocating " + std::to_string(bytes) + " bytes");
+    if (!t.data)
+      return Status::error("out of memory allocating " + std::to_string(bytes) + " bytes");
     ex->bytes_ += bytes;
   }
   ex->kernels_.resize(G.nodes.size());
@@ -91,8 +93,10 @@ Status Executor::run() {
     const Node& n = g_.nodes[i];
     ins.clear();
     outs.clear();
-    for (ValueId v : n.inputs) ins.push_back(&values_[v]);
-    for (ValueId v : n.outputs) outs.push_back(&values_[v]);
+    for (ValueId v : n.inputs)
+      ins.push_back(&values_[v]);
+    for (ValueId v : n.outputs)
+      outs.push_back(&values_[v]);
     kernels_[i]->run(ins, outs);
   }
   backend_.synchronize();

@@ -36,7 +36,7 @@ private:
   Executor(Graph g, Backend& b) : g_(std::move(g)), backend_(b) {}
   Graph g_;
   Backend& backend_;
-  std::vector<Tensor> values_; ///< device views, one per value
+  std::vector<Tensor> values_;                   ///< device views, one per value
   std::vector<std::unique_ptr<Kernel>> kernels_; ///< per node (null for sources)
   size_t bytes_ = 0;
 };

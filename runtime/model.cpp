@@ -42,7 +42,8 @@ static std::string hex64(uint64_t v) {
 Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
                                      const CompileOptions& opt) {
   auto paths = opt.searchPaths;
-  for (auto& p : defaultSearchPaths()) paths.push_back(p);
+  for (auto& p : defaultSearchPaths())
+    paths.push_back(p);
   size_t firstFile = sm.size();
   LLIE_ASSIGN_OR_RETURN(Program prog, loadProgram(sm, path, paths));
   LLIE_ASSIGN_OR_RETURN(Graph g, elaborate(prog, opt.elab));
@@ -57,7 +58,8 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
   if (opt.optimize) eliminateDeadCode(g);
   LLIE_RETURN_IF_ERROR(verifyGraph(g));
   std::string all;
-  for (size_t i = firstFile; i < sm.size(); ++i) all += sm.text(static_cast<int32_t>(i));
+  for (size_t i = firstFile; i < sm.size(); ++i)
+    all += sm.text(static_cast<int32_t>(i));
   return CompiledModel{std::move(g), path, hex64(fnv1a64(all))};
 }
 

@@ -12,7 +12,8 @@ namespace llie {
 
 inline int64_t numel(const std::vector<int64_t>& shape) {
   int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    n *= d;
   return n;
 }
 

@@ -6,13 +6,15 @@ namespace llie {
 
 static std::vector<int64_t> constShape(const TensorType& t) {
   std::vector<int64_t> s;
-  for (auto& d : t.shape) s.push_back(d.off);
+  for (auto& d : t.shape)
+    s.push_back(d.off);
   return s;
 }
 
 static std::string shapeStr(const std::vector<int64_t>& s) {
   std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i)
+    r += (i ? ", " : "") + std::to_string(s[i]);
   return r + "]";
 }
 
@@ -37,10 +39,12 @@ Status checkWeights(const Graph& g, const TensorFile& file, const std::string& p
     known[name] = true;
     auto it = file.tensors.find(name);
     auto want = constShape(g.type(n.outputs[0]));
-    if (it == file.tensors.end()) missing.push_back(name + " " + shapeStr(want));
+    if (it == file.tensors.end())
+      missing.push_back(name + " " + shapeStr(want));
     else if (it->second.shape != want || it->second.dtype != g.type(n.outputs[0]).dtype)
-      wrong.push_back(name + ": file has " + dtypeName(it->second.dtype) + shapeStr(it->second.shape) +
-                      ", model needs " + dtypeName(g.type(n.outputs[0]).dtype) + shapeStr(want));
+      wrong.push_back(name + ": file has " + dtypeName(it->second.dtype) +
+                      shapeStr(it->second.shape) + ", model needs " +
+                      dtypeName(g.type(n.outputs[0]).dtype) + shapeStr(want));
   }
   for (auto& [name, t] : file.tensors) {
     if (known.count(name)) continue;
@@ -52,7 +56,8 @@ Status checkWeights(const Graph& g, const TensorFile& file, const std::string& p
   auto list = [&](const char* what, const std::vector<std::string>& v) {
     if (v.empty()) return;
     std::string s = std::string(what) + " (" + std::to_string(v.size()) + "):";
-    for (size_t i = 0; i < v.size() && i < 12; ++i) s += "\n    " + v[i];
+    for (size_t i = 0; i < v.size() && i < 12; ++i)
+      s += "\n    " + v[i];
     if (v.size() > 12) s += "\n    ... and " + std::to_string(v.size() - 12) + " more";
     hints.push_back(s);
   };

@@ -25,9 +25,13 @@ static std::string opTableMarkdown() {
     const OpInfo& info = opInfo(k);
     std::string settings;
     Attrs a = defaultAttrs(k);
-    std::visit([&](auto& at) {
-      at.fields([&](const char* n, auto&) { settings += std::string(settings.empty() ? "" : ", ") + n; });
-    }, a);
+    std::visit(
+        [&](auto& at) {
+          at.fields([&](const char* n, auto&) {
+            settings += std::string(settings.empty() ? "" : ", ") + n;
+          });
+        },
+        a);
     std::string ins = info.minInputs == info.maxInputs
                           ? std::to_string(info.minInputs)
                           : std::to_string(info.minInputs) + "-" + std::to_string(info.maxInputs);
@@ -57,11 +61,12 @@ static Status writeText(const std::string& out, const std::string& text) {
 }
 
 int main(int argc, char** argv) {
-  CLI::App app{"llie-compile: compile a .llie model into a plan, or show what the compiler sees.\n"
-               "Examples:\n"
-               "  llie-compile models/zero_dce.llie -o zero_dce.plan\n"
-               "  llie-compile models/sadfpn_unet.llie --emit ir\n"
-               "  llie-compile models/sadfpn_unet.llie --emit dot -o unet.svg   (SVG needs Graphviz)"};
+  CLI::App app{
+      "llie-compile: compile a .llie model into a plan, or show what the compiler sees.\n"
+      "Examples:\n"
+      "  llie-compile models/zero_dce.llie -o zero_dce.plan\n"
+      "  llie-compile models/sadfpn_unet.llie --emit ir\n"
+      "  llie-compile models/sadfpn_unet.llie --emit dot -o unet.svg   (SVG needs Graphviz)"};
   std::string input, entry, emit = "plan", out;
   std::vector<std::string> includes, sets;
   bool allOutputs = false;
@@ -128,8 +133,9 @@ int main(int argc, char** argv) {
   } else {
     if (out.empty()) out = std::filesystem::path(input).stem().string() + ".plan";
     st = savePlan(out, *m, sm);
-    if (st) std::cerr << "wrote " << out << " (" << m->graph.entry << ", "
-                      << m->graph.nodes.size() << " nodes)\n";
+    if (st)
+      std::cerr << "wrote " << out << " (" << m->graph.entry << ", " << m->graph.nodes.size()
+                << " nodes)\n";
   }
   return st ? 0 : fail(sm, st);
 }

@@ -21,11 +21,12 @@ static int fail(const SourceManager& sm, const Status& st) {
 }
 
 int main(int argc, char** argv) {
-  CLI::App app{"llie-run: run a compiled llie model.\n"
-               "Examples:\n"
-               "  llie-run zero_dce.plan enhance photos/ -o out/\n"
-               "  llie-run models/sadfpn_unet.llie enhance dark.png -o out/ --weights unet.safetensors\n"
-               "  llie-run unet.plan bench --size 256x256"};
+  CLI::App app{
+      "llie-run: run a compiled llie model.\n"
+      "Examples:\n"
+      "  llie-run zero_dce.plan enhance photos/ -o out/\n"
+      "  llie-run models/sadfpn_unet.llie enhance dark.png -o out/ --weights unet.safetensors\n"
+      "  llie-run unet.plan bench --size 256x256"};
   std::string model, backendName = "cpu", weightsPath;
   uint64_t seed = 0;
   app.add_option("model", model, "a plan from llie-compile, or a .llie file")->required();
@@ -59,8 +60,8 @@ int main(int argc, char** argv) {
   if (!m) return fail(sm, m.status());
   auto backend = createBackend(backendName);
   if (!backend) return fail(sm, backend.status());
-  Expected<Weights> w = weightsPath.empty() ? initialWeights(m->graph, seed)
-                                            : loadWeights(m->graph, weightsPath);
+  Expected<Weights> w =
+      weightsPath.empty() ? initialWeights(m->graph, seed) : loadWeights(m->graph, weightsPath);
   if (!w) return fail(sm, w.status());
 
   if (*initw) {
@@ -82,7 +83,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     HostTensor x({1, 3, H, W});
-    for (int64_t i = 0; i < x.numel(); ++i) x.f32()[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
+    for (int64_t i = 0; i < x.numel(); ++i)
+      x.f32()[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
     std::vector<double> ms;
     for (int i = 0; i < warmup + iters; ++i) {
       auto t0 = std::chrono::steady_clock::now();
@@ -128,7 +130,8 @@ int main(int argc, char** argv) {
     std::string out = (fs::path(outDir) / fs::path(files[i]).stem()).string() + ".png";
     Status st = savePng(out, *y);
     if (!st) return fail(sm, st);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::cerr << "[" << i + 1 << "/" << files.size() << "] " << files[i] << " -> " << out << " ("
               << img->shape[3] << "x" << img->shape[2] << ", " << static_cast<int>(ms) << " ms)\n";
   }

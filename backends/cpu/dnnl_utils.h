@@ -1,7 +1,8 @@
 // oneDNN plumbing for the cpu backend: the engine and stream one backend owns (shared by its
 // kernels, so a kernel never outlives them), plain row-major memory descriptors for our
-// contiguous tensors, user memories whose data handle is re-pointed on every run, and a wrapper
-// that turns a dnnl::error thrown while building primitives into an error value.
+// contiguous tensors, user memories whose data handle is re-pointed on every run, a wrapper
+// that turns a dnnl::error thrown while building primitives into an error value, and the
+// kernel shape most families share (one primitive from in[0] to out[0]).
 #pragma once
 #include "backends/kernel_util.h"
 
@@ -9,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace llie::cpu {
 
@@ -53,6 +55,29 @@ template <class F> Status dnnlBuild(const Node& n, F&& build) {
                          n.span());
   }
 }
+
+/// Runs `build` as dnnlBuild does and then hands `k` back as the node's kernel (or the error).
+template <class K, class F>
+Expected<std::unique_ptr<Kernel>> finishKernel(const Node& n, std::unique_ptr<K>& k, F&& build) {
+  Status st = dnnlBuild(n, std::forward<F>(build));
+  if (!st.isOk()) return st;
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+/// One primitive from src = in[0] to dst = out[0], both re-bound on every run.
+class SrcDstKernel : public Kernel {
+public:
+  CtxPtr ctx;
+  dnnl::primitive prim;
+  dnnl::memory src, dst;
+
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    bind(src, in[0]->data);
+    bind(dst, out[0]->data);
+    prim.execute(ctx->strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    ctx->strm.wait();
+  }
+};
 
 /// Post-op for an epilogue activation (none appends nothing).
 inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {

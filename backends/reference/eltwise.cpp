@@ -1,6 +1,6 @@
 // Reference unary elementwise ops (PyTorch definitions, evaluated in double): neg, relu, relu6,
 // leaky_relu, sigmoid, tanh, silu, gelu (erf form), exp, log, sqrt, abs, square, pow_scalar,
-// clamp, and stop_grad (identity). In-place safe: element i is read before it is written.
+// clamp. In-place safe: element i is read before it is written.
 #include "backends/reference/ref_kernels.h"
 
 #include <algorithm>
@@ -29,7 +29,7 @@ struct Unary {
     case OpKind::Square: return x * x;
     case OpKind::PowScalar: return std::pow(x, p0);
     case OpKind::Clamp: return std::min(std::max(x, p0), p1); // PyTorch: hi wins if lo > hi
-    default: return x; // StopGrad
+    default: return x; // not registered
     }
   }
 };
@@ -57,8 +57,7 @@ Expected<std::unique_ptr<Kernel>> makeUnary(const Graph& g, const Node& n) {
 void registerEltwise(Registry& r) {
   for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Relu6, OpKind::LeakyRelu, OpKind::Sigmoid,
                    OpKind::Tanh, OpKind::Silu, OpKind::Gelu, OpKind::Exp, OpKind::Log,
-                   OpKind::Sqrt, OpKind::Abs, OpKind::Square, OpKind::PowScalar, OpKind::Clamp,
-                   OpKind::StopGrad})
+                   OpKind::Sqrt, OpKind::Abs, OpKind::Square, OpKind::PowScalar, OpKind::Clamp})
     r.add(k, makeUnary);
 }
 

@@ -1,16 +1,11 @@
-// The reference backend: host memory from an aligned malloc, memcpy transfers, and a kernel per
-// node from the registry that the family files fill. Source nodes (input/param/state/constant)
-// are filled by the executor; their "kernel" only writes a constant's value.
+// The reference backend: a HostBackend (host_backend.h) over the registry that the reference
+// family files fill, plus the shared host data movement.
+#include "backends/host_backend.h"
+#include "backends/host_data_movement.h"
 #include "backends/reference/ref_kernels.h"
-
-#include <cstring>
 
 namespace llie::ref {
 namespace {
-
-bool isSource(OpKind k) {
-  return k == OpKind::Input || k == OpKind::Param || k == OpKind::State || k == OpKind::Constant;
-}
 
 const Registry& registry() {
   static const Registry r = [] {
@@ -24,59 +19,16 @@ const Registry& registry() {
     registerReduce(x);
     registerSoftmax(x);
     registerConcat(x);
-    registerDataMovement(x);
+    host::registerDataMovement(x);
     return x;
   }();
   return r;
 }
 
-class ReferenceBackend : public Backend {
-public:
-  const char* name() const override { return "reference"; }
-
-  bool implements(OpKind op) const override {
-    return isSource(op) || registry().at(op).make != nullptr;
-  }
-
-  bool supports(const Graph& g, const Node& n) const override {
-    if (isSource(n.op)) return true;
-    const Entry& e = registry().at(n.op);
-    if (!e.make || !kernels::allF32Const(g, n)) return false;
-    return !e.check || e.check(g, n).empty();
-  }
-
-  Expected<std::unique_ptr<Kernel>> prepare(const Graph& g, const Node& n) override {
-    if (isSource(n.op)) {
-      double v = n.op == OpKind::Constant ? attrsOf<ConstantAttrs>(n).value : 0.0;
-      bool fill = n.op == OpKind::Constant;
-      return kernels::makeFnKernel([v, fill](const auto&, const auto& out) {
-        if (!fill) return;
-        float* y = out[0]->f32();
-        for (int64_t i = 0; i < out[0]->numel(); ++i) y[i] = static_cast<float>(v);
-      });
-    }
-    const Entry& e = registry().at(n.op);
-    if (!e.make) return kernels::unsupported(n, name());
-    if (!kernels::allF32Const(g, n)) return kernels::unsupported(n, name(), "only f32 tensors");
-    if (e.check) {
-      std::string why = e.check(g, n);
-      if (!why.empty()) return kernels::unsupported(n, name(), why);
-    }
-    return e.make(g, n);
-  }
-
-  void* allocate(size_t bytes) override { return kernels::alignedHostAlloc(bytes); }
-  void release(void* p) override { kernels::alignedHostFree(p); }
-  void copyIn(void* dst, const void* src, size_t bytes) override {
-    if (bytes) std::memcpy(dst, src, bytes);
-  }
-  void copyOut(void* dst, const void* src, size_t bytes) override {
-    if (bytes) std::memcpy(dst, src, bytes);
-  }
-};
-
 } // namespace
 
-std::unique_ptr<Backend> makeReferenceBackend() { return std::make_unique<ReferenceBackend>(); }
+std::unique_ptr<Backend> makeReferenceBackend() {
+  return std::make_unique<HostBackend>("reference", registry());
+}
 
 } // namespace llie::ref

@@ -1,46 +1,29 @@
-// The reference backend's kernel registry: one factory per OpKind, filled by one register
-// function per kernel family (one .cpp each). Reference kernels are naive loops that accumulate
-// in double; they are the test oracle for every other backend, never a fast path.
+// The reference backend's kernel families: one register function per family file, each filling
+// a kernels::Registry (kernel_registry.h) whose factories need no context; data movement is the
+// shared host family (host_data_movement.h), since it does no arithmetic. Reference kernels are
+// naive loops that accumulate in double; they are the test oracle for every other backend, never
+// a fast path.
 #pragma once
-#include "backends/backend.h"
+#include "backends/kernel_registry.h"
 #include "backends/kernel_util.h"
 
-#include <array>
 #include <cmath>
-#include <memory>
-#include <string>
 
 namespace llie::ref {
 
 using kernels::Dims;
-
-/// Builds the kernel for a node (shapes constant); an error value for attributes it can't do.
-using Factory = Expected<std::unique_ptr<Kernel>> (*)(const Graph& g, const Node& n);
-/// Why a supported op kind can't take this particular node ("" when it can).
-using Check = std::string (*)(const Graph& g, const Node& n);
-
-struct Entry {
-  Factory make = nullptr;
-  Check check = nullptr;
-};
-
-struct Registry {
-  std::array<Entry, kNumOps> entries{};
-  void add(OpKind k, Factory f, Check c = nullptr) { entries[static_cast<size_t>(k)] = {f, c}; }
-  const Entry& at(OpKind k) const { return entries[static_cast<size_t>(k)]; }
-};
+using Registry = kernels::Registry<>;
 
 // One per kernel family file.
-void registerConv2d(Registry& r);       // conv2d.cpp
-void registerBatchNorm(Registry& r);    // batchnorm.cpp
-void registerEltwise(Registry& r);      // eltwise.cpp: unary elementwise, stop_grad
-void registerBinary(Registry& r);       // binary.cpp
-void registerPool(Registry& r);         // pool.cpp
-void registerResize(Registry& r);       // resize.cpp
-void registerReduce(Registry& r);       // reduce.cpp
-void registerSoftmax(Registry& r);      // softmax.cpp
-void registerConcat(Registry& r);       // concat.cpp
-void registerDataMovement(Registry& r); // data_movement.cpp: reshape/permute/slice/pad/expand
+void registerConv2d(Registry& r);    // conv2d.cpp
+void registerBatchNorm(Registry& r); // batchnorm.cpp
+void registerEltwise(Registry& r);   // eltwise.cpp: unary elementwise
+void registerBinary(Registry& r);    // binary.cpp
+void registerPool(Registry& r);      // pool.cpp
+void registerResize(Registry& r);    // resize.cpp
+void registerReduce(Registry& r);    // reduce.cpp
+void registerSoftmax(Registry& r);   // softmax.cpp
+void registerConcat(Registry& r);    // concat.cpp
 
 std::unique_ptr<Backend> makeReferenceBackend();
 

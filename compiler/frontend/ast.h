@@ -22,7 +22,24 @@ enum class ExprKind { Int, Float, String, Bool, Ident, List, Unary, Binary, Call
 enum class UnaryOp { Neg, Not };
 /// Binary operators, lowest to highest precedence group:
 /// or | and | == != < <= > >= | + - | * / // % @ | ** (right-assoc).
-enum class BinaryOp { Or, And, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div, FloorDiv, Mod, MatMul, Pow };
+enum class BinaryOp {
+  Or,
+  And,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  FloorDiv,
+  Mod,
+  MatMul,
+  Pow
+};
 
 struct KeywordArg {
   std::string name;

@@ -18,34 +18,56 @@ using ast::StmtKind;
 
 const char* binaryName(BinaryOp op) {
   switch (op) {
-  case BinaryOp::Or: return "or";
-  case BinaryOp::And: return "and";
-  case BinaryOp::Eq: return "==";
-  case BinaryOp::Ne: return "!=";
-  case BinaryOp::Lt: return "<";
-  case BinaryOp::Le: return "<=";
-  case BinaryOp::Gt: return ">";
-  case BinaryOp::Ge: return ">=";
-  case BinaryOp::Add: return "+";
-  case BinaryOp::Sub: return "-";
-  case BinaryOp::Mul: return "*";
-  case BinaryOp::Div: return "/";
-  case BinaryOp::FloorDiv: return "//";
-  case BinaryOp::Mod: return "%";
-  case BinaryOp::MatMul: return "@";
-  case BinaryOp::Pow: return "**";
+  case BinaryOp::Or:
+    return "or";
+  case BinaryOp::And:
+    return "and";
+  case BinaryOp::Eq:
+    return "==";
+  case BinaryOp::Ne:
+    return "!=";
+  case BinaryOp::Lt:
+    return "<";
+  case BinaryOp::Le:
+    return "<=";
+  case BinaryOp::Gt:
+    return ">";
+  case BinaryOp::Ge:
+    return ">=";
+  case BinaryOp::Add:
+    return "+";
+  case BinaryOp::Sub:
+    return "-";
+  case BinaryOp::Mul:
+    return "*";
+  case BinaryOp::Div:
+    return "/";
+  case BinaryOp::FloorDiv:
+    return "//";
+  case BinaryOp::Mod:
+    return "%";
+  case BinaryOp::MatMul:
+    return "@";
+  case BinaryOp::Pow:
+    return "**";
   }
   return "?";
 }
 
 const char* typeName(ast::TypeKind t) {
   switch (t) {
-  case ast::TypeKind::Tensor: return "tensor";
-  case ast::TypeKind::Int: return "int";
-  case ast::TypeKind::Float: return "float";
-  case ast::TypeKind::Bool: return "bool";
-  case ast::TypeKind::String: return "string";
-  case ast::TypeKind::List: return "list";
+  case ast::TypeKind::Tensor:
+    return "tensor";
+  case ast::TypeKind::Int:
+    return "int";
+  case ast::TypeKind::Float:
+    return "float";
+  case ast::TypeKind::Bool:
+    return "bool";
+  case ast::TypeKind::String:
+    return "string";
+  case ast::TypeKind::List:
+    return "list";
   }
   return "?";
 }
@@ -53,9 +75,12 @@ const char* typeName(ast::TypeKind t) {
 std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -72,16 +97,23 @@ std::string floatText(double v) {
 std::string inlineExpr(const Expr& e) {
   auto join = [](const std::vector<ast::ExprPtr>& xs, size_t from) {
     std::string s;
-    for (size_t i = from; i < xs.size(); ++i) s += (i > from ? ", " : "") + inlineExpr(*xs[i]);
+    for (size_t i = from; i < xs.size(); ++i)
+      s += (i > from ? ", " : "") + inlineExpr(*xs[i]);
     return s;
   };
   switch (e.kind) {
-  case ExprKind::Int: return std::to_string(e.intValue);
-  case ExprKind::Float: return floatText(e.floatValue);
-  case ExprKind::String: return quote(e.text);
-  case ExprKind::Bool: return e.boolValue ? "true" : "false";
-  case ExprKind::Ident: return e.text;
-  case ExprKind::List: return "[" + join(e.operands, 0) + "]";
+  case ExprKind::Int:
+    return std::to_string(e.intValue);
+  case ExprKind::Float:
+    return floatText(e.floatValue);
+  case ExprKind::String:
+    return quote(e.text);
+  case ExprKind::Bool:
+    return e.boolValue ? "true" : "false";
+  case ExprKind::Ident:
+    return e.text;
+  case ExprKind::List:
+    return "[" + join(e.operands, 0) + "]";
   case ExprKind::Unary:
     return std::string(e.unaryOp == ast::UnaryOp::Neg ? "-" : "not ") + inlineExpr(*e.operands[0]);
   case ExprKind::Binary:
@@ -94,15 +126,18 @@ std::string inlineExpr(const Expr& e) {
            inlineExpr(*e.kwargs[i].value);
     return s + ")";
   }
-  case ExprKind::Member: return inlineExpr(*e.operands[0]) + "." + e.text;
-  case ExprKind::Index: return inlineExpr(*e.operands[0]) + "[" + inlineExpr(*e.operands[1]) + "]";
+  case ExprKind::Member:
+    return inlineExpr(*e.operands[0]) + "." + e.text;
+  case ExprKind::Index:
+    return inlineExpr(*e.operands[0]) + "[" + inlineExpr(*e.operands[1]) + "]";
   }
   return "?";
 }
 
 std::string shapeText(const std::vector<ast::ExprPtr>& dims) {
   std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + inlineExpr(*dims[i]);
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? ", " : "") + inlineExpr(*dims[i]);
   return s + "]";
 }
 
@@ -112,25 +147,31 @@ public:
 
   void module(const ast::Module& m) {
     line(0, "module " + m.path);
-    for (auto& i : m.imports) line(1, "import " + quote(i.path));
+    for (auto& i : m.imports)
+      line(1, "import " + quote(i.path));
     for (auto& l : m.lets) {
       line(1, "let " + l.name);
       expr(2, *l.value);
     }
-    for (auto& d : m.decls) decl(1, d);
+    for (auto& d : m.decls)
+      decl(1, d);
   }
 
 private:
-  void line(int depth, const std::string& text) { os_ << std::string(2 * depth, ' ') << text << "\n"; }
+  void line(int depth, const std::string& text) {
+    os_ << std::string(2 * depth, ' ') << text << "\n";
+  }
 
   void decl(int d, const ast::BlockDecl& b) {
-    const char* kind = b.kind == ast::DeclKind::Model ? "model"
-                       : b.kind == ast::DeclKind::Train ? "train" : "block";
+    const char* kind = b.kind == ast::DeclKind::Model   ? "model"
+                       : b.kind == ast::DeclKind::Train ? "train"
+                                                        : "block";
     std::string head = std::string(kind) + " " + b.name;
     if (b.outputs.size() == 1) head += " -> " + b.outputs[0];
     if (b.outputs.size() > 1) {
       head += " -> (";
-      for (size_t i = 0; i < b.outputs.size(); ++i) head += (i ? ", " : "") + b.outputs[i];
+      for (size_t i = 0; i < b.outputs.size(); ++i)
+        head += (i ? ", " : "") + b.outputs[i];
       head += ")";
     }
     line(d, head);
@@ -140,18 +181,21 @@ private:
       if (p.defaultValue) s += " = " + inlineExpr(*p.defaultValue);
       line(d + 1, s);
     }
-    for (auto& s : b.body) stmt(d + 1, *s);
+    for (auto& s : b.body)
+      stmt(d + 1, *s);
   }
 
   void stmts(int d, const std::vector<ast::StmtPtr>& body) {
-    for (auto& s : body) stmt(d, *s);
+    for (auto& s : body)
+      stmt(d, *s);
   }
 
   void stmt(int d, const Stmt& s) {
     switch (s.kind) {
     case StmtKind::Assign: {
       std::string t;
-      for (size_t i = 0; i < s.targets.size(); ++i) t += (i ? ", " : "") + s.targets[i];
+      for (size_t i = 0; i < s.targets.size(); ++i)
+        t += (i ? ", " : "") + s.targets[i];
       line(d, "assign " + t);
       expr(d + 1, *s.exprs[0]);
       break;
@@ -174,12 +218,14 @@ private:
       break;
     case StmtKind::Require:
       line(d, "require");
-      for (auto& e : s.exprs) expr(d + 1, *e);
+      for (auto& e : s.exprs)
+        expr(d + 1, *e);
       break;
     case StmtKind::ParamDecl: {
       size_t dims = s.exprs.size() - (s.hasInit ? 1 : 0);
       std::string shape = "[";
-      for (size_t i = 0; i < dims; ++i) shape += (i ? ", " : "") + inlineExpr(*s.exprs[i]);
+      for (size_t i = 0; i < dims; ++i)
+        shape += (i ? ", " : "") + inlineExpr(*s.exprs[i]);
       line(d, std::string(s.isState ? "state " : "param ") + s.targets[0] + " " + shape + "]");
       if (s.hasInit) {
         line(d + 1, "init");
@@ -196,19 +242,42 @@ private:
 
   void expr(int d, const Expr& e) {
     switch (e.kind) {
-    case ExprKind::Int: line(d, "int " + std::to_string(e.intValue)); return;
-    case ExprKind::Float: line(d, "float " + floatText(e.floatValue)); return;
-    case ExprKind::String: line(d, "string " + quote(e.text)); return;
-    case ExprKind::Bool: line(d, std::string("bool ") + (e.boolValue ? "true" : "false")); return;
-    case ExprKind::Ident: line(d, "ident " + e.text); return;
-    case ExprKind::List: line(d, "list"); break;
-    case ExprKind::Unary: line(d, e.unaryOp == ast::UnaryOp::Neg ? "neg" : "not"); break;
-    case ExprKind::Binary: line(d, std::string("binary ") + binaryName(e.binaryOp)); break;
-    case ExprKind::Call: line(d, "call " + e.text + (e.piped ? " (piped)" : "")); break;
-    case ExprKind::Member: line(d, "member " + e.text); break;
-    case ExprKind::Index: line(d, "index"); break;
+    case ExprKind::Int:
+      line(d, "int " + std::to_string(e.intValue));
+      return;
+    case ExprKind::Float:
+      line(d, "float " + floatText(e.floatValue));
+      return;
+    case ExprKind::String:
+      line(d, "string " + quote(e.text));
+      return;
+    case ExprKind::Bool:
+      line(d, std::string("bool ") + (e.boolValue ? "true" : "false"));
+      return;
+    case ExprKind::Ident:
+      line(d, "ident " + e.text);
+      return;
+    case ExprKind::List:
+      line(d, "list");
+      break;
+    case ExprKind::Unary:
+      line(d, e.unaryOp == ast::UnaryOp::Neg ? "neg" : "not");
+      break;
+    case ExprKind::Binary:
+      line(d, std::string("binary ") + binaryName(e.binaryOp));
+      break;
+    case ExprKind::Call:
+      line(d, "call " + e.text + (e.piped ? " (piped)" : ""));
+      break;
+    case ExprKind::Member:
+      line(d, "member " + e.text);
+      break;
+    case ExprKind::Index:
+      line(d, "index");
+      break;
     }
-    for (auto& o : e.operands) expr(d + 1, *o);
+    for (auto& o : e.operands)
+      expr(d + 1, *o);
     for (auto& k : e.kwargs) {
       line(d + 1, "kwarg " + k.name);
       expr(d + 2, *k.value);

@@ -13,15 +13,16 @@ namespace llie::elab {
 
 namespace {
 
-const char* const kLayers[] = {"conv2d", "conv_transpose2d", "batchnorm", "instancenorm",
-                               "layernorm", "linear", "prelu"};
+const char* const kLayers[] = {"conv2d",    "conv_transpose2d", "batchnorm", "instancenorm",
+                               "layernorm", "linear",           "prelu"};
 const char* const kCompileTime[] = {"range", "len", "channels", "shape", "int", "float", "str"};
-const char* const kSettings[] = {"adam", "adamw", "sgd", "constant_lr", "step_lr", "multistep_lr",
-                                 "cosine_lr", "zeros", "ones", "normal", "kaiming_uniform",
-                                 "uniform_fan_in"};
-const char* const kSugar[] = {"upsample", "split", "chunk", "narrow", "flatten", "transpose",
-                              "mean", "sum", "max", "min", "softmax", "log_softmax", "pad",
-                              "max_pool2d", "avg_pool2d", "concat", "pow", "where"};
+const char* const kSettings[] = {
+    "adam",      "adamw", "sgd",  "constant_lr", "step_lr",         "multistep_lr",
+    "cosine_lr", "zeros", "ones", "normal",      "kaiming_uniform", "uniform_fan_in"};
+const char* const kSugar[] = {"upsample",  "split",       "chunk", "narrow",     "flatten",
+                              "transpose", "mean",        "sum",   "max",        "min",
+                              "softmax",   "log_softmax", "pad",   "max_pool2d", "avg_pool2d",
+                              "concat",    "pow",         "where"};
 
 // Binds keyword/positional compile-time arguments to the fields of an attribute struct.
 struct FieldBinder {
@@ -47,39 +48,48 @@ struct FieldBinder {
     return nullptr;
   }
   void bad(SourceSpan where, const char* name, const std::string& want, const CValue& v) {
-    el.error(where, std::string("argument '") + name + "' expects " + want + ", got " + kindName(v));
+    el.error(where,
+             std::string("argument '") + name + "' expects " + want + ", got " + kindName(v));
     ok = false;
   }
   void operator()(const char* name, int64_t& f) {
     fieldNames.push_back(name);
     SourceSpan w;
     if (const CValue* v = take(name, w)) {
-      if (v->kind == CValue::Int) f = v->i;
-      else bad(w, name, "an int", *v);
+      if (v->kind == CValue::Int)
+        f = v->i;
+      else
+        bad(w, name, "an int", *v);
     }
   }
   void operator()(const char* name, double& f) {
     fieldNames.push_back(name);
     SourceSpan w;
     if (const CValue* v = take(name, w)) {
-      if (v->isNumber()) f = v->number();
-      else bad(w, name, "a number", *v);
+      if (v->isNumber())
+        f = v->number();
+      else
+        bad(w, name, "a number", *v);
     }
   }
   void operator()(const char* name, bool& f) {
     fieldNames.push_back(name);
     SourceSpan w;
     if (const CValue* v = take(name, w)) {
-      if (v->kind == CValue::Bool) f = v->b;
-      else bad(w, name, "a bool", *v);
+      if (v->kind == CValue::Bool)
+        f = v->b;
+      else
+        bad(w, name, "a bool", *v);
     }
   }
   void operator()(const char* name, std::string& f) {
     fieldNames.push_back(name);
     SourceSpan w;
     if (const CValue* v = take(name, w)) {
-      if (v->kind == CValue::Str) f = v->s;
-      else bad(w, name, "a string", *v);
+      if (v->kind == CValue::Str)
+        f = v->s;
+      else
+        bad(w, name, "a string", *v);
     }
   }
   void operator()(const char* name, std::vector<int64_t>& f) {
@@ -88,24 +98,30 @@ struct FieldBinder {
     const CValue* v = take(name, w);
     if (!v) return;
     std::vector<int64_t> vals;
-    if (v->kind == CValue::Int) vals.push_back(v->i);
+    if (v->kind == CValue::Int)
+      vals.push_back(v->i);
     else if (v->kind == CValue::List) {
       for (auto& it : v->items) {
         if (it.kind != CValue::Int) return bad(w, name, "a list of ints", *v);
         vals.push_back(it.i);
       }
-    } else return bad(w, name, "an int or a list of ints", *v);
+    } else
+      return bad(w, name, "an int or a list of ints", *v);
     // A single value fills every slot; {a, b} fills 4-slot paddings as {a, a, b, b}.
-    if (f.size() > 1 && vals.size() == 1) vals.assign(f.size(), vals[0]);
-    else if (f.size() == 4 && vals.size() == 2) vals = {vals[0], vals[0], vals[1], vals[1]};
+    if (f.size() > 1 && vals.size() == 1)
+      vals.assign(f.size(), vals[0]);
+    else if (f.size() == 4 && vals.size() == 2)
+      vals = {vals[0], vals[0], vals[1], vals[1]};
     f = vals;
   }
   void operator()(const char* name, Dim& f) {
     fieldNames.push_back(name);
     SourceSpan w;
     if (const CValue* v = take(name, w)) {
-      if (v->isIntLike()) f = v->asDim();
-      else bad(w, name, "a size", *v);
+      if (v->isIntLike())
+        f = v->asDim();
+      else
+        bad(w, name, "a size", *v);
     }
   }
   void operator()(const char* name, std::vector<Dim>& f) {
@@ -120,7 +136,9 @@ struct FieldBinder {
       f.push_back(it.asDim());
     }
   }
-  template <class E> requires std::is_enum_v<E> void operator()(const char* name, E& f) {
+  template <class E>
+  requires std::is_enum_v<E>
+  void operator()(const char* name, E& f) {
     fieldNames.push_back(name);
     SourceSpan w;
     const CValue* v = take(name, w);
@@ -133,7 +151,8 @@ struct FieldBinder {
           return;
         }
     std::string all;
-    for (auto* n : names) all += std::string(all.empty() ? "" : ", ") + "\"" + n + "\"";
+    for (auto* n : names)
+      all += std::string(all.empty() ? "" : ", ") + "\"" + n + "\"";
     bad(w, name, "one of " + all, *v);
   }
 };
@@ -148,10 +167,14 @@ bool Elaborator::isLayer(const std::string& name) {
 
 std::vector<std::string> Elaborator::builtinNames() {
   std::vector<std::string> r;
-  for (auto* a : kLayers) r.push_back(a);
-  for (auto* a : kCompileTime) r.push_back(a);
-  for (auto* a : kSettings) r.push_back(a);
-  for (auto* a : kSugar) r.push_back(a);
+  for (auto* a : kLayers)
+    r.push_back(a);
+  for (auto* a : kCompileTime)
+    r.push_back(a);
+  for (auto* a : kSettings)
+    r.push_back(a);
+  for (auto* a : kSugar)
+    r.push_back(a);
   for (size_t i = 0; i < kNumOps; ++i) {
     const OpInfo& info = opInfo(static_cast<OpKind>(i));
     if (info.category != OpCategory::Source) r.push_back(info.name);
@@ -164,7 +187,8 @@ namespace {
 // Splits leading tensor positionals from the rest (for the generic binder).
 size_t countTensorPositionals(const Args& a) {
   size_t n = 0;
-  while (n < a.pos.size() && a.pos[n].kind == CValue::Tensor) ++n;
+  while (n < a.pos.size() && a.pos[n].kind == CValue::Tensor)
+    ++n;
   return n;
 }
 
@@ -174,7 +198,8 @@ std::string opSignatureHint(OpKind k) {
   Attrs attrs = defaultAttrs(k);
   std::visit(
       [&](auto& a) {
-        a.fields([&](const char* n, auto&) { fields += std::string(fields.empty() ? "" : ", ") + n; });
+        a.fields(
+            [&](const char* n, auto&) { fields += std::string(fields.empty() ? "" : ", ") + n; });
       },
       attrs);
   return std::string(info.name) + " takes " + std::to_string(info.minInputs) +
@@ -191,14 +216,17 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
   // ---- compile-time functions --------------------------------------------------------------
   if (name == "range") {
     int64_t lo = 0, hi = 0, step = 1;
-    if (a.pos.size() == 1) hi = rd.intArg("stop", 0, 0);
-    else lo = rd.intArg("start", 0, 0), hi = rd.intArg("stop", 1, 0), step = rd.intArg("step", 2, 1);
+    if (a.pos.size() == 1)
+      hi = rd.intArg("stop", 0, 0);
+    else
+      lo = rd.intArg("start", 0, 0), hi = rd.intArg("stop", 1, 0), step = rd.intArg("step", 2, 1);
     if (step == 0) {
       error(span, "range: step must not be 0");
       return CValue::poison();
     }
     CValue l{CValue::List};
-    for (int64_t i = lo; step > 0 ? i < hi : i > hi; i += step) l.items.push_back(CValue::ofInt(i));
+    for (int64_t i = lo; step > 0 ? i < hi : i > hi; i += step)
+      l.items.push_back(CValue::ofInt(i));
     return l;
   }
   if (name == "len") {
@@ -215,13 +243,15 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     const Shape& s = g_.type(a.pos[0].t).shape;
     if (name == "channels") {
       if (s.size() < 2) {
-        error(span, "channels: the tensor has rank " + std::to_string(s.size()) + ", no channel axis");
+        error(span,
+              "channels: the tensor has rank " + std::to_string(s.size()) + ", no channel axis");
         return CValue::poison();
       }
       return CValue::ofDim(s[1]);
     }
     CValue l{CValue::List};
-    for (auto& d : s) l.items.push_back(CValue::ofDim(d));
+    for (auto& d : s)
+      l.items.push_back(CValue::ofDim(d));
     return l;
   }
   if (name == "int" || name == "float" || name == "str") {
@@ -234,7 +264,8 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
       if (v.kind == CValue::Int) return CValue::ofStr(std::to_string(v.i));
       if (v.kind == CValue::Str) return v;
     } else if (v.isNumber()) {
-      return name == "int" ? CValue::ofInt(static_cast<int64_t>(v.number())) : CValue::ofFloat(v.number());
+      return name == "int" ? CValue::ofInt(static_cast<int64_t>(v.number()))
+                           : CValue::ofFloat(v.number());
     }
     error(span, name + ": cannot convert " + kindName(v));
     return CValue::poison();
@@ -243,7 +274,8 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     if (name == s) {
       CValue c{CValue::Config};
       c.s = name;
-      for (auto& [k, v] : a.kw) c.names.push_back(k), c.items.push_back(v);
+      for (auto& [k, v] : a.kw)
+        c.names.push_back(k), c.items.push_back(v);
       for (size_t i = 0; i < a.pos.size(); ++i)
         c.names.push_back(name == "normal" ? "std" : "fan_in"), c.items.push_back(a.pos[i]);
       return c;
@@ -344,13 +376,15 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     if (x.kind == CValue::Poison) return x;
     const Shape& xs = typeOf(x).shape;
     int64_t start = rd.intArg("start", 1, 1);
-    if (start < 0 || start >= static_cast<int64_t>(xs.size()) || !shapeIsConst(Shape(xs.begin() + start, xs.end()))) {
+    if (start < 0 || start >= static_cast<int64_t>(xs.size()) ||
+        !shapeIsConst(Shape(xs.begin() + start, xs.end()))) {
       error(span, "flatten: the flattened axes must have compile-time sizes");
       return CValue::poison();
     }
     Shape out(xs.begin(), xs.begin() + start);
     int64_t n = 1;
-    for (size_t i = start; i < xs.size(); ++i) n *= xs[i].off;
+    for (size_t i = start; i < xs.size(); ++i)
+      n *= xs[i].off;
     out.push_back(Dim::constant(n));
     return emit(OpKind::Reshape, ReshapeAttrs{out}, {x.t}, span);
   }
@@ -358,13 +392,15 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;
     size_t r = typeOf(x).shape.size();
-    auto d0 = normalizeAxis(rd.intArg("dim0", 1, -2), r), d1 = normalizeAxis(rd.intArg("dim1", 2, -1), r);
+    auto d0 = normalizeAxis(rd.intArg("dim0", 1, -2), r),
+         d1 = normalizeAxis(rd.intArg("dim1", 2, -1), r);
     if (!d0 || !d1) {
       error(span, "transpose: axes out of range");
       return CValue::poison();
     }
     PermuteAttrs at;
-    for (size_t i = 0; i < r; ++i) at.perm.push_back(static_cast<int64_t>(i));
+    for (size_t i = 0; i < r; ++i)
+      at.perm.push_back(static_cast<int64_t>(i));
     std::swap(at.perm[*d0], at.perm[*d1]);
     return emit(OpKind::Permute, at, {x.t}, span);
   }
@@ -374,9 +410,12 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     if (x.kind == CValue::Poison) return x;
     bool isSoftmax = name == "softmax" || name == "log_softmax";
     ReduceAttrs at{rd.axes(1, !isSoftmax), rd.boolArg("keepdim", false)};
-    OpKind k = name == "mean" ? OpKind::ReduceMean : name == "sum" ? OpKind::ReduceSum
-             : name == "max" ? OpKind::ReduceMax : name == "min" ? OpKind::ReduceMin
-             : name == "softmax" ? OpKind::Softmax : OpKind::LogSoftmax;
+    OpKind k = name == "mean"      ? OpKind::ReduceMean
+               : name == "sum"     ? OpKind::ReduceSum
+               : name == "max"     ? OpKind::ReduceMax
+               : name == "min"     ? OpKind::ReduceMin
+               : name == "softmax" ? OpKind::Softmax
+                                   : OpKind::LogSoftmax;
     return emit(k, at, {x.t}, span);
   }
   if (name == "pad") {
@@ -407,7 +446,8 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
       if (x.kind != CValue::Poison) error(span, "pow: expects pow(x, exponent)");
       return CValue::poison();
     }
-    if (a.pos[1].isNumber()) return emit(OpKind::PowScalar, PowScalarAttrs{a.pos[1].number()}, {x.t}, span);
+    if (a.pos[1].isNumber())
+      return emit(OpKind::PowScalar, PowScalarAttrs{a.pos[1].number()}, {x.t}, span);
     CValue e = rd.tensor(1, "an exponent");
     if (e.kind == CValue::Poison) return e;
     return emit(OpKind::Pow, NoAttrs{}, {x.t, e.t}, span);
@@ -417,8 +457,10 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
       error(span, "where: expects where(condition, a, b)");
       return CValue::poison();
     }
-    CValue c = rd.tensor(0, "a condition"), x = rd.tensor(1, "a value"), y = rd.tensor(2, "a value");
-    if (c.kind == CValue::Poison || x.kind == CValue::Poison || y.kind == CValue::Poison) return CValue::poison();
+    CValue c = rd.tensor(0, "a condition"), x = rd.tensor(1, "a value"),
+           y = rd.tensor(2, "a value");
+    if (c.kind == CValue::Poison || x.kind == CValue::Poison || y.kind == CValue::Poison)
+      return CValue::poison();
     return emit(OpKind::Where, NoAttrs{}, {c.t, x.t, y.t}, span);
   }
 
@@ -433,14 +475,16 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     ++nt;
   }
   if (static_cast<int>(nt) < info.minInputs || static_cast<int>(nt) > info.maxInputs) {
-    error(calleeSpan, name + " expects " + std::to_string(info.minInputs) +
-                          (info.maxInputs != info.minInputs ? " to " + std::to_string(info.maxInputs) : "") +
-                          " tensor arguments, got " + std::to_string(nt),
+    error(calleeSpan,
+          name + " expects " + std::to_string(info.minInputs) +
+              (info.maxInputs != info.minInputs ? " to " + std::to_string(info.maxInputs) : "") +
+              " tensor arguments, got " + std::to_string(nt),
           {opSignatureHint(*k)});
     return CValue::poison();
   }
   std::vector<ValueId> ins;
-  for (size_t i = 0; i < nt; ++i) ins.push_back(a.pos[i].t);
+  for (size_t i = 0; i < nt; ++i)
+    ins.push_back(a.pos[i].t);
   Attrs attrs = defaultAttrs(*k);
   FieldBinder fb{*this, a, span, nt, {}, std::vector<bool>(a.kw.size())};
   std::visit([&](auto& at) { at.fields(fb); }, attrs);

@@ -14,32 +14,47 @@ namespace elab {
 
 std::string kindName(const CValue& v) {
   switch (v.kind) {
-  case CValue::None: return "nothing";
-  case CValue::Poison: return "an invalid value";
-  case CValue::Int: return "an int";
-  case CValue::Float: return "a float";
-  case CValue::Bool: return "a bool";
-  case CValue::Str: return "a string";
-  case CValue::Sym: return "a symbolic size";
-  case CValue::Tensor: return "a tensor";
-  case CValue::List: return "a list";
-  case CValue::Record: return "a block result with several outputs";
-  case CValue::Config: return "a setting";
+  case CValue::None:
+    return "nothing";
+  case CValue::Poison:
+    return "an invalid value";
+  case CValue::Int:
+    return "an int";
+  case CValue::Float:
+    return "a float";
+  case CValue::Bool:
+    return "a bool";
+  case CValue::Str:
+    return "a string";
+  case CValue::Sym:
+    return "a symbolic size";
+  case CValue::Tensor:
+    return "a tensor";
+  case CValue::List:
+    return "a list";
+  case CValue::Record:
+    return "a block result with several outputs";
+  case CValue::Config:
+    return "a setting";
   }
   return "a value";
 }
 
 static std::string formatValue(const CValue& v) {
   switch (v.kind) {
-  case CValue::Int: return std::to_string(v.i);
+  case CValue::Int:
+    return std::to_string(v.i);
   case CValue::Float: {
     std::ostringstream os;
     os << v.f;
     return os.str();
   }
-  case CValue::Bool: return v.b ? "true" : "false";
-  case CValue::Str: return v.s;
-  default: return "<" + kindName(v) + ">";
+  case CValue::Bool:
+    return v.b ? "true" : "false";
+  case CValue::Str:
+    return v.s;
+  default:
+    return "<" + kindName(v) + ">";
   }
 }
 
@@ -47,7 +62,8 @@ static std::string formatValue(const CValue& v) {
 
 CValue Elaborator::emit(OpKind op, Attrs attrs, std::vector<ValueId> inputs, SourceSpan span) {
   std::vector<TensorType> ins;
-  for (ValueId v : inputs) ins.push_back(g_.type(v));
+  for (ValueId v : inputs)
+    ins.push_back(g_.type(v));
   auto types = inferTypes(op, attrs, ins, g_.symbols);
   if (!types) {
     Status st = types.takeStatus();
@@ -134,15 +150,25 @@ CValue Elaborator::checkParamType(const ast::Param& p, CValue v, SourceSpan span
   using T = ast::TypeKind;
   bool ok = false;
   switch (p.type) {
-  case T::Tensor: ok = v.kind == CValue::Tensor; break;
-  case T::Int: ok = v.isIntLike(); break;
+  case T::Tensor:
+    ok = v.kind == CValue::Tensor;
+    break;
+  case T::Int:
+    ok = v.isIntLike();
+    break;
   case T::Float:
     ok = v.isNumber();
     if (ok) v = CValue::ofFloat(v.number());
     break;
-  case T::Bool: ok = v.kind == CValue::Bool; break;
-  case T::String: ok = v.kind == CValue::Str; break;
-  case T::List: ok = v.kind == CValue::List; break;
+  case T::Bool:
+    ok = v.kind == CValue::Bool;
+    break;
+  case T::String:
+    ok = v.kind == CValue::Str;
+    break;
+  case T::List:
+    ok = v.kind == CValue::List;
+    break;
   }
   if (v.kind == CValue::Poison) return v;
   if (!ok) {
@@ -159,9 +185,10 @@ CValue Elaborator::checkParamType(const ast::Param& p, CValue v, SourceSpan span
       return CValue::poison();
     }
     for (size_t i = 0; i < s.size(); ++i)
-      if (p.shape[i]->kind == ast::ExprKind::Int && s[i].isConst() && s[i].off != p.shape[i]->intValue) {
-        error(span, "parameter '" + p.name + "' expects dimension " + std::to_string(i) + " to be " +
-                        std::to_string(p.shape[i]->intValue) + ", got " +
+      if (p.shape[i]->kind == ast::ExprKind::Int && s[i].isConst() &&
+          s[i].off != p.shape[i]->intValue) {
+        error(span, "parameter '" + p.name + "' expects dimension " + std::to_string(i) +
+                        " to be " + std::to_string(p.shape[i]->intValue) + ", got " +
                         shapeToString(s, g_.symbols));
         return CValue::poison();
       }
@@ -183,7 +210,8 @@ bool Elaborator::bindParams(const ast::BlockDecl& d, Args& args, SourceSpan span
     bound[i] = true;
   }
   std::vector<std::string> names;
-  for (auto& p : d.params) names.push_back(p.name);
+  for (auto& p : d.params)
+    names.push_back(p.name);
   for (size_t k = 0; k < args.kw.size(); ++k) {
     auto& [name, v] = args.kw[k];
     if (name == "name") continue;
@@ -191,7 +219,8 @@ bool Elaborator::bindParams(const ast::BlockDecl& d, Args& args, SourceSpan span
     if (it == names.end()) {
       std::string near = closestName(name, names);
       error(args.kwSpans[k], "'" + d.name + "' has no parameter '" + name + "'",
-            near.empty() ? std::vector<std::string>{} : std::vector<std::string>{"did you mean '" + near + "'?"});
+            near.empty() ? std::vector<std::string>{}
+                         : std::vector<std::string>{"did you mean '" + near + "'?"});
       ok = false;
       continue;
     }
@@ -218,7 +247,8 @@ bool Elaborator::bindParams(const ast::BlockDecl& d, Args& args, SourceSpan span
     frames_.pop_back();
     f.vars[d.params[i].name] = checkParamType(d.params[i], dv, d.params[i].span);
   }
-  for (auto& [k, v] : f.vars) ok &= v.kind != CValue::Poison;
+  for (auto& [k, v] : f.vars)
+    ok &= v.kind != CValue::Poison;
   return ok;
 }
 
@@ -228,8 +258,9 @@ CValue Elaborator::callBlock(const ast::BlockDecl& d, Args& args, SourceSpan spa
     return CValue::poison();
   }
   // A model called from another entry keeps its own root names unless given name=.
-  std::string inst = (d.kind == ast::DeclKind::Model && !args.find("name")) ? std::string()
-                                                                            : instanceName(args, span);
+  std::string inst = (d.kind == ast::DeclKind::Model && !args.find("name"))
+                         ? std::string()
+                         : instanceName(args, span);
   Frame f;
   f.decl = &d;
   f.module = prog_.declModule.at(d.name);
@@ -245,7 +276,8 @@ CValue Elaborator::callBlock(const ast::BlockDecl& d, Args& args, SourceSpan spa
   for (size_t i = 0; i < d.outputs.size(); ++i) {
     auto it = done.vars.find(d.outputs[i]);
     if (it == done.vars.end()) {
-      error(d.outputSpans[i], "output '" + d.outputs[i] + "' of '" + d.name + "' is never assigned");
+      error(d.outputSpans[i],
+            "output '" + d.outputs[i] + "' of '" + d.name + "' is never assigned");
       return CValue::poison();
     }
     rec.names.push_back(d.outputs[i]);
@@ -261,18 +293,23 @@ int Elaborator::countInstances(const ast::Expr& e) const {
   int n = 0;
   if (e.kind == ast::ExprKind::Call) {
     bool named = false;
-    for (auto& k : e.kwargs) named |= k.name == "name";
+    for (auto& k : e.kwargs)
+      named |= k.name == "name";
     auto d = prog_.decls.find(e.text);
-    bool creates = d != prog_.decls.end() ? d->second->kind == ast::DeclKind::Block : isLayer(e.text);
+    bool creates =
+        d != prog_.decls.end() ? d->second->kind == ast::DeclKind::Block : isLayer(e.text);
     if (creates && !named) ++n;
   }
-  for (auto& o : e.operands) n += countInstances(*o);
-  for (auto& k : e.kwargs) n += countInstances(*k.value);
+  for (auto& o : e.operands)
+    n += countInstances(*o);
+  for (auto& k : e.kwargs)
+    n += countInstances(*k.value);
   return n;
 }
 
 void Elaborator::exec(const std::vector<ast::StmtPtr>& body) {
-  for (auto& s : body) execStmt(*s);
+  for (auto& s : body)
+    execStmt(*s);
 }
 
 void Elaborator::execRequire(const ast::Stmt& s) {
@@ -280,7 +317,8 @@ void Elaborator::execRequire(const ast::Stmt& s) {
     // The form `S % d == 0` on a symbol records a divisibility constraint.
     const ast::Expr& e = *c;
     if (e.kind == ast::ExprKind::Binary && e.binaryOp == ast::BinaryOp::Eq &&
-        e.operands[0]->kind == ast::ExprKind::Binary && e.operands[0]->binaryOp == ast::BinaryOp::Mod &&
+        e.operands[0]->kind == ast::ExprKind::Binary &&
+        e.operands[0]->binaryOp == ast::BinaryOp::Mod &&
         e.operands[1]->kind == ast::ExprKind::Int && e.operands[1]->intValue == 0) {
       CValue sym = eval(*e.operands[0]->operands[0]);
       CValue d = eval(*e.operands[0]->operands[1]);
@@ -325,14 +363,18 @@ void Elaborator::execParamDecl(const ast::Stmt& s) {
       init.value = v.number();
     } else if (v.kind == CValue::Config) {
       static const std::pair<const char*, InitKind> kinds[] = {
-          {"zeros", InitKind::Zeros}, {"ones", InitKind::Ones}, {"normal", InitKind::Normal},
-          {"kaiming_uniform", InitKind::KaimingUniform}, {"uniform_fan_in", InitKind::UniformFanIn}};
+          {"zeros", InitKind::Zeros},
+          {"ones", InitKind::Ones},
+          {"normal", InitKind::Normal},
+          {"kaiming_uniform", InitKind::KaimingUniform},
+          {"uniform_fan_in", InitKind::UniformFanIn}};
       bool found = false;
       for (auto& [n, k] : kinds)
         if (v.s == n) init.init = k, found = true;
       if (!found) {
         error(ie.span, "unknown initialiser '" + v.s + "'",
-              {"use zeros(), ones(), normal(std), kaiming_uniform(fan_in), uniform_fan_in(fan_in) or a number"});
+              {"use zeros(), ones(), normal(std), kaiming_uniform(fan_in), uniform_fan_in(fan_in) "
+               "or a number"});
         return;
       }
       for (size_t i = 0; i < v.names.size(); ++i) {
@@ -368,8 +410,8 @@ void Elaborator::execStmt(const ast::Stmt& s) {
       CValue t = toTensor(v, s.exprs[0]->span, "a loss");
       if (t.kind != CValue::Tensor) return;
       if (!g_.type(t.t).shape.empty()) {
-        error(s.exprs[0]->span, "a loss must be a scalar, got shape " +
-                                    shapeToString(g_.type(t.t).shape, g_.symbols),
+        error(s.exprs[0]->span,
+              "a loss must be a scalar, got shape " + shapeToString(g_.type(t.t).shape, g_.symbols),
               {"reduce it with mean(...)"});
         return;
       }
@@ -389,16 +431,19 @@ void Elaborator::execStmt(const ast::Stmt& s) {
       return;
     }
     if (v.kind == CValue::Poison) {
-      for (auto& t : s.targets) fr.vars[t] = v;
+      for (auto& t : s.targets)
+        fr.vars[t] = v;
       return;
     }
-    if ((v.kind != CValue::Record && v.kind != CValue::List) || v.items.size() != s.targets.size()) {
+    if ((v.kind != CValue::Record && v.kind != CValue::List) ||
+        v.items.size() != s.targets.size()) {
       error(s.span, "cannot unpack " + kindName(v) + " into " + std::to_string(s.targets.size()) +
                         " names" +
                         (v.kind == CValue::Record || v.kind == CValue::List
                              ? " (it has " + std::to_string(v.items.size()) + ")"
                              : ""));
-      for (auto& t : s.targets) fr.vars[t] = CValue::poison();
+      for (auto& t : s.targets)
+        fr.vars[t] = CValue::poison();
       return;
     }
     for (size_t i = 0; i < s.targets.size(); ++i) {
@@ -432,8 +477,12 @@ void Elaborator::execStmt(const ast::Stmt& s) {
     }
     return;
   }
-  case K::Require: execRequire(s); return;
-  case K::ParamDecl: execParamDecl(s); return;
+  case K::Require:
+    execRequire(s);
+    return;
+  case K::ParamDecl:
+    execParamDecl(s);
+    return;
   }
 }
 
@@ -448,24 +497,30 @@ void Elaborator::bindEntryInputs(const ast::BlockDecl& d, const ElaborateOptions
         CValue v;
         char* end = nullptr;
         long long iv = std::strtoll(s.c_str(), &end, 10);
-        if (end && *end == 0 && !s.empty()) v = CValue::ofInt(iv);
+        if (end && *end == 0 && !s.empty())
+          v = CValue::ofInt(iv);
         else {
           double dv = std::strtod(s.c_str(), &end);
-          if (end && *end == 0 && !s.empty()) v = CValue::ofFloat(dv);
-          else if (s == "true" || s == "false") v = CValue::ofBool(s == "true");
-          else v = CValue::ofStr(s);
+          if (end && *end == 0 && !s.empty())
+            v = CValue::ofFloat(dv);
+          else if (s == "true" || s == "false")
+            v = CValue::ofBool(s == "true");
+          else
+            v = CValue::ofStr(s);
         }
         f.vars[p.name] = checkParamType(p, v, p.span);
       } else if (p.defaultValue) {
         CValue v = eval(*p.defaultValue); // `f` is the root frame, already on the stack
         f.vars[p.name] = checkParamType(p, v, p.span);
       } else {
-        error(p.span, "entry parameter '" + p.name + "' needs a default value (or --set " + p.name + "=...)");
+        error(p.span, "entry parameter '" + p.name + "' needs a default value (or --set " + p.name +
+                          "=...)");
       }
       continue;
     }
     if (p.shape.empty()) {
-      error(p.span, "the entry input '" + p.name + "' needs a shape, e.g. " + p.name + ": [N, 3, H, W]");
+      error(p.span,
+            "the entry input '" + p.name + "' needs a shape, e.g. " + p.name + ": [N, 3, H, W]");
       f.vars[p.name] = CValue::poison();
       continue;
     }
@@ -478,7 +533,8 @@ void Elaborator::bindEntryInputs(const ast::BlockDecl& d, const ElaborateOptions
       } else if (dimExpr->kind == ast::ExprKind::Int) {
         shape.push_back(Dim::constant(dimExpr->intValue));
       } else {
-        error(dimExpr->span, "an input dimension must be a name (a symbol such as H) or an integer");
+        error(dimExpr->span,
+              "an input dimension must be a name (a symbol such as H) or an integer");
       }
     }
     f.vars[p.name] = CValue::ofTensor(
@@ -501,9 +557,10 @@ Status Elaborator::run(const ElaborateOptions& opt) {
     if (it == prog_.decls.end() || it->second->kind == ast::DeclKind::Block) {
       auto names = entryNames(prog_);
       std::string all;
-      for (auto& n : names) all += (all.empty() ? "" : ", ") + n;
-      return Status::error("no model or train entry named '" + opt.entry + "'",
-                           {}, {"entries in this file: " + all});
+      for (auto& n : names)
+        all += (all.empty() ? "" : ", ") + n;
+      return Status::error("no model or train entry named '" + opt.entry + "'", {},
+                           {"entries in this file: " + all});
     }
     entry = it->second;
   }
@@ -517,7 +574,8 @@ Status Elaborator::run(const ElaborateOptions& opt) {
   bindEntryInputs(*entry, opt, frames_.back());
   for (auto& [k, v] : opt.overrides) {
     bool known = false;
-    for (auto& p : entry->params) known |= p.name == k;
+    for (auto& p : entry->params)
+      known |= p.name == k;
     if (!known) error({}, "--set " + k + ": '" + entry->name + "' has no parameter '" + k + "'");
   }
   exec(entry->body);
@@ -530,8 +588,8 @@ Status Elaborator::run(const ElaborateOptions& opt) {
     }
     if (it->second.kind == CValue::Poison) continue;
     if (it->second.kind != CValue::Tensor) {
-      error(entry->outputSpans[i], "output '" + entry->outputs[i] + "' is " + kindName(it->second) +
-                                       ", not a tensor");
+      error(entry->outputSpans[i],
+            "output '" + entry->outputs[i] + "' is " + kindName(it->second) + ", not a tensor");
       continue;
     }
     if (i == 0 || opt.allOutputs) g_.outputs.push_back({entry->outputs[i], it->second.t});

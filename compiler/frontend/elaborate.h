@@ -17,7 +17,7 @@ namespace llie {
 
 /// Every module reachable from a root file through imports.
 struct Program {
-  std::vector<std::unique_ptr<ast::Module>> modules; ///< modules[0] is the root file
+  std::vector<std::unique_ptr<ast::Module>> modules;  ///< modules[0] is the root file
   std::map<std::string, const ast::BlockDecl*> decls; ///< every block/model/train by name
   std::map<std::string, const ast::Module*> declModule;
 };

@@ -16,21 +16,43 @@ struct CValue {
   int64_t i = 0;
   double f = 0;
   bool b = false;
-  std::string s;               ///< Str; Config: the callee (e.g. "adam")
-  Dim dim;                     ///< Sym
-  ValueId t = kNoValue;        ///< Tensor
-  std::vector<CValue> items;   ///< List, Record, Config values
+  std::string s;                  ///< Str; Config: the callee (e.g. "adam")
+  Dim dim;                        ///< Sym
+  ValueId t = kNoValue;           ///< Tensor
+  std::vector<CValue> items;      ///< List, Record, Config values
   std::vector<std::string> names; ///< Record field names, Config keyword names
 
   static CValue poison() { return CValue{Poison}; }
-  static CValue ofInt(int64_t v) { CValue c{Int}; c.i = v; return c; }
-  static CValue ofFloat(double v) { CValue c{Float}; c.f = v; return c; }
-  static CValue ofBool(bool v) { CValue c{Bool}; c.b = v; return c; }
-  static CValue ofStr(std::string v) { CValue c{Str}; c.s = std::move(v); return c; }
-  static CValue ofTensor(ValueId v) { CValue c{Tensor}; c.t = v; return c; }
+  static CValue ofInt(int64_t v) {
+    CValue c{Int};
+    c.i = v;
+    return c;
+  }
+  static CValue ofFloat(double v) {
+    CValue c{Float};
+    c.f = v;
+    return c;
+  }
+  static CValue ofBool(bool v) {
+    CValue c{Bool};
+    c.b = v;
+    return c;
+  }
+  static CValue ofStr(std::string v) {
+    CValue c{Str};
+    c.s = std::move(v);
+    return c;
+  }
+  static CValue ofTensor(ValueId v) {
+    CValue c{Tensor};
+    c.t = v;
+    return c;
+  }
   static CValue ofDim(const Dim& d) {
     if (d.isConst()) return ofInt(d.off);
-    CValue c{Sym}; c.dim = d; return c;
+    CValue c{Sym};
+    c.dim = d;
+    return c;
   }
   bool isNumber() const { return kind == Int || kind == Float; }
   double number() const { return kind == Int ? static_cast<double>(i) : f; }
@@ -45,7 +67,7 @@ std::string kindName(const CValue& v);
 struct Frame {
   const ast::BlockDecl* decl = nullptr;
   const ast::Module* module = nullptr;
-  std::string prefix; ///< dotted path of this instance ("" at the root)
+  std::string prefix;  ///< dotted path of this instance ("" at the root)
   SourceSpan callSite; ///< where this block instance was called (invalid at the root)
   std::unordered_map<std::string, CValue> vars;
   // Default naming of layer/block instances within the current statement.

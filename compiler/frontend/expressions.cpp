@@ -26,19 +26,24 @@ CValue Elaborator::lookup(const std::string& name, SourceSpan span) {
     for (auto& l : m->lets)
       if (l.name == name) return eval(*l.value);
   std::vector<std::string> cands;
-  for (auto& [k, v] : frame().vars) cands.push_back(k);
+  for (auto& [k, v] : frame().vars)
+    cands.push_back(k);
   std::string near = closestName(name, cands);
   error(span, "unknown name '" + name + "'",
-        near.empty() ? std::vector<std::string>{} : std::vector<std::string>{"did you mean '" + near + "'?"});
+        near.empty() ? std::vector<std::string>{}
+                     : std::vector<std::string>{"did you mean '" + near + "'?"});
   return CValue::poison();
 }
 
 static std::optional<int64_t> intArith(ast::BinaryOp op, int64_t a, int64_t b) {
   using B = ast::BinaryOp;
   switch (op) {
-  case B::Add: return a + b;
-  case B::Sub: return a - b;
-  case B::Mul: return a * b;
+  case B::Add:
+    return a + b;
+  case B::Sub:
+    return a - b;
+  case B::Mul:
+    return a * b;
   case B::FloorDiv: {
     if (b == 0) return std::nullopt;
     int64_t q = a / b;
@@ -53,10 +58,12 @@ static std::optional<int64_t> intArith(ast::BinaryOp op, int64_t a, int64_t b) {
   case B::Pow: {
     if (b < 0) return std::nullopt;
     int64_t r = 1;
-    for (int64_t k = 0; k < b; ++k) r *= a;
+    for (int64_t k = 0; k < b; ++k)
+      r *= a;
     return r;
   }
-  default: return std::nullopt;
+  default:
+    return std::nullopt;
   }
 }
 
@@ -67,7 +74,8 @@ CValue Elaborator::evalBinary(const ast::Expr& e) {
     CValue l = eval(*e.operands[0]);
     if (l.kind == CValue::Poison) return l;
     if (l.kind != CValue::Bool) {
-      error(e.span, std::string(op == B::And ? "'and'" : "'or'") + " needs bools, got " + kindName(l),
+      error(e.span,
+            std::string(op == B::And ? "'and'" : "'or'") + " needs bools, got " + kindName(l),
             {"for tensors use where() or comparisons combined with mul"});
       return CValue::poison();
     }
@@ -99,16 +107,36 @@ CValue Elaborator::evalBinary(const ast::Expr& e) {
     }
     OpKind k;
     switch (op) {
-    case B::Add: k = OpKind::Add; break;
-    case B::Sub: k = OpKind::Sub; break;
-    case B::Mul: k = OpKind::Mul; break;
-    case B::Div: k = OpKind::Div; break;
-    case B::Pow: k = OpKind::Pow; break;
-    case B::Eq: k = OpKind::Equal; break;
-    case B::Lt: k = OpKind::Less; break;
-    case B::Le: k = OpKind::LessEqual; break;
-    case B::Gt: k = OpKind::Greater; break;
-    case B::Ge: k = OpKind::GreaterEqual; break;
+    case B::Add:
+      k = OpKind::Add;
+      break;
+    case B::Sub:
+      k = OpKind::Sub;
+      break;
+    case B::Mul:
+      k = OpKind::Mul;
+      break;
+    case B::Div:
+      k = OpKind::Div;
+      break;
+    case B::Pow:
+      k = OpKind::Pow;
+      break;
+    case B::Eq:
+      k = OpKind::Equal;
+      break;
+    case B::Lt:
+      k = OpKind::Less;
+      break;
+    case B::Le:
+      k = OpKind::LessEqual;
+      break;
+    case B::Gt:
+      k = OpKind::Greater;
+      break;
+    case B::Ge:
+      k = OpKind::GreaterEqual;
+      break;
     default:
       error(e.span, "this operator is not defined for tensors",
             {"tensors support + - * / ** @ and comparisons"});
@@ -121,36 +149,49 @@ CValue Elaborator::evalBinary(const ast::Expr& e) {
   }
 
   // Symbolic sizes: affine arithmetic with ints.
-  if ((l.kind == CValue::Sym && r.isIntLike()) || (r.kind == CValue::Sym && l.kind == CValue::Int)) {
+  if ((l.kind == CValue::Sym && r.isIntLike()) ||
+      (r.kind == CValue::Sym && l.kind == CValue::Int)) {
     Dim a = l.asDim(), b = r.asDim();
     std::optional<Dim> out;
     switch (op) {
-    case B::Add: out = dimAddDim(a, b); break;
-    case B::Sub: out = dimSubDim(a, b); break;
+    case B::Add:
+      out = dimAddDim(a, b);
+      break;
+    case B::Sub:
+      out = dimSubDim(a, b);
+      break;
     case B::Mul:
-      if (b.isConst()) out = dimMul(a, b.off);
-      else if (a.isConst()) out = dimMul(b, a.off);
+      if (b.isConst())
+        out = dimMul(a, b.off);
+      else if (a.isConst())
+        out = dimMul(b, a.off);
       break;
     case B::Div:
       if (b.isConst() && b.off > 0) out = dimExactDiv(a, b.off, g_.symbols);
       if (!out && b.isConst() && b.off > 0) {
-        error(e.span, dimToString(a, g_.symbols) + " is not known to be divisible by " +
-                          std::to_string(b.off),
+        error(e.span,
+              dimToString(a, g_.symbols) + " is not known to be divisible by " +
+                  std::to_string(b.off),
               {"add `require " + g_.symbols.names[a.sym] + " % " +
-               std::to_string(divisorNeeded(a, b.off, g_.symbols)) + " == 0`, or use // to round down"});
+               std::to_string(divisorNeeded(a, b.off, g_.symbols)) +
+               " == 0`, or use // to round down"});
         return CValue::poison();
       }
       break;
     case B::FloorDiv:
       if (b.isConst() && b.off > 0) out = dimFloorDiv(a, b.off, g_.symbols);
       break;
-    case B::Eq: return CValue::ofBool(a == b);
-    case B::Ne: return CValue::ofBool(!(a == b));
-    default: break;
+    case B::Eq:
+      return CValue::ofBool(a == b);
+    case B::Ne:
+      return CValue::ofBool(!(a == b));
+    default:
+      break;
     }
     if (!out) {
-      error(e.span, "cannot compute this with the symbolic size " +
-                        dimToString(l.kind == CValue::Sym ? l.dim : r.dim, g_.symbols),
+      error(e.span,
+            "cannot compute this with the symbolic size " +
+                dimToString(l.kind == CValue::Sym ? l.dim : r.dim, g_.symbols),
             {"symbolic sizes support + and - with sizes, * and / by constants"});
       return CValue::poison();
     }
@@ -160,12 +201,18 @@ CValue Elaborator::evalBinary(const ast::Expr& e) {
   // Compile-time scalars.
   if (l.kind == CValue::Int && r.kind == CValue::Int) {
     switch (op) {
-    case B::Eq: return CValue::ofBool(l.i == r.i);
-    case B::Ne: return CValue::ofBool(l.i != r.i);
-    case B::Lt: return CValue::ofBool(l.i < r.i);
-    case B::Le: return CValue::ofBool(l.i <= r.i);
-    case B::Gt: return CValue::ofBool(l.i > r.i);
-    case B::Ge: return CValue::ofBool(l.i >= r.i);
+    case B::Eq:
+      return CValue::ofBool(l.i == r.i);
+    case B::Ne:
+      return CValue::ofBool(l.i != r.i);
+    case B::Lt:
+      return CValue::ofBool(l.i < r.i);
+    case B::Le:
+      return CValue::ofBool(l.i <= r.i);
+    case B::Gt:
+      return CValue::ofBool(l.i > r.i);
+    case B::Ge:
+      return CValue::ofBool(l.i >= r.i);
     case B::Div:
       if (r.i == 0) break;
       return CValue::ofFloat(static_cast<double>(l.i) / static_cast<double>(r.i));
@@ -181,20 +228,34 @@ CValue Elaborator::evalBinary(const ast::Expr& e) {
   if (l.isNumber() && r.isNumber()) {
     double a = l.number(), b = r.number();
     switch (op) {
-    case B::Add: return CValue::ofFloat(a + b);
-    case B::Sub: return CValue::ofFloat(a - b);
-    case B::Mul: return CValue::ofFloat(a * b);
-    case B::Div: return CValue::ofFloat(a / b);
-    case B::FloorDiv: return CValue::ofFloat(std::floor(a / b));
-    case B::Mod: return CValue::ofFloat(std::fmod(a, b));
-    case B::Pow: return CValue::ofFloat(std::pow(a, b));
-    case B::Eq: return CValue::ofBool(a == b);
-    case B::Ne: return CValue::ofBool(a != b);
-    case B::Lt: return CValue::ofBool(a < b);
-    case B::Le: return CValue::ofBool(a <= b);
-    case B::Gt: return CValue::ofBool(a > b);
-    case B::Ge: return CValue::ofBool(a >= b);
-    default: break;
+    case B::Add:
+      return CValue::ofFloat(a + b);
+    case B::Sub:
+      return CValue::ofFloat(a - b);
+    case B::Mul:
+      return CValue::ofFloat(a * b);
+    case B::Div:
+      return CValue::ofFloat(a / b);
+    case B::FloorDiv:
+      return CValue::ofFloat(std::floor(a / b));
+    case B::Mod:
+      return CValue::ofFloat(std::fmod(a, b));
+    case B::Pow:
+      return CValue::ofFloat(std::pow(a, b));
+    case B::Eq:
+      return CValue::ofBool(a == b);
+    case B::Ne:
+      return CValue::ofBool(a != b);
+    case B::Lt:
+      return CValue::ofBool(a < b);
+    case B::Le:
+      return CValue::ofBool(a <= b);
+    case B::Gt:
+      return CValue::ofBool(a > b);
+    case B::Ge:
+      return CValue::ofBool(a >= b);
+    default:
+      break;
     }
   }
   if (l.kind == CValue::Str && r.kind == CValue::Str) {
@@ -218,11 +279,16 @@ CValue Elaborator::evalBinary(const ast::Expr& e) {
 CValue Elaborator::eval(const ast::Expr& e) {
   using K = ast::ExprKind;
   switch (e.kind) {
-  case K::Int: return CValue::ofInt(e.intValue);
-  case K::Float: return CValue::ofFloat(e.floatValue);
-  case K::Bool: return CValue::ofBool(e.boolValue);
-  case K::String: return CValue::ofStr(e.text);
-  case K::Ident: return lookup(e.text, e.span);
+  case K::Int:
+    return CValue::ofInt(e.intValue);
+  case K::Float:
+    return CValue::ofFloat(e.floatValue);
+  case K::Bool:
+    return CValue::ofBool(e.boolValue);
+  case K::String:
+    return CValue::ofStr(e.text);
+  case K::Ident:
+    return lookup(e.text, e.span);
   case K::List: {
     CValue l{CValue::List};
     for (auto& x : e.operands) {
@@ -246,8 +312,10 @@ CValue Elaborator::eval(const ast::Expr& e) {
     error(e.span, "cannot negate " + kindName(v));
     return CValue::poison();
   }
-  case K::Binary: return evalBinary(e);
-  case K::Call: return evalCall(e);
+  case K::Binary:
+    return evalBinary(e);
+  case K::Call:
+    return evalCall(e);
   case K::Member: {
     CValue obj = eval(*e.operands[0]);
     if (obj.kind == CValue::Poison) return obj;
@@ -257,7 +325,8 @@ CValue Elaborator::eval(const ast::Expr& e) {
     std::vector<std::string> hints;
     if (obj.kind == CValue::Record) {
       std::string all;
-      for (auto& n : obj.names) all += (all.empty() ? "" : ", ") + n;
+      for (auto& n : obj.names)
+        all += (all.empty() ? "" : ", ") + n;
       hints.push_back("its outputs are: " + all);
     }
     error(e.span, "no output named '" + e.text + "' in " + kindName(obj), hints);
@@ -271,8 +340,8 @@ CValue Elaborator::eval(const ast::Expr& e) {
       int64_t n = static_cast<int64_t>(obj.items.size());
       int64_t i = idx.i < 0 ? idx.i + n : idx.i;
       if (i >= 0 && i < n) return obj.items[i];
-      error(e.operands[1]->span, "index " + std::to_string(idx.i) + " is out of range for a list of " +
-                                     std::to_string(n));
+      error(e.operands[1]->span, "index " + std::to_string(idx.i) +
+                                     " is out of range for a list of " + std::to_string(n));
       return CValue::poison();
     }
     error(e.span, "cannot index " + kindName(obj) + " with " + kindName(idx),
@@ -307,7 +376,8 @@ CValue Elaborator::evalCall(const ast::Expr& e) {
   }
   if (auto r = callBuiltin(e.text, args, e.span, e.calleeSpan)) return *r;
   std::vector<std::string> cands = builtinNames();
-  for (auto& [k, v] : prog_.decls) cands.push_back(k);
+  for (auto& [k, v] : prog_.decls)
+    cands.push_back(k);
   std::string near = closestName(e.text, cands);
   error(e.calleeSpan, "unknown op or block '" + e.text + "'",
         near.empty() ? std::vector<std::string>{"see docs/ops.md for the ops llie knows"}

@@ -11,7 +11,8 @@ CValue Elaborator::callLayer(const std::string& name, Args& a, ArgReader& rd, So
     if (x.kind == CValue::Poison) return x;
     const Shape& xs = typeOf(x).shape;
     if (xs.size() != 4) {
-      error(a.posSpans[0], name + " expects an [N, C, H, W] input, got " + shapeToString(xs, g_.symbols));
+      error(a.posSpans[0],
+            name + " expects an [N, C, H, W] input, got " + shapeToString(xs, g_.symbols));
       return CValue::poison();
     }
     if (!xs[1].isConst()) {
@@ -34,14 +35,18 @@ CValue Elaborator::callLayer(const std::string& name, Args& a, ArgReader& rd, So
     }
     std::string inst = instanceName(a, span);
     bool transposed = name == "conv_transpose2d";
-    Shape wshape = transposed ? Shape{Dim::constant(cin), Dim::constant(cout / groups), Dim::constant(k), Dim::constant(k)}
-                              : Shape{Dim::constant(cout), Dim::constant(cin / groups), Dim::constant(k), Dim::constant(k)};
+    Shape wshape = transposed ? Shape{Dim::constant(cin), Dim::constant(cout / groups),
+                                      Dim::constant(k), Dim::constant(k)}
+                              : Shape{Dim::constant(cout), Dim::constant(cin / groups),
+                                      Dim::constant(k), Dim::constant(k)};
     int64_t fanIn = (transposed ? cout / groups : cin / groups) * k * k;
-    CValue w = makeParam(inst, "weight", wshape, ParamAttrs{"", InitKind::KaimingUniform, fanIn, 0}, false, span);
+    CValue w = makeParam(inst, "weight", wshape, ParamAttrs{"", InitKind::KaimingUniform, fanIn, 0},
+                         false, span);
     if (w.kind == CValue::Poison) return w;
     std::vector<ValueId> ins{x.t, w.t};
     if (bias) {
-      CValue b = makeParam(inst, "bias", {Dim::constant(cout)}, ParamAttrs{"", InitKind::UniformFanIn, fanIn, 0}, false, span);
+      CValue b = makeParam(inst, "bias", {Dim::constant(cout)},
+                           ParamAttrs{"", InitKind::UniformFanIn, fanIn, 0}, false, span);
       if (b.kind == CValue::Poison) return b;
       ins.push_back(b.t);
     }
@@ -85,12 +90,15 @@ CValue Elaborator::callLayer(const std::string& name, Args& a, ArgReader& rd, So
     CValue gb = makeParam(inst, "bias", ps, ParamAttrs{"", InitKind::Zeros, 0, 0}, false, span);
     if (gw.kind == CValue::Poison || gb.kind == CValue::Poison) return CValue::poison();
     if (name == "batchnorm") {
-      CValue rm = makeParam(inst, "running_mean", ps, ParamAttrs{"", InitKind::Zeros, 0, 0}, true, span);
-      CValue rv = makeParam(inst, "running_var", ps, ParamAttrs{"", InitKind::Ones, 0, 0}, true, span);
+      CValue rm =
+          makeParam(inst, "running_mean", ps, ParamAttrs{"", InitKind::Zeros, 0, 0}, true, span);
+      CValue rv =
+          makeParam(inst, "running_var", ps, ParamAttrs{"", InitKind::Ones, 0, 0}, true, span);
       if (rm.kind == CValue::Poison || rv.kind == CValue::Poison) return CValue::poison();
       return emit(OpKind::BatchNorm, at, {x.t, gw.t, gb.t, rm.t, rv.t}, span);
     }
-    return emit(name == "layernorm" ? OpKind::LayerNorm : OpKind::InstanceNorm, at, {x.t, gw.t, gb.t}, span);
+    return emit(name == "layernorm" ? OpKind::LayerNorm : OpKind::InstanceNorm, at,
+                {x.t, gw.t, gb.t}, span);
   }
   if (name == "linear") {
     CValue x = rd.tensor(0, "an input tensor");
@@ -106,11 +114,13 @@ CValue Elaborator::callLayer(const std::string& name, Args& a, ArgReader& rd, So
       return CValue::poison();
     }
     std::string inst = instanceName(a, span);
-    CValue w = makeParam(inst, "weight", {Dim::constant(out), Dim::constant(in)}, ParamAttrs{"", InitKind::KaimingUniform, in, 0}, false, span);
+    CValue w = makeParam(inst, "weight", {Dim::constant(out), Dim::constant(in)},
+                         ParamAttrs{"", InitKind::KaimingUniform, in, 0}, false, span);
     if (w.kind == CValue::Poison) return w;
     std::vector<ValueId> ins{x.t, w.t};
     if (rd.boolArg("bias", true)) {
-      CValue b = makeParam(inst, "bias", {Dim::constant(out)}, ParamAttrs{"", InitKind::UniformFanIn, in, 0}, false, span);
+      CValue b = makeParam(inst, "bias", {Dim::constant(out)},
+                           ParamAttrs{"", InitKind::UniformFanIn, in, 0}, false, span);
       if (b.kind == CValue::Poison) return b;
       ins.push_back(b.t);
     }
@@ -125,7 +135,9 @@ CValue Elaborator::callLayer(const std::string& name, Args& a, ArgReader& rd, So
     int64_t n = rd.intArg("num_parameters", 1, 1);
     Shape ws{Dim::constant(n)};
     if (n > 1) ws = {Dim::constant(n), Dim::constant(1), Dim::constant(1)};
-    CValue w = makeParam(inst, "weight", ws, ParamAttrs{"", InitKind::Constant, 0, rd.numArg("init", 99, 0.25)}, false, span);
+    CValue w =
+        makeParam(inst, "weight", ws,
+                  ParamAttrs{"", InitKind::Constant, 0, rd.numArg("init", 99, 0.25)}, false, span);
     if (w.kind == CValue::Poison) return w;
     return emit(OpKind::Prelu, NoAttrs{}, {x.t, w.t}, span);
   }

@@ -28,17 +28,18 @@ using syntax::codePoints;
 using syntax::tokLen;
 using syntax::tokSpan;
 
-constexpr int kMaxExprDepth = 1000;   // AST depth of one expression
+constexpr int kMaxExprDepth = 1000; // AST depth of one expression
 
-// ---- parse tree -> AST ---------------------------------------------------------------------------
+// ---- parse tree -> AST
+// ---------------------------------------------------------------------------
 
+using antlr4::tree::TerminalNode;
 using ast::Expr;
 using ast::ExprKind;
 using ast::ExprPtr;
 using ast::Stmt;
 using ast::StmtKind;
 using ast::StmtPtr;
-using antlr4::tree::TerminalNode;
 
 /// Walks a parse tree that had no syntax errors. Checks that the grammar leaves open are
 /// reported to `diags` and building goes on, so that one run reports all of them.
@@ -55,8 +56,10 @@ public:
       auto* s = i->STRING();
       m.imports.push_back({unescape(s->getSymbol()), span(s)});
     }
-    for (auto* l : c->letDecl()) m.lets.push_back({l->ID()->getText(), span(l->ID()), expr(l->expr())});
-    for (auto* b : c->blockDecl()) m.decls.push_back(block(b));
+    for (auto* l : c->letDecl())
+      m.lets.push_back({l->ID()->getText(), span(l->ID()), expr(l->expr())});
+    for (auto* b : c->blockDecl())
+      m.decls.push_back(block(b));
     return m;
   }
 
@@ -72,17 +75,21 @@ private:
       s.len = std::max(1, codePoints(sm_.lineText(file_, s.line)) - s.col + 1);
     return s;
   }
-  SourceSpan extent(antlr4::ParserRuleContext* c) const { return extent(c->getStart(), c->getStop()); }
+  SourceSpan extent(antlr4::ParserRuleContext* c) const {
+    return extent(c->getStart(), c->getStop());
+  }
 
   ast::BlockDecl block(P::BlockDeclContext* c) {
     ast::BlockDecl b;
     std::string kind = c->kind->getText();
-    b.kind = kind == "model" ? ast::DeclKind::Model
-             : kind == "train" ? ast::DeclKind::Train : ast::DeclKind::Block;
+    b.kind = kind == "model"   ? ast::DeclKind::Model
+             : kind == "train" ? ast::DeclKind::Train
+                               : ast::DeclKind::Block;
     b.name = c->ID()->getText();
     b.span = span(c->ID());
     if (auto* pl = c->paramList())
-      for (auto* p : pl->param()) b.params.push_back(param(p));
+      for (auto* p : pl->param())
+        b.params.push_back(param(p));
     if (auto* outs = c->outputs())
       for (auto* child : outs->children)
         if (auto* t = dynamic_cast<TerminalNode*>(child); t && t->getSymbol()->getType() == P::ID)
@@ -97,7 +104,8 @@ private:
     p.span = span(c->ID());
     if (auto* named = dynamic_cast<P::NamedTypeContext*>(c->typeSpec())) {
       // In ast::TypeKind order.
-      static const std::vector<std::string> kTypes = {"tensor", "int", "float", "bool", "string", "list"};
+      static const std::vector<std::string> kTypes = {"tensor", "int",    "float",
+                                                      "bool",   "string", "list"};
       std::string name = named->ID()->getText();
       auto it = std::find(kTypes.begin(), kTypes.end(), name);
       if (it != kTypes.end()) {
@@ -109,7 +117,8 @@ private:
                                    : "did you mean '" + near + "'?"});
       }
     } else if (auto* shape = dynamic_cast<P::ShapeTypeContext*>(c->typeSpec())) {
-      for (auto* e : shape->expr()) p.shape.push_back(expr(e));
+      for (auto* e : shape->expr())
+        p.shape.push_back(expr(e));
     }
     if (c->expr()) p.defaultValue = expr(c->expr());
     return p;
@@ -117,7 +126,8 @@ private:
 
   std::vector<StmtPtr> stmts(const std::vector<P::StmtContext*>& cs) {
     std::vector<StmtPtr> out;
-    for (auto* c : cs) out.push_back(stmt(c));
+    for (auto* c : cs)
+      out.push_back(stmt(c));
     return out;
   }
 
@@ -131,7 +141,8 @@ private:
     StmtPtr s;
     if (auto* a = c->assignStmt()) {
       s = mk(StmtKind::Assign, a);
-      for (auto* id : a->ID()) s->targets.push_back(id->getText()), s->targetSpans.push_back(span(id));
+      for (auto* id : a->ID())
+        s->targets.push_back(id->getText()), s->targetSpans.push_back(span(id));
       s->exprs.push_back(expr(a->expr()));
     } else if (auto* f = c->forStmt()) {
       s = mk(StmtKind::For, f, f->ID());
@@ -139,14 +150,17 @@ private:
       s->body = stmts(f->body()->stmt());
     } else if (auto* r = c->requireStmt()) {
       s = mk(StmtKind::Require, r);
-      for (auto* e : r->expr()) s->exprs.push_back(expr(e));
+      for (auto* e : r->expr())
+        s->exprs.push_back(expr(e));
     } else if (auto* p = c->paramStmt()) {
       s = mk(StmtKind::ParamDecl, p, p->ID());
       s->isState = p->kind->getText() == "state";
       bool afterShape = false; // the expression after ']' is the initialiser
       for (auto* child : p->children) {
-        if (auto* t = dynamic_cast<TerminalNode*>(child)) afterShape |= t->getText() == "]";
-        else if (auto* e = dynamic_cast<P::ExprContext*>(child)) s->exprs.push_back(expr(e)), s->hasInit = afterShape;
+        if (auto* t = dynamic_cast<TerminalNode*>(child))
+          afterShape |= t->getText() == "]";
+        else if (auto* e = dynamic_cast<P::ExprContext*>(child))
+          s->exprs.push_back(expr(e)), s->hasInit = afterShape;
       }
     } else {
       auto* l = c->lossStmt();
@@ -161,8 +175,10 @@ private:
     s->exprs.push_back(expr(c->expr()));
     auto bodies = c->body();
     s->body = stmts(bodies[0]->stmt());
-    if (auto* elif = c->ifStmt()) s->elseBody.push_back(ifStmt(elif));
-    else if (bodies.size() > 1) s->elseBody = stmts(bodies[1]->stmt());
+    if (auto* elif = c->ifStmt())
+      s->elseBody.push_back(ifStmt(elif));
+    else if (bodies.size() > 1)
+      s->elseBody = stmts(bodies[1]->stmt());
     return s;
   }
 
@@ -171,8 +187,10 @@ private:
   /// Records the depth of a finished node; replaces one that is too deep by a placeholder.
   ExprPtr finish(ExprPtr e) {
     int d = 0;
-    for (auto& o : e->operands) d = std::max(d, depth_[o.get()]);
-    for (auto& k : e->kwargs) d = std::max(d, depth_[k.value.get()]);
+    for (auto& o : e->operands)
+      d = std::max(d, depth_[o.get()]);
+    for (auto& k : e->kwargs)
+      d = std::max(d, depth_[k.value.get()]);
     if (++d > kMaxExprDepth) {
       if (!depthReported_)
         diags_.error(e->span, "expression is nested too deeply (more than " +
@@ -184,7 +202,8 @@ private:
     depth_[e.get()] = d;
     return e;
   }
-  template <class... Ops> static ExprPtr node(ExprKind k, SourceSpan s, std::string text, Ops... ops) {
+  template <class... Ops>
+  static ExprPtr node(ExprKind k, SourceSpan s, std::string text, Ops... ops) {
     auto e = std::make_unique<Expr>(k, s);
     e->text = std::move(text);
     (e->operands.push_back(std::move(ops)), ...);
@@ -196,8 +215,8 @@ private:
     return finish(std::move(e));
   }
   ExprPtr binary(const Token* op, ExprPtr a, ExprPtr b) {
-    static const char* kNames[] = {"or", "and", "==", "!=", "<", "<=", ">", ">=",
-                                   "+",  "-",   "*",  "/",  "//", "%", "@", "**"};
+    static const char* kNames[] = {
+        "or", "and", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "//", "%", "@", "**"};
     auto e = node(ExprKind::Binary, span(op), "", std::move(a), std::move(b));
     for (int i = 0; i < 16; ++i)
       if (op->getText() == kNames[i]) e->binaryOp = static_cast<ast::BinaryOp>(i);
@@ -208,14 +227,16 @@ private:
     ExprPtr acc;
     const Token* op = nullptr;
     for (auto* child : c->children) {
-      if (auto* t = dynamic_cast<TerminalNode*>(child)) op = t->getSymbol();
-      else acc = acc ? binary(op, std::move(acc), (this->*build)(static_cast<Sub*>(child)))
-                     : (this->*build)(static_cast<Sub*>(child));
+      if (auto* t = dynamic_cast<TerminalNode*>(child))
+        op = t->getSymbol();
+      else
+        acc = acc ? binary(op, std::move(acc), (this->*build)(static_cast<Sub*>(child)))
+                  : (this->*build)(static_cast<Sub*>(child));
     }
     return acc;
   }
-  template <class Sub> ExprPtr prefixed(antlr4::ParserRuleContext* c, Sub* operand,
-                                        ExprPtr (Builder::*build)(Sub*)) {
+  template <class Sub>
+  ExprPtr prefixed(antlr4::ParserRuleContext* c, Sub* operand, ExprPtr (Builder::*build)(Sub*)) {
     ExprPtr x = (this->*build)(operand);
     for (size_t i = c->children.size() - 1; i-- > 0;)
       x = unary(static_cast<TerminalNode*>(c->children[i])->getSymbol(), std::move(x));
@@ -225,7 +246,8 @@ private:
   ExprPtr expr(P::ExprContext* c) {
     auto ors = c->orExpr();
     ExprPtr acc = orExpr(ors[0]);
-    for (size_t i = 1; i < ors.size(); ++i) acc = pipe(std::move(acc), ors[i]);
+    for (size_t i = 1; i < ors.size(); ++i)
+      acc = pipe(std::move(acc), ors[i]);
     return acc;
   }
   /// The atom when an operand is nothing but one call or name (what `|>` accepts on its right).
@@ -258,13 +280,15 @@ private:
   ExprPtr notExpr(P::NotExprContext* c) { return prefixed(c, c->cmpExpr(), &Builder::cmpExpr); }
   ExprPtr cmpExpr(P::CmpExprContext* c) {
     if (c->addExpr().size() > 2)
-      diags_.error(span(static_cast<TerminalNode*>(c->children[3])), "comparisons cannot be chained",
-                   {"write 'a < b and b < c' to test both"});
+      diags_.error(span(static_cast<TerminalNode*>(c->children[3])),
+                   "comparisons cannot be chained", {"write 'a < b and b < c' to test both"});
     return fold(c, &Builder::addExpr);
   }
   ExprPtr addExpr(P::AddExprContext* c) { return fold(c, &Builder::mulExpr); }
   ExprPtr mulExpr(P::MulExprContext* c) { return fold(c, &Builder::unaryExpr); }
-  ExprPtr unaryExpr(P::UnaryExprContext* c) { return prefixed(c, c->powerExpr(), &Builder::powerExpr); }
+  ExprPtr unaryExpr(P::UnaryExprContext* c) {
+    return prefixed(c, c->powerExpr(), &Builder::powerExpr);
+  }
   /// `p0 ** -p1 ** p2` is p0 ** (-(p1 ** p2)): folded from the right, minus signs included.
   ExprPtr powerExpr(P::PowerExprContext* c) {
     std::vector<antlr4::tree::ParseTree*> kids = c->children;
@@ -272,8 +296,11 @@ private:
     ExprPtr acc = postfixExpr(static_cast<P::PostfixExprContext*>(kids[i]));
     while (i-- > 0) {
       auto* t = dynamic_cast<TerminalNode*>(kids[i]);
-      if (t && t->getText() == "-") acc = unary(t->getSymbol(), std::move(acc));
-      else if (t) acc = binary(t->getSymbol(), postfixExpr(static_cast<P::PostfixExprContext*>(kids[--i])), std::move(acc));
+      if (t && t->getText() == "-")
+        acc = unary(t->getSymbol(), std::move(acc));
+      else if (t)
+        acc = binary(t->getSymbol(), postfixExpr(static_cast<P::PostfixExprContext*>(kids[--i])),
+                     std::move(acc));
     }
     return acc;
   }
@@ -306,7 +333,8 @@ private:
         diags_.error(s, "float literal " + t + " is out of range");
       return finish(std::move(e));
     }
-    if (dynamic_cast<P::StringAtomContext*>(c)) return finish(node(ExprKind::String, s, unescape(c->getStart())));
+    if (dynamic_cast<P::StringAtomContext*>(c))
+      return finish(node(ExprKind::String, s, unescape(c->getStart())));
     if (dynamic_cast<P::BoolAtomContext*>(c)) {
       auto e = node(ExprKind::Bool, s, "");
       e->boolValue = t == "true";
@@ -316,7 +344,8 @@ private:
     if (dynamic_cast<P::IdentAtomContext*>(c)) return finish(node(ExprKind::Ident, s, t));
     if (auto* a = dynamic_cast<P::ListAtomContext*>(c)) {
       auto e = node(ExprKind::List, extent(a), "");
-      for (auto* x : a->expr()) e->operands.push_back(expr(x));
+      for (auto* x : a->expr())
+        e->operands.push_back(expr(x));
       return finish(std::move(e));
     }
     return expr(static_cast<P::ParenAtomContext*>(c)->expr());
@@ -332,7 +361,8 @@ private:
         if (a->ID()) {
           std::string name = a->ID()->getText();
           for (auto& k : e->kwargs)
-            if (k.name == name) diags_.error(span(a->ID()), "keyword argument '" + name + "' is given twice");
+            if (k.name == name)
+              diags_.error(span(a->ID()), "keyword argument '" + name + "' is given twice");
           e->kwargs.push_back({name, expr(a->expr()), span(a->ID())});
         } else {
           if (!e->kwargs.empty())
@@ -354,8 +384,10 @@ private:
         continue;
       }
       char n = raw[++i];
-      if (n == 'n') out += '\n';
-      else if (n == '"' || n == '\\') out += n;
+      if (n == 'n')
+        out += '\n';
+      else if (n == '"' || n == '\\')
+        out += n;
       else {
         SourceSpan s = span(t);
         s.col += codePoints(raw.substr(0, i - 1));
@@ -401,7 +433,8 @@ Expected<ast::Module> parseSource(SourceManager& sm, int32_t fileId) {
     }
     if (!errors.empty() || !tree) {
       std::vector<Diagnostic> diags = errors.take();
-      if (diags.empty()) diags.push_back({Severity::Error, {fileId, 1, 1, 1}, "cannot parse file", {}, {}});
+      if (diags.empty())
+        diags.push_back({Severity::Error, {fileId, 1, 1, 1}, "cannot parse file", {}, {}});
       return Status::fromDiagnostics(std::move(diags));
     }
     DiagnosticEngine diags;
@@ -410,7 +443,8 @@ Expected<ast::Module> parseSource(SourceManager& sm, int32_t fileId) {
     if (diags.hasErrors()) return diags.take();
     return m;
   } catch (const std::exception& e) {
-    return Status::error(std::string("internal error while parsing: ") + e.what(), {fileId, 1, 1, 1});
+    return Status::error(std::string("internal error while parsing: ") + e.what(),
+                         {fileId, 1, 1, 1});
   }
 }
 
@@ -423,7 +457,8 @@ Expected<ast::Module> parseFile(SourceManager& sm, const std::string& path) {
   std::string text;
   char buf[1 << 16];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+    text.append(buf, n);
   int err = std::ferror(f) ? errno : 0;
   std::fclose(f);
   if (err) return Status::error("cannot open '" + path + "': " + std::strerror(err));

@@ -14,7 +14,8 @@ static std::string resolveImport(const std::string& from, const std::string& rel
                                  const std::vector<std::string>& searchPaths) {
   fs::path base = fs::path(from).parent_path();
   std::vector<fs::path> candidates{base / rel};
-  for (auto& s : searchPaths) candidates.push_back(fs::path(s) / rel);
+  for (auto& s : searchPaths)
+    candidates.push_back(fs::path(s) / rel);
   for (auto& c : candidates) {
     std::error_code ec;
     // Shown in messages: relative to the working directory when that is shorter.

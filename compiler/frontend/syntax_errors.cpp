@@ -30,7 +30,8 @@ SourceSpan tokSpan(int32_t file, const Token* t) {
 
 int32_t codePoints(const std::string& s) {
   int32_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  for (unsigned char c : s)
+    n += (c & 0xC0) != 0x80;
   return n;
 }
 
@@ -87,7 +88,8 @@ public:
   }
 
 protected:
-  void reportNoViableAlternative(antlr4::Parser* p, const antlr4::NoViableAltException& e) override {
+  void reportNoViableAlternative(antlr4::Parser* p,
+                                 const antlr4::NoViableAltException& e) override {
     Token* bad = e.getOffendingToken();
     // Failing after some lookahead: the first tokens were fine, this one is not.
     if (e.getStartToken() != bad) return report(p, bad, {}, true);
@@ -124,7 +126,8 @@ public:
           beginErrorCondition(p);
           report(p, cur, set, false);
         }
-        while (p->getCurrentToken() != t) p->consume();
+        while (p->getCurrentToken() != t)
+          p->consume();
         reportMatch(p);
         p->consume();
         return t;
@@ -167,12 +170,14 @@ private:
   /// The expected-token set in words ("an expression", "a name", "')'"), or "" when too long.
   std::string describe(const antlr4::misc::IntervalSet& set) const {
     std::set<size_t> s;
-    for (ssize_t t : set.toList()) s.insert(static_cast<size_t>(t));
+    for (ssize_t t : set.toList())
+      s.insert(static_cast<size_t>(t));
     std::vector<std::string> items;
     auto takeAll = [&](std::initializer_list<size_t> group, const char* words) {
       for (size_t t : group)
         if (!s.count(t)) return false;
-      for (size_t t : group) s.erase(t);
+      for (size_t t : group)
+        s.erase(t);
       items.push_back(words);
       return true;
     };
@@ -184,23 +189,30 @@ private:
       s.erase(lit("not"));
     }
     // Operators that could continue an expression are never what is missing.
-    std::vector<size_t> ops = {lit("|>"), lit("or"), lit("and"), lit("=="), lit("!="), lit("<"),
-                               lit("<="), lit(">"), lit(">="), lit("+"), lit("-"), lit("*"),
-                               lit("/"), lit("//"), lit("%"), lit("@"), lit("**"), lit("."),
-                               lit("["), lit(";")};
+    std::vector<size_t> ops = {lit("|>"), lit("or"), lit("and"), lit("=="), lit("!="),
+                               lit("<"),  lit("<="), lit(">"),   lit(">="), lit("+"),
+                               lit("-"),  lit("*"),  lit("/"),   lit("//"), lit("%"),
+                               lit("@"),  lit("**"), lit("."),   lit("["),  lit(";")};
     bool others = !items.empty();
     for (size_t t : s)
       if (std::find(ops.begin(), ops.end(), t) == ops.end()) others = true;
     if (others)
-      for (size_t t : ops) s.erase(t);
+      for (size_t t : ops)
+        s.erase(t);
     if (s.count(lit("="))) s.erase(lit(","));
     for (size_t t : s) {
-      if (t == Token::EOF) items.push_back("end of file");
-      else if (t == P::ID) items.push_back("a name");
-      else if (t == P::INT) items.push_back("an integer");
-      else if (t == P::FLOAT) items.push_back("a number");
-      else if (t == P::STRING) items.push_back("a string");
-      else if (!vocab_.getLiteralName(t).empty()) items.push_back(vocab_.getLiteralName(t));
+      if (t == Token::EOF)
+        items.push_back("end of file");
+      else if (t == P::ID)
+        items.push_back("a name");
+      else if (t == P::INT)
+        items.push_back("an integer");
+      else if (t == P::FLOAT)
+        items.push_back("a number");
+      else if (t == P::STRING)
+        items.push_back("a string");
+      else if (!vocab_.getLiteralName(t).empty())
+        items.push_back(vocab_.getLiteralName(t));
     }
     if (items.empty() || items.size() > 5) return "";
     std::string out = items[0];
@@ -239,7 +251,8 @@ private:
   /// In an `if`/`require` condition, or at the '{' right after an `if` condition.
   bool inCondition(antlr4::Parser* p) const {
     auto* c = p->getContext();
-    if (c && c->getRuleIndex() == P::RuleBody) c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent);
+    if (c && c->getRuleIndex() == P::RuleBody)
+      c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent);
     return c && (c->getRuleIndex() == P::RuleIfStmt || c->getRuleIndex() == P::RuleRequireStmt);
   }
 
@@ -260,7 +273,8 @@ private:
       }
     }
     // `loss = ...`, `state = ...`: a keyword where the user meant a variable.
-    if (prev && isKeyword(prev) && !isDeclKeyword(prev) && wantsName && (text == "=" || text == ",")) {
+    if (prev && isKeyword(prev) && !isDeclKeyword(prev) && wantsName &&
+        (text == "=" || text == ",")) {
       sink_.hints.push_back("rename it, e.g. '" + prev->getText() + "_'");
       return emit(p, prev, tokSpan(file_, prev),
                   show(prev) + " is a keyword and cannot be used as a name");
@@ -273,7 +287,8 @@ private:
       // `require a, b, c, d = f()`: the list took the assignment's targets as conditions.
       if (const Token* comma = lineEndComma(req, bad->getLine())) {
         sink_.hints.push_back("end the require list with ';' in place of the ',' at the end of "
-                              "line " + std::to_string(comma->getLine()));
+                              "line " +
+                              std::to_string(comma->getLine()));
         sink_.notes.push_back({tokSpan(file_, comma), "this ',' continues the require list"});
       } else {
         sink_.hints.push_back("end the require list with ';' before an assignment");
@@ -285,10 +300,12 @@ private:
 
     std::string want = unwanted || atTopLevel(p) ? "" : describe(set);
     if (!want.empty())
-      return emit(p, bad, anchor(bad, prev), "expected " + want + (prev ? " after " + show(prev) : ""));
+      return emit(p, bad, anchor(bad, prev),
+                  "expected " + want + (prev ? " after " + show(prev) : ""));
     if (eof) return emit(p, bad, anchor(bad, prev), "unexpected end of file");
     std::string msg = "unexpected " + show(bad);
-    if (atTopLevel(p)) msg += " at top level; expected 'import', 'let', 'block', 'model' or 'train'";
+    if (atTopLevel(p))
+      msg += " at top level; expected 'import', 'let', 'block', 'model' or 'train'";
     emit(p, bad, tokSpan(file_, bad), msg);
   }
 
@@ -342,7 +359,8 @@ private:
 
 } // namespace
 
-// ---- pre-checks ----------------------------------------------------------------------------------
+// ---- pre-checks
+// ----------------------------------------------------------------------------------
 
 std::optional<Diagnostic> checkUtf8(const std::string& s, int32_t file) {
   int32_t line = 1, col = 1;
@@ -350,14 +368,17 @@ std::optional<Diagnostic> checkUtf8(const std::string& s, int32_t file) {
     unsigned char c = s[i];
     size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     bool ok = n > 0 && i + n <= s.size() && !(n == 2 && c < 0xC2) && !(n == 4 && c > 0xF4);
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    for (size_t k = 1; ok && k < n; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     if (!ok) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x in source file", c);
       return Diagnostic{Severity::Error, {file, line, col, 1}, buf, {}, {}};
     }
-    if (c == '\n') ++line, col = 1;
-    else ++col;
+    if (c == '\n')
+      ++line, col = 1;
+    else
+      ++col;
     i += n;
   }
   return std::nullopt;
@@ -369,10 +390,12 @@ std::optional<Diagnostic> checkNesting(antlr4::CommonTokenStream& tokens, int32_
     std::string s = t->getType() == P::ID ? std::string() : t->getText();
     if (s == "(" || s == "[" || s == "{") {
       if (++depth > kMaxNesting)
-        return Diagnostic{Severity::Error, tokSpan(file, t),
+        return Diagnostic{Severity::Error,
+                          tokSpan(file, t),
                           "brackets nested too deeply (more than " + std::to_string(kMaxNesting) +
                               " levels)",
-                          {}, {}};
+                          {},
+                          {}};
     } else if ((s == ")" || s == "]" || s == "}") && depth > 0) {
       --depth;
     }
@@ -380,7 +403,8 @@ std::optional<Diagnostic> checkNesting(antlr4::CommonTokenStream& tokens, int32_
   return std::nullopt;
 }
 
-// ---- SyntaxErrors --------------------------------------------------------------------------------
+// ---- SyntaxErrors
+// --------------------------------------------------------------------------------
 
 SyntaxErrors::SyntaxErrors(int32_t file) : file_(file), sink_(std::make_unique<ErrorSink>(file)) {}
 SyntaxErrors::~SyntaxErrors() = default;
@@ -396,14 +420,19 @@ void SyntaxErrors::attach(antlr4::Parser& parser) {
   parser.setErrorHandler(std::make_shared<FriendlyErrors>(*sink_, file_, parser.getVocabulary()));
 }
 
-bool SyntaxErrors::empty() const { return sink_->diags.empty(); }
+bool SyntaxErrors::empty() const {
+  return sink_->diags.empty();
+}
 
 std::vector<Diagnostic> SyntaxErrors::take() {
   std::vector<Diagnostic> diags = std::move(sink_->diags);
   sink_->diags.clear();
   if (sink_->truncated)
-    diags.push_back({Severity::Note, {}, "too many syntax errors; stopped after " +
-                                             std::to_string(kMaxErrors), {}, {}});
+    diags.push_back({Severity::Note,
+                     {},
+                     "too many syntax errors; stopped after " + std::to_string(kMaxErrors),
+                     {},
+                     {}});
   return diags;
 }
 

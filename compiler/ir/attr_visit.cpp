@@ -28,11 +28,14 @@ struct Formatter {
   void operator()(const char* n, const Dim& v) { add(n, dimToString(v, syms)); }
   void operator()(const char* n, const std::vector<int64_t>& v) {
     std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    for (size_t i = 0; i < v.size(); ++i)
+      s += (i ? ", " : "") + std::to_string(v[i]);
     add(n, s + "]");
   }
   void operator()(const char* n, const std::vector<Dim>& v) { add(n, shapeToString(v, syms)); }
-  template <class E> requires std::is_enum_v<E> void operator()(const char* n, const E& v) {
+  template <class E>
+  requires std::is_enum_v<E>
+  void operator()(const char* n, const E& v) {
     add(n, EnumNames<E>::names[static_cast<size_t>(v)]);
   }
 };
@@ -69,12 +72,13 @@ struct ToJson {
   void operator()(const char* n, const std::vector<int64_t>& v) { j[n] = v; }
   void operator()(const char* n, const std::vector<Dim>& v) {
     nlohmann::json a = nlohmann::json::array();
-    for (auto& d : v) a.push_back(dimToJson(d));
+    for (auto& d : v)
+      a.push_back(dimToJson(d));
     j[n] = a;
   }
-  template <class E> requires std::is_enum_v<E> void operator()(const char* n, const E& v) {
-    j[n] = EnumNames<E>::names[static_cast<size_t>(v)];
-  }
+  template <class E>
+  requires std::is_enum_v<E>
+  void operator()(const char* n, const E& v) { j[n] = EnumNames<E>::names[static_cast<size_t>(v)]; }
 };
 
 struct FromJson {
@@ -100,8 +104,10 @@ struct FromJson {
     if (!j.contains(n)) return;
     ++seen;
     auto d = dimFromJson(j.at(n));
-    if (d) v = *d;
-    else error = std::string("attribute '") + n + "': bad dim";
+    if (d)
+      v = *d;
+    else
+      error = std::string("attribute '") + n + "': bad dim";
   }
   void operator()(const char* n, std::vector<Dim>& v) {
     if (!j.contains(n)) return;
@@ -120,7 +126,9 @@ struct FromJson {
       v.push_back(*d);
     }
   }
-  template <class E> requires std::is_enum_v<E> void operator()(const char* n, E& v) {
+  template <class E>
+  requires std::is_enum_v<E>
+  void operator()(const char* n, E& v) {
     std::string s;
     if (!get(n, s)) return;
     const auto& names = EnumNames<E>::names;

@@ -18,8 +18,8 @@ template <class E> struct EnumNames; // specialised below: static constexpr arra
 /// Activation (and residual) fused after a conv or matmul; set by fusion passes.
 enum class Epilogue : uint8_t { None, Relu, Relu6, Sigmoid, Tanh, LeakyRelu };
 template <> struct EnumNames<Epilogue> {
-  static constexpr std::array<const char*, 6> names{"none", "relu", "relu6", "sigmoid", "tanh",
-                                                     "leaky_relu"};
+  static constexpr std::array<const char*, 6> names{"none",    "relu", "relu6",
+                                                    "sigmoid", "tanh", "leaky_relu"};
 };
 enum class ResizeMode : uint8_t { Nearest, Bilinear };
 template <> struct EnumNames<ResizeMode> {
@@ -33,7 +33,7 @@ template <> struct EnumNames<PadMode> {
 enum class InitKind : uint8_t { Zeros, Ones, KaimingUniform, UniformFanIn, Normal, Constant };
 template <> struct EnumNames<InitKind> {
   static constexpr std::array<const char*, 6> names{"zeros",          "ones",   "kaiming_uniform",
-                                                     "uniform_fan_in", "normal", "constant"};
+                                                    "uniform_fan_in", "normal", "constant"};
 };
 
 struct NoAttrs {
@@ -48,10 +48,10 @@ struct InputAttrs {
   bool operator==(const InputAttrs&) const = default;
 };
 
-/// A learnable parameter or a state tensor, named by its block path ("enc.e1.0.expand.conv.weight").
-/// Initialisation: zeros/ones/constant(value); kaiming_uniform = U(-b, b), b = gain·sqrt(3/fan_in)
-/// with gain = sqrt(2/(1+a²)), a = sqrt(5) (PyTorch's conv/linear weight default);
-/// uniform_fan_in = U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's bias default);
+/// A learnable parameter or a state tensor, named by its block path
+/// ("enc.e1.0.expand.conv.weight"). Initialisation: zeros/ones/constant(value); kaiming_uniform =
+/// U(-b, b), b = gain·sqrt(3/fan_in) with gain = sqrt(2/(1+a²)), a = sqrt(5) (PyTorch's conv/linear
+/// weight default); uniform_fan_in = U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's bias default);
 /// normal = N(0, value²).
 struct ParamAttrs {
   std::string name;
@@ -117,8 +117,8 @@ struct ConvTranspose2dAttrs {
   std::vector<int64_t> dilation{1, 1};
   int64_t groups = 1;
   template <class V> void fields(V&& v) {
-    v("stride", stride), v("pad", pad), v("output_padding", outputPadding),
-        v("dilation", dilation), v("groups", groups);
+    v("stride", stride), v("pad", pad), v("output_padding", outputPadding), v("dilation", dilation),
+        v("groups", groups);
   }
   bool operator==(const ConvTranspose2dAttrs&) const = default;
 };

@@ -19,7 +19,8 @@ static std::string esc(const std::string& s) {
 std::string graphToDot(const Graph& g, const SourceManager* sm) {
   std::ostringstream os;
   os << "digraph \"" << esc(g.entry) << "\" {\n  rankdir=TB;\n"
-     << "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"Helvetica\", fontsize=10];\n"
+     << "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+        "fontname=\"Helvetica\", fontsize=10];\n"
      << "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#5a6b80\"];\n";
   auto isWeight = [&](ValueId v) {
     OpKind k = g.producer(v).op;
@@ -41,15 +42,17 @@ std::string graphToDot(const Graph& g, const SourceManager* sm) {
       }
     if (sm && n.span().valid()) lines.push_back(sm->format(n.span()));
     std::string label;
-    for (auto& l : lines) label += (label.empty() ? "" : "\\n") + esc(l);
-    std::string color = n.op == OpKind::Input ? "#fde9c8"
+    for (auto& l : lines)
+      label += (label.empty() ? "" : "\\n") + esc(l);
+    std::string color = n.op == OpKind::Input                           ? "#fde9c8"
                         : opInfo(n.op).category == OpCategory::ConvLike ? "#d7ecd9"
                                                                         : "#eef3fb";
     os << "  n" << i << " [label=\"" << label << "\", fillcolor=\"" << color << "\"];\n";
   }
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    if (n.dead || n.op == OpKind::Param || n.op == OpKind::State || n.op == OpKind::Constant) continue;
+    if (n.dead || n.op == OpKind::Param || n.op == OpKind::State || n.op == OpKind::Constant)
+      continue;
     for (ValueId v : n.inputs) {
       if (isWeight(v)) continue;
       os << "  n" << g.value(v).producer << " -> n" << i << ";\n";

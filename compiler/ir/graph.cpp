@@ -44,7 +44,8 @@ std::vector<std::vector<NodeId>> Graph::users() const {
   std::vector<std::vector<NodeId>> u(values.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].dead) continue;
-    for (ValueId v : nodes[i].inputs) u[v].push_back(static_cast<NodeId>(i));
+    for (ValueId v : nodes[i].inputs)
+      u[v].push_back(static_cast<NodeId>(i));
   }
   return u;
 }

@@ -84,7 +84,11 @@ public:
 };
 
 /// Typed access to a node's attributes: `attrsOf<Conv2dAttrs>(node)`.
-template <class T> T& attrsOf(Node& n) { return std::get<T>(n.attrs); }
-template <class T> const T& attrsOf(const Node& n) { return std::get<T>(n.attrs); }
+template <class T> T& attrsOf(Node& n) {
+  return std::get<T>(n.attrs);
+}
+template <class T> const T& attrsOf(const Node& n) {
+  return std::get<T>(n.attrs);
+}
 
 } // namespace llie

@@ -17,14 +17,18 @@ template <class T, class... Ts> struct VariantIndex<T, std::variant<Ts...>> {
 
 const std::array<OpInfo, kNumOps> kTable = {{
 #define LLIE_OP(kind, name, minIn, maxIn, nOut, attrs, cat, flags)                                 \
-  {OpKind::kind, name, minIn, maxIn, nOut, OpCategory::cat, flags,                                 \
-   VariantIndex<attrs, Attrs>::value},
+  {OpKind::kind, name,                                                                             \
+   minIn,        maxIn,                                                                            \
+   nOut,         OpCategory::cat,                                                                  \
+   flags,        VariantIndex<attrs, Attrs>::value},
 #include "compiler/ir/ops.def"
 #undef LLIE_OP
 }};
 } // namespace
 
-const OpInfo& opInfo(OpKind k) { return kTable[static_cast<size_t>(k)]; }
+const OpInfo& opInfo(OpKind k) {
+  return kTable[static_cast<size_t>(k)];
+}
 
 std::optional<OpKind> opFromName(std::string_view name) {
   for (auto& i : kTable)
@@ -34,13 +38,20 @@ std::optional<OpKind> opFromName(std::string_view name) {
 
 const char* categoryName(OpCategory c) {
   switch (c) {
-  case OpCategory::Source: return "source";
-  case OpCategory::Elementwise: return "elementwise";
-  case OpCategory::ConvLike: return "conv-like";
-  case OpCategory::Reduction: return "reduction";
-  case OpCategory::DataMovement: return "data-movement";
-  case OpCategory::Opaque: return "opaque";
-  case OpCategory::Loss: return "loss";
+  case OpCategory::Source:
+    return "source";
+  case OpCategory::Elementwise:
+    return "elementwise";
+  case OpCategory::ConvLike:
+    return "conv-like";
+  case OpCategory::Reduction:
+    return "reduction";
+  case OpCategory::DataMovement:
+    return "data-movement";
+  case OpCategory::Opaque:
+    return "opaque";
+  case OpCategory::Loss:
+    return "loss";
   }
   return "?";
 }
@@ -48,7 +59,8 @@ const char* categoryName(OpCategory c) {
 Attrs defaultAttrs(OpKind k) {
   switch (k) {
 #define LLIE_OP(kind, name, minIn, maxIn, nOut, attrs, cat, flags)                                 \
-  case OpKind::kind: return attrs{};
+  case OpKind::kind:                                                                               \
+    return attrs{};
 #include "compiler/ir/ops.def"
 #undef LLIE_OP
   }

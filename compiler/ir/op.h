@@ -10,7 +10,15 @@
 
 namespace llie {
 
-enum class OpCategory : uint8_t { Source, Elementwise, ConvLike, Reduction, DataMovement, Opaque, Loss };
+enum class OpCategory : uint8_t {
+  Source,
+  Elementwise,
+  ConvLike,
+  Reduction,
+  DataMovement,
+  Opaque,
+  Loss
+};
 
 enum OpFlags : uint32_t { kDiff = 1, kInplace = 2, kSideEffect = 4 };
 
@@ -36,10 +44,14 @@ struct OpInfo {
 };
 
 const OpInfo& opInfo(OpKind k);
-inline const char* opName(OpKind k) { return opInfo(k).name; }
+inline const char* opName(OpKind k) {
+  return opInfo(k).name;
+}
 std::optional<OpKind> opFromName(std::string_view name);
 const char* categoryName(OpCategory c);
-inline bool opIsDifferentiable(OpKind k) { return opInfo(k).flags & kDiff; }
+inline bool opIsDifferentiable(OpKind k) {
+  return opInfo(k).flags & kDiff;
+}
 /// Default-constructed attributes of the right type for `k`.
 Attrs defaultAttrs(OpKind k);
 

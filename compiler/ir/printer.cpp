@@ -25,11 +25,13 @@ std::string printGraph(const Graph& g, const SourceManager* sm) {
   for (const Node& n : g.nodes) {
     if (n.dead) continue;
     os << "  ";
-    for (size_t i = 0; i < n.outputs.size(); ++i) os << (i ? ", " : "") << "%" << n.outputs[i];
+    for (size_t i = 0; i < n.outputs.size(); ++i)
+      os << (i ? ", " : "") << "%" << n.outputs[i];
     os << " = " << opName(n.op);
     if (!n.inputs.empty()) {
       os << "(";
-      for (size_t i = 0; i < n.inputs.size(); ++i) os << (i ? ", " : "") << "%" << n.inputs[i];
+      for (size_t i = 0; i < n.inputs.size(); ++i)
+        os << (i ? ", " : "") << "%" << n.inputs[i];
       os << ")";
     }
     std::string attrs = formatAttrs(n.attrs, g.symbols);
@@ -48,7 +50,8 @@ std::string printGraph(const Graph& g, const SourceManager* sm) {
     }
     os << "\n";
   }
-  for (auto& o : g.outputs) os << "  output " << o.name << " = %" << o.value << "\n";
+  for (auto& o : g.outputs)
+    os << "  output " << o.name << " = %" << o.value << "\n";
   return os.str();
 }
 

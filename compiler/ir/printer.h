@@ -1,5 +1,6 @@
 // The stable textual form of the graph IR: the contract for `--emit ir`, pass dumps and golden
-// tests. One line per node: `%7 = conv2d(%0, %5, %6) {pad=[1, 1, 1, 1]} : f32[N, 64, H, W]  # file:line:col`.
+// tests. One line per node: `%7 = conv2d(%0, %5, %6) {pad=[1, 1, 1, 1]} : f32[N, 64, H, W]  #
+// file:line:col`.
 #pragma once
 #include "compiler/ir/graph.h"
 #include "compiler/support/source_span.h"

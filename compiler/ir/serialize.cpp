@@ -21,7 +21,8 @@ json graphToJson(const Graph& g, const SourceManager& sm) {
   for (size_t i = 0; i < g.symbols.names.size(); ++i)
     j["symbols"].push_back({{"name", g.symbols.names[i]}, {"divisor", g.symbols.divisors[i]}});
   json files = json::array();
-  for (size_t i = 0; i < sm.size(); ++i) files.push_back(sm.path(static_cast<int32_t>(i)));
+  for (size_t i = 0; i < sm.size(); ++i)
+    files.push_back(sm.path(static_cast<int32_t>(i)));
   j["files"] = files;
   j["nodes"] = json::array();
   for (const Node& n : g.nodes) {
@@ -33,16 +34,21 @@ json graphToJson(const Graph& g, const SourceManager& sm) {
     jn["out"] = json::array();
     for (ValueId v : n.outputs) {
       json shape = json::array();
-      for (auto& d : g.type(v).shape) shape.push_back(dimToJson(d));
-      jn["out"].push_back({{"id", v}, {"dtype", dtypeName(g.type(v).dtype)}, {"shape", shape},
+      for (auto& d : g.type(v).shape)
+        shape.push_back(dimToJson(d));
+      jn["out"].push_back({{"id", v},
+                           {"dtype", dtypeName(g.type(v).dtype)},
+                           {"shape", shape},
                            {"name", g.value(v).name}});
     }
     jn["spans"] = json::array();
-    for (auto& s : n.spans) jn["spans"].push_back({s.file, s.line, s.col, s.len});
+    for (auto& s : n.spans)
+      jn["spans"].push_back({s.file, s.line, s.col, s.len});
     j["nodes"].push_back(jn);
   }
   j["outputs"] = json::array();
-  for (auto& o : g.outputs) j["outputs"].push_back({{"name", o.name}, {"value", o.value}});
+  for (auto& o : g.outputs)
+    j["outputs"].push_back({{"name", o.name}, {"value", o.value}});
   return j;
 }
 
@@ -58,7 +64,8 @@ Expected<Graph> graphFromJson(const json& j, SourceManager& sm) {
   try {
     Graph g;
     g.entry = j.at("entry").get<std::string>();
-    g.kind = j.at("kind").get<std::string>() == "training" ? GraphKind::Training : GraphKind::Inference;
+    g.kind =
+        j.at("kind").get<std::string>() == "training" ? GraphKind::Training : GraphKind::Inference;
     for (auto& s : j.at("symbols")) {
       int32_t id = g.symbols.add(s.at("name").get<std::string>());
       g.symbols.divisors[id] = s.at("divisor").get<int64_t>();
@@ -104,7 +111,8 @@ Expected<Graph> graphFromJson(const json& j, SourceManager& sm) {
       }
       int n = static_cast<int>(ins.size());
       const OpInfo& info = opInfo(*op);
-      if (n < info.minInputs || n > info.maxInputs || static_cast<int>(outs.size()) != info.numOutputs)
+      if (n < info.minInputs || n > info.maxInputs ||
+          static_cast<int>(outs.size()) != info.numOutputs)
         return Status::error("plan: op '" + opn + "' has the wrong number of inputs or outputs");
       NodeId nid = g.addNode(*op, std::move(*attrs), ins, outs, spans);
       auto& jouts = jn.at("out");

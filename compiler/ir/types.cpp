@@ -7,12 +7,18 @@ namespace llie {
 
 const char* dtypeName(DType t) {
   switch (t) {
-  case DType::F32: return "f32";
-  case DType::F64: return "f64";
-  case DType::I32: return "i32";
-  case DType::I64: return "i64";
-  case DType::Bool: return "bool";
-  case DType::C64: return "c64";
+  case DType::F32:
+    return "f32";
+  case DType::F64:
+    return "f64";
+  case DType::I32:
+    return "i32";
+  case DType::I64:
+    return "i64";
+  case DType::Bool:
+    return "bool";
+  case DType::C64:
+    return "c64";
   }
   return "?";
 }
@@ -25,9 +31,15 @@ std::optional<DType> dtypeFromName(const std::string& s) {
 
 size_t dtypeSize(DType t) {
   switch (t) {
-  case DType::F32: case DType::I32: return 4;
-  case DType::F64: case DType::I64: case DType::C64: return 8;
-  case DType::Bool: return 1;
+  case DType::F32:
+  case DType::I32:
+    return 4;
+  case DType::F64:
+  case DType::I64:
+  case DType::C64:
+    return 8;
+  case DType::Bool:
+    return 1;
   }
   return 4;
 }
@@ -111,8 +123,10 @@ int64_t divisorNeeded(const Dim& a, int64_t k, const SymbolTable& syms) {
 std::string dimToString(const Dim& d, const SymbolTable& syms) {
   if (d.isConst()) return std::to_string(d.off);
   std::string s;
-  if (d.num == -1) s = "-";
-  else if (d.num != 1) s = std::to_string(d.num) + "*";
+  if (d.num == -1)
+    s = "-";
+  else if (d.num != 1)
+    s = std::to_string(d.num) + "*";
   s += d.sym < static_cast<int32_t>(syms.names.size()) ? syms.names[d.sym] : "?";
   if (d.den != 1) s += "/" + std::to_string(d.den);
   if (d.off > 0) s += "+" + std::to_string(d.off);
@@ -122,7 +136,8 @@ std::string dimToString(const Dim& d, const SymbolTable& syms) {
 
 std::string shapeToString(const Shape& s, const SymbolTable& syms) {
   std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + dimToString(s[i], syms);
+  for (size_t i = 0; i < s.size(); ++i)
+    r += (i ? ", " : "") + dimToString(s[i], syms);
   return r + "]";
 }
 
@@ -134,7 +149,8 @@ bool shapeIsConst(const Shape& s) {
 
 int64_t shapeNumel(const Shape& s) {
   int64_t n = 1;
-  for (auto& d : s) n *= d.off;
+  for (auto& d : s)
+    n *= d.off;
   return n;
 }
 

@@ -32,16 +32,16 @@ Status verifyGraph(const Graph& g) {
       defined[v] = true;
     }
     std::vector<TensorType> declared;
-    for (ValueId v : n.outputs) declared.push_back(g.type(v));
+    for (ValueId v : n.outputs)
+      declared.push_back(g.type(v));
     auto types = inferTypes(n.op, n.attrs, ins, g.symbols, declared);
     if (!types) return Status::error(where + ": " + types.status().message(), n.span());
     for (size_t k = 0; k < n.outputs.size(); ++k)
       if (!((*types)[k] == g.type(n.outputs[k])))
-        return Status::error(where + ": recorded type " +
-                                 typeToString(g.type(n.outputs[k]), g.symbols) +
-                                 " disagrees with the shape rule's " +
-                                 typeToString((*types)[k], g.symbols),
-                             n.span());
+        return Status::error(
+            where + ": recorded type " + typeToString(g.type(n.outputs[k]), g.symbols) +
+                " disagrees with the shape rule's " + typeToString((*types)[k], g.symbols),
+            n.span());
   }
   for (auto& o : g.outputs)
     if (o.value < 0 || o.value >= static_cast<ValueId>(g.values.size()) || !defined[o.value])

@@ -17,16 +17,22 @@ Status err(std::string msg, std::vector<std::string> hints = {}) {
   return Status::error(std::move(msg), {}, std::move(hints));
 }
 
-std::string shp(const ShapeQuery& q, const Shape& s) { return shapeToString(s, q.syms); }
+std::string shp(const ShapeQuery& q, const Shape& s) {
+  return shapeToString(s, q.syms);
+}
 
-Result one(TensorType t) { return std::vector<TensorType>{std::move(t)}; }
+Result one(TensorType t) {
+  return std::vector<TensorType>{std::move(t)};
+}
 
-bool isFloat(DType t) { return t == DType::F32 || t == DType::F64; }
+bool isFloat(DType t) {
+  return t == DType::F32 || t == DType::F64;
+}
 
 Status needRank(const ShapeQuery& q, size_t i, size_t rank, const char* what) {
   if (q.inputs[i].shape.size() != rank)
-    return err(std::string(opName(q.op)) + ": " + what + " must have rank " +
-               std::to_string(rank) + ", got " + shp(q, q.inputs[i].shape));
+    return err(std::string(opName(q.op)) + ": " + what + " must have rank " + std::to_string(rank) +
+               ", got " + shp(q, q.inputs[i].shape));
   return Status::ok();
 }
 
@@ -35,9 +41,8 @@ Expected<Dim> slidingDim(const ShapeQuery& q, const Dim& in, int64_t padTotal, i
                          int64_t stride, bool ceilMode, const char* axisName) {
   Dim num = dimAdd(in, padTotal - span + (ceilMode ? stride - 1 : 0));
   if (num.isConst() && num.off < 0)
-    return err(std::string(opName(q.op)) + ": the " + axisName + " " +
-               dimToString(in, q.syms) + " is smaller than the window (" + std::to_string(span) +
-               ")");
+    return err(std::string(opName(q.op)) + ": the " + axisName + " " + dimToString(in, q.syms) +
+               " is smaller than the window (" + std::to_string(span) + ")");
   auto d = dimFloorDiv(num, stride, q.syms);
   if (!d) {
     int64_t need = divisorNeeded(num, stride, q.syms);
@@ -57,7 +62,9 @@ Result declaredRule(const ShapeQuery& q) {
   return one(q.declared[0]);
 }
 
-Result unaryRule(const ShapeQuery& q) { return one(q.inputs[0]); }
+Result unaryRule(const ShapeQuery& q) {
+  return one(q.inputs[0]);
+}
 
 Result complexToRealRule(const ShapeQuery& q) {
   if (q.inputs[0].dtype != DType::C64)
@@ -82,10 +89,18 @@ Result broadcastRule(const ShapeQuery& q) {
                  dtypeName(q.inputs[i].dtype) + ")");
   }
   switch (q.op) {
-  case OpKind::Equal: case OpKind::Less: case OpKind::LessEqual: case OpKind::Greater:
-  case OpKind::GreaterEqual: dt = DType::Bool; break;
-  case OpKind::Polar: dt = DType::C64; break;
-  default: break;
+  case OpKind::Equal:
+  case OpKind::Less:
+  case OpKind::LessEqual:
+  case OpKind::Greater:
+  case OpKind::GreaterEqual:
+    dt = DType::Bool;
+    break;
+  case OpKind::Polar:
+    dt = DType::C64;
+    break;
+  default:
+    break;
   }
   return one({dt, out});
 }
@@ -108,15 +123,16 @@ Result conv2dRule(const ShapeQuery& q) {
                {"the weight shape is [out, in/groups, kh, kw]"});
   }
   if (!a.perSample && w[0].isConst() && w[0].off % a.groups != 0)
-    return err("conv2d: " + std::to_string(w[0].off) + " output channels are not divisible by groups=" +
-               std::to_string(a.groups));
-  if (q.inputs.size() == 3 &&
-      (q.inputs[2].shape.size() != 1 || !(q.inputs[2].shape[0] == outC)))
+    return err("conv2d: " + std::to_string(w[0].off) +
+               " output channels are not divisible by groups=" + std::to_string(a.groups));
+  if (q.inputs.size() == 3 && (q.inputs[2].shape.size() != 1 || !(q.inputs[2].shape[0] == outC)))
     return err("conv2d: bias must have shape [" + dimToString(outC, q.syms) + "], got " +
                shp(q, q.inputs[2].shape));
   int64_t kh = (w[2].off - 1) * a.dilation[0] + 1, kw = (w[3].off - 1) * a.dilation[1] + 1;
-  LLIE_ASSIGN_OR_RETURN(Dim h, slidingDim(q, x[2], a.pad[0] + a.pad[1], kh, a.stride[0], false, "height"));
-  LLIE_ASSIGN_OR_RETURN(Dim wd, slidingDim(q, x[3], a.pad[2] + a.pad[3], kw, a.stride[1], false, "width"));
+  LLIE_ASSIGN_OR_RETURN(Dim h,
+                        slidingDim(q, x[2], a.pad[0] + a.pad[1], kh, a.stride[0], false, "height"));
+  LLIE_ASSIGN_OR_RETURN(Dim wd,
+                        slidingDim(q, x[3], a.pad[2] + a.pad[3], kw, a.stride[1], false, "width"));
   return one({q.inputs[0].dtype, {x[0], outC, h, wd}});
 }
 
@@ -132,9 +148,9 @@ Result convTransposeRule(const ShapeQuery& q) {
   Dim outC = dimMul(w[1], a.groups);
   auto spatial = [&](const Dim& in, int i) {
     // (in - 1)·s - pad + dil·(k-1) + output_padding + 1
-    return dimAdd(dimMul(dimAdd(in, -1), a.stride[i]),
-                  -(a.pad[2 * i] + a.pad[2 * i + 1]) + a.dilation[i] * (w[2 + i].off - 1) +
-                      a.outputPadding[i] + 1);
+    return dimAdd(dimMul(dimAdd(in, -1), a.stride[i]), -(a.pad[2 * i] + a.pad[2 * i + 1]) +
+                                                           a.dilation[i] * (w[2 + i].off - 1) +
+                                                           a.outputPadding[i] + 1);
   };
   return one({q.inputs[0].dtype, {x[0], outC, spatial(x[2], 0), spatial(x[3], 1)}});
 }
@@ -193,8 +209,10 @@ Shape reducedShape(const Shape& in, const std::vector<int64_t>& axes, bool keep)
   Shape out;
   for (size_t i = 0; i < in.size(); ++i) {
     bool red = std::find(axes.begin(), axes.end(), static_cast<int64_t>(i)) != axes.end();
-    if (!red) out.push_back(in[i]);
-    else if (keep) out.push_back(Dim::constant(1));
+    if (!red)
+      out.push_back(in[i]);
+    else if (keep)
+      out.push_back(Dim::constant(1));
   }
   return out;
 }
@@ -222,8 +240,10 @@ Result poolRule(const ShapeQuery& q) {
   auto& a = std::get<Pool2dAttrs>(q.attrs);
   LLIE_RETURN_IF_ERROR(needRank(q, 0, 4, "the input"));
   const Shape& x = q.inputs[0].shape;
-  LLIE_ASSIGN_OR_RETURN(Dim h, slidingDim(q, x[2], a.pad[0] + a.pad[1], a.kernel[0], a.stride[0], a.ceilMode, "height"));
-  LLIE_ASSIGN_OR_RETURN(Dim w, slidingDim(q, x[3], a.pad[2] + a.pad[3], a.kernel[1], a.stride[1], a.ceilMode, "width"));
+  LLIE_ASSIGN_OR_RETURN(Dim h, slidingDim(q, x[2], a.pad[0] + a.pad[1], a.kernel[0], a.stride[0],
+                                          a.ceilMode, "height"));
+  LLIE_ASSIGN_OR_RETURN(Dim w, slidingDim(q, x[3], a.pad[2] + a.pad[3], a.kernel[1], a.stride[1],
+                                          a.ceilMode, "width"));
   return one({q.inputs[0].dtype, {x[0], x[1], h, w}});
 }
 
@@ -244,8 +264,9 @@ Result pixelShuffleRule(const ShapeQuery& q) {
   Shape s = q.inputs[0].shape;
   if (q.op == OpKind::PixelShuffle) {
     auto c = dimExactDiv(s[1], r * r, q.syms);
-    if (!c) return err("pixel_shuffle: channels " + dimToString(s[1], q.syms) +
-                       " are not divisible by " + std::to_string(r * r));
+    if (!c)
+      return err("pixel_shuffle: channels " + dimToString(s[1], q.syms) + " are not divisible by " +
+                 std::to_string(r * r));
     return one({q.inputs[0].dtype, {s[0], *c, dimMul(s[2], r), dimMul(s[3], r)}});
   }
   auto h = dimExactDiv(s[2], r, q.syms), w = dimExactDiv(s[3], r, q.syms);
@@ -263,7 +284,8 @@ Result concatRule(const ShapeQuery& q) {
   for (size_t i = 1; i < q.inputs.size(); ++i) {
     const Shape& s = q.inputs[i].shape;
     if (s.size() != out.size())
-      return err("concat: inputs have different ranks: " + shp(q, q.inputs[0].shape) + " vs " + shp(q, s));
+      return err("concat: inputs have different ranks: " + shp(q, q.inputs[0].shape) + " vs " +
+                 shp(q, s));
     for (size_t d = 0; d < s.size(); ++d) {
       if (static_cast<int64_t>(d) == *ax) continue;
       if (!(s[d] == out[d]))
@@ -372,7 +394,8 @@ Result expandRule(const ShapeQuery& q) {
 
 Result rfftRule(const ShapeQuery& q) {
   Shape s = q.inputs[0].shape;
-  if (s.size() < 2 || !isFloat(q.inputs[0].dtype)) return err("rfft2: needs a real tensor of rank >= 2");
+  if (s.size() < 2 || !isFloat(q.inputs[0].dtype))
+    return err("rfft2: needs a real tensor of rank >= 2");
   auto half = dimFloorDiv(s.back(), 2, q.syms);
   if (!half) return err("rfft2: width must be known to be even or constant");
   s.back() = dimAdd(*half, 1);
@@ -437,56 +460,121 @@ std::optional<Shape> broadcastShapes(const Shape& a, const Shape& b) {
     const Dim* da = i < n - a.size() ? nullptr : &a[i - (n - a.size())];
     const Dim* db = i < n - b.size() ? nullptr : &b[i - (n - b.size())];
     auto isOne = [](const Dim* d) { return !d || (d->isConst() && d->off == 1); };
-    if (isOne(da)) out[i] = db ? *db : Dim::constant(1);
-    else if (isOne(db) || *da == *db) out[i] = *da;
-    else return std::nullopt;
+    if (isOne(da))
+      out[i] = db ? *db : Dim::constant(1);
+    else if (isOne(db) || *da == *db)
+      out[i] = *da;
+    else
+      return std::nullopt;
   }
   return out;
 }
 
 ShapeRule shapeRuleFor(OpKind op) {
   switch (op) {
-  case OpKind::Input: case OpKind::Param: case OpKind::State: case OpKind::Constant:
+  case OpKind::Input:
+  case OpKind::Param:
+  case OpKind::State:
+  case OpKind::Constant:
     return declaredRule;
-  case OpKind::Neg: case OpKind::Relu: case OpKind::Relu6: case OpKind::LeakyRelu:
-  case OpKind::Sigmoid: case OpKind::Tanh: case OpKind::Silu: case OpKind::Gelu: case OpKind::Exp:
-  case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs: case OpKind::Sign: case OpKind::Square:
-  case OpKind::PowScalar: case OpKind::Clamp: case OpKind::Sin: case OpKind::Cos:
-  case OpKind::Acos: case OpKind::StopGrad:
+  case OpKind::Neg:
+  case OpKind::Relu:
+  case OpKind::Relu6:
+  case OpKind::LeakyRelu:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::Silu:
+  case OpKind::Gelu:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Abs:
+  case OpKind::Sign:
+  case OpKind::Square:
+  case OpKind::PowScalar:
+  case OpKind::Clamp:
+  case OpKind::Sin:
+  case OpKind::Cos:
+  case OpKind::Acos:
+  case OpKind::StopGrad:
     return unaryRule;
-  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div: case OpKind::Pow:
-  case OpKind::Maximum: case OpKind::Minimum: case OpKind::Atan2: case OpKind::Prelu:
-  case OpKind::Equal: case OpKind::Less: case OpKind::LessEqual: case OpKind::Greater:
-  case OpKind::GreaterEqual: case OpKind::Where: case OpKind::Polar:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Pow:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Atan2:
+  case OpKind::Prelu:
+  case OpKind::Equal:
+  case OpKind::Less:
+  case OpKind::LessEqual:
+  case OpKind::Greater:
+  case OpKind::GreaterEqual:
+  case OpKind::Where:
+  case OpKind::Polar:
     return broadcastRule;
-  case OpKind::Conv2d: return conv2dRule;
-  case OpKind::ConvTranspose2d: return convTransposeRule;
-  case OpKind::MatMul: return matmulRule;
-  case OpKind::BatchNorm: case OpKind::InstanceNorm: case OpKind::LayerNorm:
+  case OpKind::Conv2d:
+    return conv2dRule;
+  case OpKind::ConvTranspose2d:
+    return convTransposeRule;
+  case OpKind::MatMul:
+    return matmulRule;
+  case OpKind::BatchNorm:
+  case OpKind::InstanceNorm:
+  case OpKind::LayerNorm:
   case OpKind::L2Normalize:
     return normRule;
-  case OpKind::ReduceSum: case OpKind::ReduceMean: case OpKind::ReduceMax: case OpKind::ReduceMin:
-  case OpKind::Softmax: case OpKind::LogSoftmax:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
     return reduceRule;
-  case OpKind::ArgMax: return argmaxRule;
-  case OpKind::KthValue: return kthRule;
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d: return poolRule;
-  case OpKind::Resize: return resizeRule;
-  case OpKind::PixelShuffle: case OpKind::PixelUnshuffle: return pixelShuffleRule;
-  case OpKind::Concat: return concatRule;
-  case OpKind::Slice: return sliceRule;
-  case OpKind::Reshape: return reshapeRule;
-  case OpKind::Permute: return permuteRule;
-  case OpKind::Pad: return padRule;
-  case OpKind::Expand: return expandRule;
-  case OpKind::Rfft2: return rfftRule;
-  case OpKind::Irfft2: return irfftRule;
-  case OpKind::ComplexAbs: case OpKind::ComplexAngle: return complexToRealRule;
-  case OpKind::Assign: return assignRule;
-  case OpKind::L1Loss: case OpKind::MseLoss: case OpKind::SmoothL1Loss: case OpKind::HuberLoss:
+  case OpKind::ArgMax:
+    return argmaxRule;
+  case OpKind::KthValue:
+    return kthRule;
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool2d:
+    return poolRule;
+  case OpKind::Resize:
+    return resizeRule;
+  case OpKind::PixelShuffle:
+  case OpKind::PixelUnshuffle:
+    return pixelShuffleRule;
+  case OpKind::Concat:
+    return concatRule;
+  case OpKind::Slice:
+    return sliceRule;
+  case OpKind::Reshape:
+    return reshapeRule;
+  case OpKind::Permute:
+    return permuteRule;
+  case OpKind::Pad:
+    return padRule;
+  case OpKind::Expand:
+    return expandRule;
+  case OpKind::Rfft2:
+    return rfftRule;
+  case OpKind::Irfft2:
+    return irfftRule;
+  case OpKind::ComplexAbs:
+  case OpKind::ComplexAngle:
+    return complexToRealRule;
+  case OpKind::Assign:
+    return assignRule;
+  case OpKind::L1Loss:
+  case OpKind::MseLoss:
+  case OpKind::SmoothL1Loss:
+  case OpKind::HuberLoss:
   case OpKind::BceWithLogits:
     return pointLossRule;
-  case OpKind::CrossEntropy: case OpKind::KlDiv: return classLossRule;
+  case OpKind::CrossEntropy:
+  case OpKind::KlDiv:
+    return classLossRule;
   }
   return nullptr;
 }
@@ -499,11 +587,12 @@ Expected<std::vector<TensorType>> inferTypes(OpKind op, const Attrs& attrs,
   int n = static_cast<int>(inputs.size());
   if (n < info.minInputs || n > info.maxInputs)
     return err(std::string(info.name) + " takes " +
-               (info.minInputs == info.maxInputs ? std::to_string(info.minInputs)
-                                                 : std::to_string(info.minInputs) + " to " +
-                                                       std::to_string(info.maxInputs)) +
+               (info.minInputs == info.maxInputs
+                    ? std::to_string(info.minInputs)
+                    : std::to_string(info.minInputs) + " to " + std::to_string(info.maxInputs)) +
                " tensor inputs, got " + std::to_string(n));
-  if (attrs.index() != info.attrsIndex) return err(std::string(info.name) + ": wrong attribute type");
+  if (attrs.index() != info.attrsIndex)
+    return err(std::string(info.name) + ": wrong attribute type");
   ShapeRule rule = shapeRuleFor(op);
   if (!rule) return err(std::string(info.name) + ": no shape rule");
   return rule(ShapeQuery{op, attrs, inputs, syms, declared});

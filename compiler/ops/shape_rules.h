@@ -1,7 +1,8 @@
 // Shape rules: for every op, its output types from its input types and attributes. They work
 // on symbolic Dims (compile time, where H and W are symbols) and on constant Dims (a concrete
 // run) alike. A rule returns an error message (and hints) that the caller locates at the node's
-// source span, e.g. "concat: inputs disagree in dimension 2: [1, 64, H/2, W/2] vs [1, 64, H/4, W/4]".
+// source span, e.g. "concat: inputs disagree in dimension 2: [1, 64, H/2, W/2] vs [1, 64, H/4,
+// W/4]".
 #pragma once
 #include "compiler/ir/attrs.h"
 #include "compiler/ir/op.h"

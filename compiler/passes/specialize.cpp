@@ -10,7 +10,8 @@ struct DimEvaluator {
   const std::vector<int64_t>& vals;
   void operator()(const char*, Dim& d) { d = Dim::constant(d.eval(vals)); }
   void operator()(const char*, std::vector<Dim>& v) {
-    for (auto& d : v) d = Dim::constant(d.eval(vals));
+    for (auto& d : v)
+      d = Dim::constant(d.eval(vals));
   }
   template <class T> void operator()(const char*, T&) {}
 };
@@ -21,8 +22,10 @@ std::vector<int64_t> inputDivisors(const Graph& g, const std::string& name) {
     if (n.op == OpKind::Input && attrsOf<InputAttrs>(n).name == name) {
       std::vector<int64_t> r;
       for (auto& d : g.type(n.outputs[0]).shape) {
-        if (d.isConst() || d.num != 1 || d.den != 1) r.push_back(1);
-        else r.push_back(g.symbols.divisors[d.sym]);
+        if (d.isConst() || d.num != 1 || d.den != 1)
+          r.push_back(1);
+        else
+          r.push_back(g.symbols.divisors[d.sym]);
       }
       return r;
     }
@@ -44,31 +47,36 @@ Expected<Graph> specializeGraph(const Graph& g, const InputShapes& inputs) {
     std::string want = shapeToString(decl, g.symbols);
     if (s.size() != decl.size())
       return Status::error("input '" + name + "' has rank " + std::to_string(s.size()) +
-                           ", the model expects " + want, n.span());
+                               ", the model expects " + want,
+                           n.span());
     for (size_t i = 0; i < s.size(); ++i) {
       const Dim& d = decl[i];
       if (d.isConst()) {
         if (d.off != s[i])
           return Status::error("input '" + name + "' has size " + std::to_string(s[i]) +
-                                   " in dimension " + std::to_string(i) + ", the model expects " + want,
+                                   " in dimension " + std::to_string(i) + ", the model expects " +
+                                   want,
                                n.span());
         continue;
       }
       if (vals[d.sym] >= 0 && vals[d.sym] != s[i])
         return Status::error("inputs disagree on " + g.symbols.names[d.sym] + ": " +
-                             std::to_string(vals[d.sym]) + " vs " + std::to_string(s[i]), n.span());
+                                 std::to_string(vals[d.sym]) + " vs " + std::to_string(s[i]),
+                             n.span());
       vals[d.sym] = s[i];
     }
   }
   for (size_t i = 0; i < vals.size(); ++i) {
-    if (vals[i] < 0) return Status::error("symbol " + g.symbols.names[i] + " is not bound by any input");
+    if (vals[i] < 0)
+      return Status::error("symbol " + g.symbols.names[i] + " is not bound by any input");
     int64_t div = g.symbols.divisors[i];
     if (vals[i] <= 0 || vals[i] % div != 0) {
       Status st = Status::error(g.symbols.names[i] + " = " + std::to_string(vals[i]) +
                                 " is not a multiple of " + std::to_string(div));
       for (auto& c : g.constraints)
         if (c.symbol == static_cast<int32_t>(i)) st.diagnostics()[0].span = c.span;
-      st.hint("llie-run enhance pads images to a multiple of " + std::to_string(div) + " automatically");
+      st.hint("llie-run enhance pads images to a multiple of " + std::to_string(div) +
+              " automatically");
       return st;
     }
   }
@@ -78,15 +86,18 @@ Expected<Graph> specializeGraph(const Graph& g, const InputShapes& inputs) {
     if (n.dead) continue;
     std::visit([&](auto& a) { a.fields(DimEvaluator{vals}); }, n.attrs);
     std::vector<TensorType> ins, declared;
-    for (ValueId v : n.inputs) ins.push_back(out.type(v));
+    for (ValueId v : n.inputs)
+      ins.push_back(out.type(v));
     for (ValueId v : n.outputs) {
       TensorType t = out.type(v);
-      for (auto& d : t.shape) d = Dim::constant(d.eval(vals));
+      for (auto& d : t.shape)
+        d = Dim::constant(d.eval(vals));
       declared.push_back(t);
     }
     auto types = inferTypes(n.op, n.attrs, ins, none, declared);
     if (!types) return Status::error(types.status().message(), n.span());
-    for (size_t k = 0; k < n.outputs.size(); ++k) out.value(n.outputs[k]).type = (*types)[k];
+    for (size_t k = 0; k < n.outputs.size(); ++k)
+      out.value(n.outputs[k]).type = (*types)[k];
   }
   return out;
 }

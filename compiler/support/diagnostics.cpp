@@ -39,9 +39,12 @@ std::string SourceManager::format(const SourceSpan& s) const {
 
 static const char* severityName(Severity s) {
   switch (s) {
-  case Severity::Error: return "error";
-  case Severity::Warning: return "warning";
-  case Severity::Note: return "note";
+  case Severity::Error:
+    return "error";
+  case Severity::Warning:
+    return "warning";
+  case Severity::Note:
+    return "note";
   }
   return "error";
 }
@@ -71,18 +74,23 @@ static void renderLocated(std::ostringstream& os, const SourceManager& sm, const
 std::string renderDiagnostic(const SourceManager& sm, const Diagnostic& d) {
   std::ostringstream os;
   renderLocated(os, sm, d.span, d.severity, d.message);
-  for (auto& h : d.hints) os << "hint: " << h << "\n";
-  for (auto& [span, text] : d.notes) renderLocated(os, sm, span, Severity::Note, text);
+  for (auto& h : d.hints)
+    os << "hint: " << h << "\n";
+  for (auto& [span, text] : d.notes)
+    renderLocated(os, sm, span, Severity::Note, text);
   return os.str();
 }
 
 std::string renderStatus(const SourceManager& sm, const Status& s) {
   std::string out;
-  for (auto& d : s.diagnostics()) out += renderDiagnostic(sm, d);
+  for (auto& d : s.diagnostics())
+    out += renderDiagnostic(sm, d);
   return out;
 }
 
-bool DiagnosticEngine::hasErrors() const { return errorCount() > 0; }
+bool DiagnosticEngine::hasErrors() const {
+  return errorCount() > 0;
+}
 
 size_t DiagnosticEngine::errorCount() const {
   return std::count_if(diags_.begin(), diags_.end(),
@@ -99,7 +107,8 @@ Status DiagnosticEngine::take() {
 
 static size_t editDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j)

@@ -26,7 +26,8 @@ public:
     report({Severity::Error, span, std::move(msg), std::move(hints), {}});
   }
   void merge(const Status& s) {
-    for (auto& d : s.diagnostics()) diags_.push_back(d);
+    for (auto& d : s.diagnostics())
+      diags_.push_back(d);
   }
   bool hasErrors() const;
   size_t errorCount() const;

@@ -136,7 +136,8 @@ TEST(CpuKernelReuse, InPlaceElementwise) {
     std::vector<HostTensor> in;
     for (ValueId v : o->n().inputs) {
       Dims d;
-      for (auto& x : o->g.type(v).shape) d.push_back(x.off);
+      for (auto& x : o->g.type(v).shape)
+        d.push_back(x.off);
       in.push_back(randomTensor(d, rng, -2, 2));
     }
     auto want = runNode(**ref, o->g, o->node, in);

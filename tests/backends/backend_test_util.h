@@ -19,7 +19,8 @@ using Dims = std::vector<int64_t>;
 
 inline TensorType f32(const Dims& d) {
   TensorType t;
-  for (int64_t x : d) t.shape.push_back(Dim::constant(x));
+  for (int64_t x : d)
+    t.shape.push_back(Dim::constant(x));
   return t;
 }
 
@@ -43,14 +44,16 @@ inline OneNode oneNode(OpKind op, Attrs attrs, const std::vector<Dims>& ins, con
 inline HostTensor tensor(const Dims& shape, std::vector<float> v) {
   HostTensor t(shape);
   EXPECT_EQ(static_cast<int64_t>(v.size()), t.numel()) << "test data size";
-  for (int64_t i = 0; i < t.numel() && i < static_cast<int64_t>(v.size()); ++i) t.f32()[i] = v[i];
+  for (int64_t i = 0; i < t.numel() && i < static_cast<int64_t>(v.size()); ++i)
+    t.f32()[i] = v[i];
   return t;
 }
 
 inline HostTensor randomTensor(const Dims& shape, std::mt19937& rng, float lo, float hi) {
   HostTensor t(shape);
   std::uniform_real_distribution<float> u(lo, hi);
-  for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = u(rng);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    t.f32()[i] = u(rng);
   return t;
 }
 
@@ -60,17 +63,21 @@ struct Buffers {
   std::vector<Tensor> ins, outs;
   explicit Buffers(Backend& b) : be(b) {}
   ~Buffers() {
-    for (auto& t : ins) be.release(t.data);
-    for (auto& t : outs) be.release(t.data);
+    for (auto& t : ins)
+      be.release(t.data);
+    for (auto& t : outs)
+      be.release(t.data);
   }
   std::vector<const Tensor*> inPtrs() const {
     std::vector<const Tensor*> r;
-    for (auto& t : ins) r.push_back(&t);
+    for (auto& t : ins)
+      r.push_back(&t);
     return r;
   }
   std::vector<Tensor*> outPtrs() {
     std::vector<Tensor*> r;
-    for (auto& t : outs) r.push_back(&t);
+    for (auto& t : outs)
+      r.push_back(&t);
     return r;
   }
 };
@@ -83,7 +90,8 @@ inline void upload(Buffers& b, const Graph& g, const Node& n, const std::vector<
   }
   for (ValueId v : n.outputs) {
     Dims s;
-    for (auto& d : g.type(v).shape) s.push_back(d.off);
+    for (auto& d : g.type(v).shape)
+      s.push_back(d.off);
     Tensor t{DType::F32, s, nullptr};
     t.data = b.be.allocate(t.bytes());
     b.outs.push_back(t);
@@ -125,9 +133,9 @@ inline ::testing::AssertionResult allClose(const HostTensor& got, const HostTens
     if (excess > 0 && (at < 0 || excess > worstExcess)) worstExcess = excess, at = i;
   }
   if (at < 0) return ::testing::AssertionSuccess() << "max abs err " << worst;
-  return ::testing::AssertionFailure() << "element " << at << ": got " << got.f32()[at]
-                                       << ", want " << want.f32()[at] << " (max abs err " << worst
-                                       << ", " << got.numel() << " elements)";
+  return ::testing::AssertionFailure()
+         << "element " << at << ": got " << got.f32()[at] << ", want " << want.f32()[at]
+         << " (max abs err " << worst << ", " << got.numel() << " elements)";
 }
 
 /// One row of the cpu-vs-reference table.
@@ -143,9 +151,13 @@ struct Case {
   std::vector<std::pair<float, float>> ranges; ///< per-input override of [lo, hi]
 };
 
-inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+inline void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
-inline std::string caseName(const ::testing::TestParamInfo<Case>& i) { return i.param.name; }
+inline std::string caseName(const ::testing::TestParamInfo<Case>& i) {
+  return i.param.name;
+}
 
 /// TEST_P(CpuMatchesReference, ...) lives in cpu_vs_ref_test.cpp.
 class CpuMatchesReference : public ::testing::TestWithParam<Case> {};

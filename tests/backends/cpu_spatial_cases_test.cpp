@@ -90,8 +90,7 @@ std::vector<Case> resizeCases() {
 
 } // namespace
 
-INSTANTIATE_TEST_SUITE_P(CpuPool, CpuMatchesReference, ::testing::ValuesIn(poolCases()),
-                         caseName);
+INSTANTIATE_TEST_SUITE_P(CpuPool, CpuMatchesReference, ::testing::ValuesIn(poolCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(CpuResize, CpuMatchesReference, ::testing::ValuesIn(resizeCases()),
                          caseName);
 

@@ -12,11 +12,14 @@ Case reduce(std::string name, OpKind op, Dims x, std::vector<int64_t> axes, bool
   ReduceAttrs a{axes, keep};
   int64_t r = static_cast<int64_t>(x.size());
   std::vector<bool> red(r, axes.empty());
-  for (int64_t ax : axes) red[ax < 0 ? ax + r : ax] = true;
+  for (int64_t ax : axes)
+    red[ax < 0 ? ax + r : ax] = true;
   Dims y;
   for (int64_t d = 0; d < r; ++d)
-    if (!red[d]) y.push_back(x[d]);
-    else if (keep) y.push_back(1);
+    if (!red[d])
+      y.push_back(x[d]);
+    else if (keep)
+      y.push_back(1);
   return Case{std::move(name), op, a, {x}, y};
 }
 
@@ -47,9 +50,12 @@ Case softmax(std::string name, Dims x, std::vector<int64_t> axes, float range = 
 }
 
 std::vector<Case> softmaxCases() {
-  return {softmax("channels", {2, 5, 7, 3}, {1}), softmax("last", {2, 5, 7, 3}, {-1}),
-          softmax("first", {4, 3, 5}, {0}),       softmax("hw", {2, 3, 7, 9}, {2, 3}),
-          softmax("chw", {2, 3, 4, 5}, {1, 2, 3}), softmax("rank2", {6, 17}, {1}),
+  return {softmax("channels", {2, 5, 7, 3}, {1}),
+          softmax("last", {2, 5, 7, 3}, {-1}),
+          softmax("first", {4, 3, 5}, {0}),
+          softmax("hw", {2, 3, 7, 9}, {2, 3}),
+          softmax("chw", {2, 3, 4, 5}, {1, 2, 3}),
+          softmax("rank2", {6, 17}, {1}),
           softmax("large_logits", {2, 8, 5, 5}, {1}, 30.f),
           softmax("single_class", {3, 1, 4}, {1})};
 }
@@ -58,7 +64,8 @@ Case concat(std::string name, std::vector<Dims> ins, int64_t axis) {
   Dims y = ins[0];
   int64_t ax = axis < 0 ? axis + static_cast<int64_t>(y.size()) : axis;
   y[ax] = 0;
-  for (auto& d : ins) y[ax] += d[ax];
+  for (auto& d : ins)
+    y[ax] += d[ax];
   return Case{std::move(name), OpKind::Concat, AxisAttrs{axis}, ins, y};
 }
 
@@ -94,13 +101,15 @@ Case pad(std::string name, Dims x, PadMode mode, std::vector<int64_t> p, double 
 
 Case permute(std::string name, Dims x, std::vector<int64_t> perm) {
   Dims y;
-  for (int64_t p : perm) y.push_back(x[p]);
+  for (int64_t p : perm)
+    y.push_back(x[p]);
   return Case{std::move(name), OpKind::Permute, PermuteAttrs{perm}, {x}, y};
 }
 
 Case expand(std::string name, Dims x, Dims y) {
   ExpandAttrs a;
-  for (int64_t d : y) a.shape.push_back(Dim::constant(d));
+  for (int64_t d : y)
+    a.shape.push_back(Dim::constant(d));
   return Case{std::move(name), OpKind::Expand, a, {x}, y};
 }
 

@@ -10,7 +10,8 @@ namespace {
 
 HostTensor runRef(OpKind op, Attrs a, std::vector<HostTensor> ins, Dims out) {
   std::vector<Dims> shapes;
-  for (auto& t : ins) shapes.push_back(t.shape);
+  for (auto& t : ins)
+    shapes.push_back(t.shape);
   OneNode o = oneNode(op, std::move(a), shapes, out);
   auto be = createBackend("reference");
   EXPECT_TRUE(be.ok());
@@ -21,10 +22,13 @@ HostTensor runRef(OpKind op, Attrs a, std::vector<HostTensor> ins, Dims out) {
 
 void expectValues(const HostTensor& t, const std::vector<float>& want, double tol = 1e-6) {
   ASSERT_EQ(t.numel(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(t.f32()[i], want[i], tol) << "at " << i;
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(t.f32()[i], want[i], tol) << "at " << i;
 }
 
-HostTensor img3x3() { return tensor({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}); }
+HostTensor img3x3() {
+  return tensor({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
 
 TEST(RefConv2d, BoxFilterWithPadding) {
   Conv2dAttrs a;
@@ -42,7 +46,8 @@ TEST(RefConv2d, KnownKernelBiasStrideAndRelu) {
   // Laplacian-like kernel: 4·centre − neighbours, bias −1.
   HostTensor w = tensor({1, 1, 3, 3}, {0, -1, 0, -1, 4, -1, 0, -1, 0});
   HostTensor b = tensor({1}, {-1});
-  // (0,0): 4·1−2−4−1 = −3 → relu 0; (0,2): 12−2−6−1 = 3; (2,0): 28−4−8−1 = 15; (2,2): 36−6−8−1 = 21.
+  // (0,0): 4·1−2−4−1 = −3 → relu 0; (0,2): 12−2−6−1 = 3; (2,0): 28−4−8−1 = 15; (2,2): 36−6−8−1
+  // = 21.
   expectValues(runRef(OpKind::Conv2d, a, {img3x3(), w, b}, {1, 1, 2, 2}), {0, 3, 15, 21});
 }
 
@@ -125,8 +130,8 @@ TEST(RefPool, AvgExcludeAndIncludePad) {
   expectValues(y, {3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7});
   a.countIncludePad = true;
   y = runRef(OpKind::AvgPool2d, a, {img3x3()}, {1, 1, 3, 3});
-  expectValues(y, {12 / 9.f, 21 / 9.f, 16 / 9.f, 27 / 9.f, 5, 33 / 9.f, 24 / 9.f, 39 / 9.f,
-                   28 / 9.f});
+  expectValues(y,
+               {12 / 9.f, 21 / 9.f, 16 / 9.f, 27 / 9.f, 5, 33 / 9.f, 24 / 9.f, 39 / 9.f, 28 / 9.f});
 }
 
 TEST(RefPool, AvgCeilModeMatchesPyTorch) {
@@ -162,7 +167,8 @@ TEST(RefSoftmax, KnownValuesAndSumsToOne) {
   HostTensor y = runRef(OpKind::Softmax, ReduceAttrs{{2, 3}, false}, {r}, {2, 4, 3, 5});
   for (int g = 0; g < 8; ++g) {
     double s = 0;
-    for (int i = 0; i < 15; ++i) s += y.f32()[g * 15 + i];
+    for (int i = 0; i < 15; ++i)
+      s += y.f32()[g * 15 + i];
     EXPECT_NEAR(s, 1.0, 1e-6);
   }
   // Non-contiguous axes {0, 2}: each (b) column sums to 1 over a and c.
@@ -171,7 +177,8 @@ TEST(RefSoftmax, KnownValuesAndSumsToOne) {
     for (int d = 0; d < 5; ++d) {
       double s = 0;
       for (int a0 = 0; a0 < 2; ++a0)
-        for (int c = 0; c < 3; ++c) s += z.f32()[((a0 * 4 + b) * 3 + c) * 5 + d];
+        for (int c = 0; c < 3; ++c)
+          s += z.f32()[((a0 * 4 + b) * 3 + c) * 5 + d];
       EXPECT_NEAR(s, 1.0, 1e-6);
     }
 }

@@ -19,12 +19,14 @@ std::map<std::string, Shape> paramsOf(const Graph& g, OpKind kind) {
 }
 int64_t numel(const Shape& s) {
   int64_t n = 1;
-  for (auto& d : s) n *= d.off;
+  for (auto& d : s)
+    n *= d.off;
   return n;
 }
 Shape cs(std::initializer_list<int64_t> v) {
   Shape s;
-  for (auto x : v) s.push_back(Dim::constant(x));
+  for (auto x : v)
+    s.push_back(Dim::constant(x));
   return s;
 }
 } // namespace
@@ -35,7 +37,8 @@ TEST(Elaborate, ZeroDceHasTheOfficialNamesAndParameterCount) {
   auto params = paramsOf(r->model->graph, OpKind::Param);
   ASSERT_EQ(params.size(), 14u);
   int64_t total = 0;
-  for (auto& [n, s] : params) total += numel(s);
+  for (auto& [n, s] : params)
+    total += numel(s);
   EXPECT_EQ(total, 79416); // model-zoo.md §2.1
   EXPECT_EQ(params.at("e_conv1.weight"), cs({32, 3, 3, 3}));
   EXPECT_EQ(params.at("e_conv5.weight"), cs({32, 64, 3, 3}));
@@ -112,7 +115,8 @@ TEST(Elaborate, CorruptPlanIsAnErrorNotACrash) {
   SourceManager sm;
   auto bad = j;
   bad["nodes"][10]["op"] = "conv9d";
-  EXPECT_NE(graphFromJson(bad, sm).status().message().find("unknown op 'conv9d'"), std::string::npos);
+  EXPECT_NE(graphFromJson(bad, sm).status().message().find("unknown op 'conv9d'"),
+            std::string::npos);
   bad = j;
   bad["nodes"][10]["in"] = nlohmann::json::array({999});
   EXPECT_FALSE(graphFromJson(bad, sm).ok());
@@ -131,7 +135,8 @@ TEST(Specialize, BindsSymbolsAndChecksDivisibility) {
   ASSERT_TRUE(sg.ok()) << sg.status().message();
   const Graph& g = *sg;
   EXPECT_EQ(g.type(g.outputs[0].value).shape, cs({2, 3, 64, 96}));
-  for (auto& v : g.values) EXPECT_TRUE(shapeIsConst(v.type.shape));
+  for (auto& v : g.values)
+    EXPECT_TRUE(shapeIsConst(v.type.shape));
   auto bad = specializeGraph(r->model->graph, {{"x", {1, 3, 600, 397}}});
   ASSERT_FALSE(bad.ok());
   std::string text = renderStatus(r->sm, bad.status());

@@ -14,7 +14,9 @@ using ast::StmtKind;
 
 namespace {
 
-std::string modelPath(const std::string& rel) { return std::string(LLIE_SOURCE_DIR) + "/models/" + rel; }
+std::string modelPath(const std::string& rel) {
+  return std::string(LLIE_SOURCE_DIR) + "/models/" + rel;
+}
 
 ast::Module parseOk(SourceManager& sm, const std::string& text) {
   auto r = parseSource(sm, sm.add("test.llie", text));
@@ -29,8 +31,8 @@ ast::Module parseModel(SourceManager& sm, const std::string& rel) {
 }
 
 const char* opName(ast::BinaryOp op) {
-  static const char* names[] = {"or", "and", "==", "!=", "<", "<=", ">", ">=", "+",
-                                "-",  "*",   "/",  "//", "%", "@",  "**"};
+  static const char* names[] = {
+      "or", "and", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "//", "%", "@", "**"};
   return names[static_cast<int>(op)];
 }
 
@@ -38,20 +40,39 @@ const char* opName(ast::BinaryOp op) {
 std::string sx(const Expr& e) {
   std::string s;
   switch (e.kind) {
-  case ExprKind::Int: return std::to_string(e.intValue);
-  case ExprKind::Float: return "f" + std::to_string(e.floatValue);
-  case ExprKind::String: return "\"" + e.text + "\"";
-  case ExprKind::Bool: return e.boolValue ? "true" : "false";
-  case ExprKind::Ident: return e.text;
-  case ExprKind::List: s = "[list"; break;
-  case ExprKind::Unary: s = e.unaryOp == ast::UnaryOp::Neg ? "(neg" : "(not"; break;
-  case ExprKind::Binary: s = std::string("(") + opName(e.binaryOp); break;
-  case ExprKind::Call: s = std::string(e.piped ? "(call^ " : "(call ") + e.text; break;
-  case ExprKind::Member: s = "(. " + e.text; break;
-  case ExprKind::Index: s = "(index"; break;
+  case ExprKind::Int:
+    return std::to_string(e.intValue);
+  case ExprKind::Float:
+    return "f" + std::to_string(e.floatValue);
+  case ExprKind::String:
+    return "\"" + e.text + "\"";
+  case ExprKind::Bool:
+    return e.boolValue ? "true" : "false";
+  case ExprKind::Ident:
+    return e.text;
+  case ExprKind::List:
+    s = "[list";
+    break;
+  case ExprKind::Unary:
+    s = e.unaryOp == ast::UnaryOp::Neg ? "(neg" : "(not";
+    break;
+  case ExprKind::Binary:
+    s = std::string("(") + opName(e.binaryOp);
+    break;
+  case ExprKind::Call:
+    s = std::string(e.piped ? "(call^ " : "(call ") + e.text;
+    break;
+  case ExprKind::Member:
+    s = "(. " + e.text;
+    break;
+  case ExprKind::Index:
+    s = "(index";
+    break;
   }
-  for (auto& o : e.operands) s += " " + sx(*o);
-  for (auto& k : e.kwargs) s += " " + k.name + "=" + sx(*k.value);
+  for (auto& o : e.operands)
+    s += " " + sx(*o);
+  for (auto& k : e.kwargs)
+    s += " " + k.name + "=" + sx(*k.value);
   return s + (e.kind == ExprKind::List ? "]" : ")");
 }
 
@@ -114,7 +135,8 @@ TEST(ParseZeroDce, PipeChainBecomesNestedPipedCalls) {
   EXPECT_EQ(conv.calleeSpan, (SourceSpan{m.fileId, 5, 14, 6}));
   EXPECT_EQ(conv.span.line, 5);
   EXPECT_EQ(conv.span.col, 14);
-  EXPECT_EQ(conv.span.len, static_cast<int32_t>(std::string("conv2d(32, 3, padding=1, name=\"e_conv1\")").size()));
+  EXPECT_EQ(conv.span.len,
+            static_cast<int32_t>(std::string("conv2d(32, 3, padding=1, name=\"e_conv1\")").size()));
   EXPECT_EQ(conv.kwargs[1].span, (SourceSpan{m.fileId, 5, 39, 4}));
 }
 
@@ -403,9 +425,10 @@ TEST(ParseStmt, SemicolonMayEndAnyStatementAndEndsARequireList) {
 
 TEST(ParseStmt, ElseIfElseChainNestsAndPlainElseIsABody) {
   SourceManager sm;
-  ast::Module m = parseOk(sm, "block B(x) -> y {\n"
-                              "  if a { y = 1 } else if b { y = 2 } else if c { y = 3 } else { y = 4 }\n"
-                              "}\n");
+  ast::Module m =
+      parseOk(sm, "block B(x) -> y {\n"
+                  "  if a { y = 1 } else if b { y = 2 } else if c { y = 3 } else { y = 4 }\n"
+                  "}\n");
   ASSERT_EQ(m.decls.size(), 1u);
   const Stmt* s = m.decls[0].body[0].get();
   for (const char* cond : {"a", "b", "c"}) {
@@ -481,7 +504,8 @@ TEST(ParsePrintAst, ZeroDceRendersAStableIndentedTree) {
   SourceManager sm;
   ast::Module m = parseModel(sm, "zero_dce.llie");
   std::string text = printAst(m);
-  std::string head = "module " + modelPath("zero_dce.llie") + "\n"
+  std::string head = "module " + modelPath("zero_dce.llie") +
+                     "\n"
                      "  model ZeroDCE -> (enhanced, A, y4)\n"
                      "    param x: tensor [N, 3, H, W]\n"
                      "    param iterations: int = 8\n"

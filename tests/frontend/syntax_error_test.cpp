@@ -16,15 +16,16 @@ namespace {
 struct BadCase {
   const char* name;
   const char* source;
-  const char* first;  ///< "bad.llie:L:C: error: message"
-  const char* caret;  ///< the caret line, as printed under the source line
-  const char* hint;   ///< expected first hint, or nullptr
+  const char* first; ///< "bad.llie:L:C: error: message"
+  const char* caret; ///< the caret line, as printed under the source line
+  const char* hint;  ///< expected first hint, or nullptr
 };
 
 std::vector<std::string> lines(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream is(s);
-  for (std::string l; std::getline(is, l);) out.push_back(l);
+  for (std::string l; std::getline(is, l);)
+    out.push_back(l);
   return out;
 }
 
@@ -53,8 +54,8 @@ const BadCase kCases[] = {
      "bad.llie:1:27: error: expected an expression after '+'", "   |                           ^",
      nullptr},
     {"bad else", "block B(x) -> y { if x { y = x } else y = 2 }\n",
-     "bad.llie:1:39: error: expected '{' or 'if' after 'else'", "   |                                       ^",
-     nullptr},
+     "bad.llie:1:39: error: expected '{' or 'if' after 'else'",
+     "   |                                       ^", nullptr},
     {"stray ')'", "block B(x) -> y { y = x ) }\n", "bad.llie:1:25: error: unexpected ')'",
      "   |                         ^", nullptr},
     {"import needs a string", "import std.nn\n",
@@ -72,11 +73,13 @@ const BadCase kCases[] = {
      "bad.llie:2:8: error: expected '{' after 'x'", "   |        ^", "use '==' to compare values"},
     {"expression statement", "block B(x) -> y { y + 1 }\n",
      "bad.llie:1:21: error: expected '=' after 'y'", "   |                     ^", nullptr},
-    {"unclosed list", "let v = [1, 2\nlet w = 3\n", "bad.llie:1:14: error: expected ',' or ']' after '2'",
-     "   |              ^", nullptr},
-    {"let inside a block", "block B(x) -> y { let z = 3 }\n", "bad.llie:1:19: error: unexpected 'let'",
-     "   |                   ^~~", "'let' is only allowed at the top level of a file"},
-    {"require list runs on into an assignment", "block B(a, b) -> (c, d) {\n  require a, b,\n  c, d = f()\n}\n",
+    {"unclosed list", "let v = [1, 2\nlet w = 3\n",
+     "bad.llie:1:14: error: expected ',' or ']' after '2'", "   |              ^", nullptr},
+    {"let inside a block", "block B(x) -> y { let z = 3 }\n",
+     "bad.llie:1:19: error: unexpected 'let'", "   |                   ^~~",
+     "'let' is only allowed at the top level of a file"},
+    {"require list runs on into an assignment",
+     "block B(a, b) -> (c, d) {\n  require a, b,\n  c, d = f()\n}\n",
      "bad.llie:3:8: error: unexpected '='", "   |        ^",
      "end the require list with ';' in place of the ',' at the end of line 2"},
     {"require and assignment on one line", "block B(a, b) -> c {\n  require a, b, c = f()\n}\n",
@@ -88,14 +91,18 @@ const BadCase kCases[] = {
      "   |                            ^", nullptr},
     {"positional after keyword", "block B(x) -> y { y = f(a=1, 2) }\n",
      "bad.llie:1:30: error: positional argument after keyword argument",
-     "   |                              ^", "pass positional arguments first, then name=value arguments"},
-    {"unknown type", "model M(x: tensr) -> y { y = x }\n", "bad.llie:1:12: error: unknown type 'tensr'",
-     "   |            ^~~~~", "did you mean 'tensor'?"},
+     "   |                              ^",
+     "pass positional arguments first, then name=value arguments"},
+    {"unknown type", "model M(x: tensr) -> y { y = x }\n",
+     "bad.llie:1:12: error: unknown type 'tensr'", "   |            ^~~~~",
+     "did you mean 'tensor'?"},
     {"integer overflow", "let big = 9223372036854775808\n",
      "bad.llie:1:11: error: integer literal 9223372036854775808 is too large",
-     "   |           ^~~~~~~~~~~~~~~~~~~", "integers are 64-bit: the largest is 9223372036854775807"},
-    {"chained comparison", "let c = a < b < c\n", "bad.llie:1:15: error: comparisons cannot be chained",
-     "   |               ^", "write 'a < b and b < c' to test both"},
+     "   |           ^~~~~~~~~~~~~~~~~~~",
+     "integers are 64-bit: the largest is 9223372036854775807"},
+    {"chained comparison", "let c = a < b < c\n",
+     "bad.llie:1:15: error: comparisons cannot be chained", "   |               ^",
+     "write 'a < b and b < c' to test both"},
     {"unknown escape", "let s = \"a\\tb\"\n",
      "bad.llie:1:11: error: unknown escape sequence '\\t' in string", "   |           ^~",
      "the escapes are \\\", \\\\ and \\n"},
@@ -114,7 +121,8 @@ TEST(SyntaxError, EachBrokenSnippetGivesOneLocatedMessage) {
     ASSERT_GE(out.size(), 3u) << renderDiagnostic(sm, d);
     EXPECT_EQ(out[0], c.first);
     // out[1] is " L | <source line>"; out[2] the caret under it.
-    EXPECT_EQ(out[1], " " + std::to_string(d.span.line) + " | " + sm.lineText(d.span.file, d.span.line));
+    EXPECT_EQ(out[1],
+              " " + std::to_string(d.span.line) + " | " + sm.lineText(d.span.file, d.span.line));
     EXPECT_EQ(out[2], c.caret);
     if (c.hint) {
       ASSERT_FALSE(d.hints.empty());
@@ -136,7 +144,8 @@ TEST(SyntaxError, UnclosedBlockNotePointsAtTheOpeningBrace) {
 
 TEST(SyntaxError, RequireRunOnNotePointsAtTheTrailingComma) {
   SourceManager sm;
-  Status st = parseBad(sm, "block B(a, b) -> c {\n  if a {\n    require a, b,\n    c = f()\n  }\n}\n");
+  Status st =
+      parseBad(sm, "block B(a, b) -> c {\n  if a {\n    require a, b,\n    c = f()\n  }\n}\n");
   ASSERT_EQ(st.diagnostics().size(), 1u) << renderStatus(sm, st);
   const Diagnostic& d = st.diagnostics()[0];
   ASSERT_EQ(d.hints.size(), 1u); // not also "use '=='", though inside an if
@@ -164,11 +173,11 @@ TEST(SyntaxError, CaretCountsCharactersNotBytesAfterNonAsciiText) {
 TEST(SyntaxError, ThreeSeparateErrorsGiveThreeDiagnostics) {
   SourceManager sm;
   Status st = parseBad(sm, "model A(x) -> y {\n"
-                           "  y = x +\n"         // 1: missing operand (reported at '}')
+                           "  y = x +\n" // 1: missing operand (reported at '}')
                            "}\n"
-                           "let k 4\n"           // 2: missing '='
+                           "let k 4\n" // 2: missing '='
                            "block B(x) -> y {\n"
-                           "  y = f(x, 2\n"      // 3: missing ')'
+                           "  y = f(x, 2\n" // 3: missing ')'
                            "}\n");
   ASSERT_EQ(st.diagnostics().size(), 3u) << renderStatus(sm, st);
   EXPECT_EQ(st.diagnostics()[0].message, "expected an expression after '+'");
@@ -185,14 +194,17 @@ TEST(SyntaxError, BuilderChecksAreAllReportedTogether) {
   ASSERT_EQ(st.diagnostics().size(), 4u) << renderStatus(sm, st);
   EXPECT_EQ(st.diagnostics()[0].message, "unknown type 'flaot'");
   EXPECT_EQ(st.diagnostics()[1].message, "unknown type 'number'");
-  EXPECT_EQ(st.diagnostics()[1].hints[0], "the types are tensor, int, float, bool, string and list");
-  EXPECT_EQ(st.diagnostics()[2].message, "the right side of |> must be a call like relu() or a name");
+  EXPECT_EQ(st.diagnostics()[1].hints[0],
+            "the types are tensor, int, float, bool, string and list");
+  EXPECT_EQ(st.diagnostics()[2].message,
+            "the right side of |> must be a call like relu() or a name");
   EXPECT_EQ(st.diagnostics()[3].message, "positional argument after keyword argument");
 }
 
 TEST(SyntaxError, ErrorCountIsCappedWithATrailingNote) {
   std::string src;
-  for (int i = 0; i < 50; ++i) src += "let = " + std::to_string(i) + "\n";
+  for (int i = 0; i < 50; ++i)
+    src += "let = " + std::to_string(i) + "\n";
   SourceManager sm;
   Status st = parseBad(sm, src);
   ASSERT_EQ(st.diagnostics().size(), 21u);
@@ -206,7 +218,8 @@ TEST(SyntaxError, DeepNestingIsAnErrorNotACrash) {
   Status parens = parseBad(sm, "let v = " + std::string(5000, '(') + "1" + std::string(5000, ')'));
   EXPECT_EQ(parens.message(), "brackets nested too deeply (more than 200 levels)");
   std::string chain = "let v = 1";
-  for (int i = 0; i < 20000; ++i) chain += " |> f";
+  for (int i = 0; i < 20000; ++i)
+    chain += " |> f";
   Status pipes = parseBad(sm, chain);
   EXPECT_EQ(pipes.message(), "expression is nested too deeply (more than 1000 levels)");
   // Long prefix chains are loops in the grammar, not recursion.
@@ -239,7 +252,8 @@ TEST(SyntaxError, TruncatedModelPrefixesNeverCrashAndHaveValidSpans) {
     auto r = parseSource(sm, id);
     if (r.ok()) continue;
     int32_t lineCount = 1;
-    for (char c : prefix) lineCount += c == '\n';
+    for (char c : prefix)
+      lineCount += c == '\n';
     ++failures;
     for (const Diagnostic& d : r.status().diagnostics()) {
       if (d.severity != Severity::Error) continue;

@@ -18,7 +18,8 @@ TEST(Dim, StrideTwoConvHalvesADivisibleSymbolExactly) {
   EXPECT_EQ(r.eval({64}), 32);
   // Four halvings reach H/16; a fifth needs H % 32 == 0.
   Dim q = r;
-  for (int i = 0; i < 3; ++i) q = dimAdd(*dimFloorDiv(dimAdd(q, -1), 2, syms), 1);
+  for (int i = 0; i < 3; ++i)
+    q = dimAdd(*dimFloorDiv(dimAdd(q, -1), 2, syms), 1);
   EXPECT_EQ(dimToString(q, syms), "H/16");
   EXPECT_FALSE(dimFloorDiv(dimAdd(q, -1), 2, syms).has_value());
   EXPECT_EQ(divisorNeeded(dimAdd(q, -1), 2, syms), 32);

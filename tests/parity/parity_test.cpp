@@ -41,14 +41,15 @@ struct ParityCase {
 class Parity : public ::testing::TestWithParam<ParityCase> {};
 
 TEST_P(Parity, CpuMatchesPyTorchToOneEMinusFour) {
-  if (!torchAvailable()) GTEST_SKIP() << "PyTorch is not importable by /usr/bin/python3 "
-                                         "(install python3-torch); parity not checked";
+  if (!torchAvailable())
+    GTEST_SKIP() << "PyTorch is not importable by /usr/bin/python3 "
+                    "(install python3-torch); parity not checked";
   const ParityCase& c = GetParam();
   TmpDir dir;
-  std::string cmd = "/usr/bin/python3 " + repoPath("tests/parity/make_reference.py") +
-                    " --model " + c.model + " --height " + std::to_string(c.H) + " --width " +
-                    std::to_string(c.W) + " --seed 7 --f64 off --out " + dir.path("case") +
-                    " > " + dir.path("summary.json");
+  std::string cmd = "/usr/bin/python3 " + repoPath("tests/parity/make_reference.py") + " --model " +
+                    c.model + " --height " + std::to_string(c.H) + " --width " +
+                    std::to_string(c.W) + " --seed 7 --f64 off --out " + dir.path("case") + " > " +
+                    dir.path("summary.json");
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 
   ElaborateOptions eo;

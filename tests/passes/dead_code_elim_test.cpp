@@ -53,10 +53,12 @@ TEST(DeadCodeElim, OptimisedGraphComputesTheSameNumbers) {
   ASSERT_TRUE(wFull.ok() && wOpt.ok());
   Enhancer a(*full->model, **backend, *wFull, nullptr), b(*opt->model, **backend, *wOpt, nullptr);
   HostTensor x({1, 3, 9, 7});
-  for (int64_t i = 0; i < x.numel(); ++i) x.f32()[i] = float((i * 37) % 101) / 101.f;
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x.f32()[i] = float((i * 37) % 101) / 101.f;
   auto ya = a.runRaw(x), yb = b.runRaw(x);
   ASSERT_TRUE(ya.ok() && yb.ok());
   const HostTensor &p = ya->at("y"), &q = yb->at("y");
   ASSERT_EQ(p.shape, q.shape);
-  for (int64_t i = 0; i < p.numel(); ++i) EXPECT_EQ(p.f32()[i], q.f32()[i]);
+  for (int64_t i = 0; i < p.numel(); ++i)
+    EXPECT_EQ(p.f32()[i], q.f32()[i]);
 }

@@ -9,7 +9,9 @@
 
 namespace llie::testing {
 
-inline std::string repoPath(const std::string& rel) { return std::string(LLIE_SOURCE_DIR) + "/" + rel; }
+inline std::string repoPath(const std::string& rel) {
+  return std::string(LLIE_SOURCE_DIR) + "/" + rel;
+}
 
 struct CompileResult {
   SourceManager sm;
@@ -20,11 +22,12 @@ struct CompileResult {
 
 /// Compiles `source` saved as test.llie (imports resolve in models/ as usual).
 inline std::unique_ptr<CompileResult> compileText(const std::string& source,
-                                                   const ElaborateOptions& eo = {}) {
+                                                  const ElaborateOptions& eo = {}) {
   static int counter = 0;
   auto r = std::make_unique<CompileResult>();
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("llie-snippet-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("llie-snippet-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   std::filesystem::create_directories(dir);
   std::string path = (dir / "test.llie").string();
   std::ofstream(path) << source;
@@ -34,7 +37,8 @@ inline std::unique_ptr<CompileResult> compileText(const std::string& source,
   if (!r->model.ok()) {
     r->errors = renderStatus(r->sm, r->model.status());
     std::string prefix = dir.string() + "/";
-    for (size_t p; (p = r->errors.find(prefix)) != std::string::npos;) r->errors.erase(p, prefix.size());
+    for (size_t p; (p = r->errors.find(prefix)) != std::string::npos;)
+      r->errors.erase(p, prefix.size());
   }
   std::filesystem::remove_all(dir);
   return r;
@@ -42,7 +46,7 @@ inline std::unique_ptr<CompileResult> compileText(const std::string& source,
 
 /// Compiles a model file of the repository.
 inline std::unique_ptr<CompileResult> compileRepoModel(const std::string& rel,
-                                                        const ElaborateOptions& eo = {}) {
+                                                       const ElaborateOptions& eo = {}) {
   auto r = std::make_unique<CompileResult>();
   CompileOptions opt;
   opt.elab = eo;

@@ -29,27 +29,36 @@ RunResult run(const std::string& cmd) {
   std::string out;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-std::string tool(const char* name) { return std::string(LLIE_BINARY_DIR) + "/" + name; }
-std::string repo(const std::string& rel) { return std::string(LLIE_SOURCE_DIR) + "/" + rel; }
-std::string sharedData() { return std::string(LLIE_SOURCE_DIR) + "/../shared/data"; }
+std::string tool(const char* name) {
+  return std::string(LLIE_BINARY_DIR) + "/" + name;
+}
+std::string repo(const std::string& rel) {
+  return std::string(LLIE_SOURCE_DIR) + "/" + rel;
+}
+std::string sharedData() {
+  return std::string(LLIE_SOURCE_DIR) + "/../shared/data";
+}
 
 } // namespace
 
 TEST(Cli, CompileWritesPlanIrAndDot) {
   TmpDir d;
-  RunResult r = run(tool("llie-compile") + " " + repo("models/zero_dce.llie") + " -o " + d.path("z.plan"));
+  RunResult r =
+      run(tool("llie-compile") + " " + repo("models/zero_dce.llie") + " -o " + d.path("z.plan"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(readAll(d.path("z.plan")).find("\"format\": \"llie-plan\""), std::string::npos);
   r = run(tool("llie-compile") + " " + repo("models/zero_dce.llie") + " --emit ir");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("param {name=\"e_conv7.weight\""), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("output enhanced = %"), std::string::npos);
-  r = run(tool("llie-compile") + " " + repo("models/sadfpn_unet.llie") + " --emit dot -o " + d.path("u.dot"));
+  r = run(tool("llie-compile") + " " + repo("models/sadfpn_unet.llie") + " --emit dot -o " +
+          d.path("u.dot"));
   ASSERT_EQ(r.code, 0) << r.output;
   std::string dot = readAll(d.path("u.dot"));
   EXPECT_EQ(dot.rfind("digraph \"SadFpnUnet\"", 0), 0u);
@@ -74,8 +83,8 @@ TEST(Cli, EnhanceWritesOnePngPerPhotoAtTheSameSize) {
   if (!fs::exists(sharedData() + "/lowlight"))
     GTEST_SKIP() << "../shared/data/lowlight is absent (a fresh clone has no shared data)";
   TmpDir d;
-  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " enhance " + sharedData() +
-              "/lowlight -o " + d.path("out"));
+  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " enhance " +
+                    sharedData() + "/lowlight -o " + d.path("out"));
   ASSERT_EQ(r.code, 0) << r.output;
   auto inputs = listImages(sharedData() + "/lowlight");
   ASSERT_TRUE(inputs.ok());
@@ -87,7 +96,8 @@ TEST(Cli, EnhanceWritesOnePngPerPhotoAtTheSameSize) {
     EXPECT_EQ(a->shape, b->shape) << in;
     // The output differs from the input (the curve did something) and holds no NaN.
     double diff = 0;
-    for (int64_t i = 0; i < a->numel(); ++i) diff += std::abs(a->f32()[i] - b->f32()[i]);
+    for (int64_t i = 0; i < a->numel(); ++i)
+      diff += std::abs(a->f32()[i] - b->f32()[i]);
     EXPECT_GT(diff / a->numel(), 1e-4) << in;
   }
 }
@@ -111,7 +121,7 @@ TEST(Cli, FlagshipEnhancesOddSizesByPaddingAndCropping) {
   }
   ASSERT_EQ(picked, 2);
   RunResult r = run(tool("llie-run") + " " + repo("models/sadfpn_unet.llie") + " enhance" + imgs +
-              " -o " + d.path("out"));
+                    " -o " + d.path("out"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (auto& e : fs::directory_iterator(d.path("out"))) {
     auto out = loadImage(e.path().string());
@@ -126,14 +136,15 @@ TEST(Cli, FlagshipEnhancesOddSizesByPaddingAndCropping) {
 TEST(Cli, MissingImageIsAClearErrorAndOthersStillRun) {
   TmpDir d;
   RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " enhance " +
-              d.path("nope.png") + " -o " + d.path("out"));
+                    d.path("nope.png") + " -o " + d.path("out"));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("nope.png"), std::string::npos) << r.output;
 }
 
 TEST(Cli, MismatchedWeightsAreRefusedWithTheDifferences) {
   TmpDir d;
-  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " init-weights -o " + d.path("w.safetensors"));
+  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " init-weights -o " +
+                    d.path("w.safetensors"));
   ASSERT_EQ(r.code, 0) << r.output;
   auto f = readSafetensors(d.path("w.safetensors"));
   ASSERT_TRUE(f.ok());
@@ -147,14 +158,19 @@ TEST(Cli, MismatchedWeightsAreRefusedWithTheDifferences) {
           d.path("bad.safetensors") + " enhance " + repo("docs") + " -o " + d.path("o"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("does not match model 'ZeroDCE'"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("missing from the file (1):\n    e_conv3.bias [32]"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("e_conv1.weight: file has f32[32, 3, 5, 5], model needs f32[32, 3, 3, 3]"), std::string::npos);
-  EXPECT_NE(r.output.find("in the file but not in the model (1):\n    extra.weight [2]"), std::string::npos);
+  EXPECT_NE(r.output.find("missing from the file (1):\n    e_conv3.bias [32]"), std::string::npos)
+      << r.output;
+  EXPECT_NE(
+      r.output.find("e_conv1.weight: file has f32[32, 3, 5, 5], model needs f32[32, 3, 3, 3]"),
+      std::string::npos);
+  EXPECT_NE(r.output.find("in the file but not in the model (1):\n    extra.weight [2]"),
+            std::string::npos);
 }
 
 TEST(Cli, CorruptPlanIsRefused) {
   TmpDir d;
-  writeAll(d.path("x.plan"), "{\"format\": \"llie-plan\", \"version\": 1, \"graph\": {\"nodes\": 3}}");
+  writeAll(d.path("x.plan"),
+           "{\"format\": \"llie-plan\", \"version\": 1, \"graph\": {\"nodes\": 3}}");
   RunResult r = run(tool("llie-run") + " " + d.path("x.plan") + " bench");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("plan: malformed"), std::string::npos) << r.output;

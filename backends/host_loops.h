@@ -1,4 +1,4 @@
-// OpenMP loop helpers for the cpu kernels that oneDNN has no primitive for: a parallel
+// OpenMP loop helpers for host kernels that move data without arithmetic: a parallel
 // strided gather (out[i] = in[base + sum(idx[d]·stride[d])], the core of permute, slice,
 // expand and of materialising a broadcast operand), with unit-stride innermost runs copied
 // directly, and a parallel copy.
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace llie::cpu {
+namespace llie::host {
 
 /// Drops size-1 axes and merges axes that are contiguous in the source, so the gather loop
 /// runs over as few (and as long) axes as possible.
@@ -67,4 +67,4 @@ inline void parallelCopy(float* dst, const float* src, int64_t count) {
   }
 }
 
-} // namespace llie::cpu
+} // namespace llie::host

@@ -1,38 +1,52 @@
-// Reference data movement: reshape (a copy), permute, slice (start/step along one axis),
-// pad of the last two axes (constant value, PyTorch 'reflect' without edge repeat,
-// 'replicate'), and expand (NumPy broadcast to the output shape). All but reshape and pad are
-// one strided gather: out[idx] = in[base + sum(idx[d]·stride[d])].
-#include "backends/reference/ref_kernels.h"
+// Host data movement as OpenMP loops (see host_data_movement.h): reshape and stop_grad (a
+// parallel copy, nothing when the executor aliases the buffers), permute / slice / expand (one
+// strided gather each, axes merged at prepare time), and pad of the last two axes (constant
+// value, PyTorch 'reflect' without edge repeat, 'replicate') through per-row and per-column
+// source tables built at prepare time.
+#include "backends/host_data_movement.h"
 
-#include <cstring>
+#include "backends/host_loops.h"
 
-namespace llie::ref {
+namespace llie::host {
 namespace {
 
+using kernels::Dims;
+
 std::unique_ptr<Kernel> gatherKernel(Dims shape, Dims strides, int64_t base) {
+  bool empty = numel(shape) == 0;
+  simplifyGather(shape, strides);
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
-    const float* X = in[0]->f32();
-    float* Y = out[0]->f32();
-    int64_t total = numel(shape);
-    Dims idx(shape.size(), 0);
-    for (int64_t i = 0; i < total; ++i) {
-      int64_t o = base;
-      for (size_t d = 0; d < shape.size(); ++d) o += idx[d] * strides[d];
-      Y[i] = X[o];
-      for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-        if (++idx[d] < shape[d]) break;
-        idx[d] = 0;
-      }
-    }
+    if (!empty) stridedGather(in[0]->f32(), out[0]->f32(), shape, strides, base);
   });
 }
 
-Expected<std::unique_ptr<Kernel>> makeReshape(const Graph& g, const Node& n) {
+/// Source index of every output position along one padded axis (-1: the constant value).
+std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode) {
+  std::vector<int64_t> t(out);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t i = o - before;
+    if (i < 0 || i >= size) {
+      if (mode == PadMode::Zero) i = -1;
+      else if (mode == PadMode::Replicate) i = i < 0 ? 0 : size - 1;
+      else if (size == 1) i = 0;
+      else { // reflect: ... 2 1 [0 1 2 .. n-1] n-2 ...
+        int64_t period = 2 * (size - 1);
+        i = ((i % period) + period) % period;
+        if (i >= size) i = period - i;
+      }
+    }
+    t[o] = i;
+  }
+  return t;
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n) {
   if (numel(kernels::inShape(g, n, 0)) != numel(kernels::outShape(g, n)))
     return kernels::badNode(n, "element counts differ");
   return kernels::makeFnKernel([](const auto& in, const auto& out) {
-    if (out[0]->data != in[0]->data && out[0]->bytes())
-      std::memmove(out[0]->data, in[0]->data, out[0]->bytes());
+    parallelCopy(out[0]->f32(), in[0]->f32(), out[0]->numel());
   });
 }
 
@@ -50,6 +64,7 @@ Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n) {
     seen[p] = true;
     strides[d] = xs[p];
   }
+  if (r == 0) return makeCopy(g, n);
   return gatherKernel(y, strides, 0);
 }
 
@@ -74,20 +89,8 @@ Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n) {
   Dims strides;
   if (x.size() > y.size() || !kernels::broadcastStrides(kernels::padLeft(x, y.size()), y, strides))
     return kernels::badNode(n, "input does not broadcast to the output");
+  if (y.empty()) return makeCopy(g, n);
   return gatherKernel(y, strides, 0);
-}
-
-/// Source index along one padded axis, or -1 for the constant value.
-int64_t padSrc(int64_t o, int64_t before, int64_t size, PadMode mode) {
-  int64_t i = o - before;
-  if (i >= 0 && i < size) return i;
-  if (mode == PadMode::Zero) return -1;
-  if (mode == PadMode::Replicate) return i < 0 ? 0 : size - 1;
-  if (size == 1) return 0;
-  int64_t period = 2 * (size - 1); // reflect: ... 2 1 [0 1 2 .. n-1] n-2 ...
-  i %= period;
-  if (i < 0) i += period;
-  return i < size ? i : period - i;
 }
 
 Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n) {
@@ -104,34 +107,27 @@ Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n) {
   if (a.mode == PadMode::Reflect && (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W ||
                                      a.pads[3] >= W))
     return kernels::badNode(n, "reflect padding must be smaller than the input");
-  int64_t planes = numel(x) / (H * W);
-  int64_t top = a.pads[0], left = a.pads[2];
-  PadMode mode = a.mode;
-  double value = a.value;
+  int64_t planes = (H * W != 0) ? numel(x) / (H * W) : 0;
+  std::vector<int64_t> rows = padTable(OH, a.pads[0], H, a.mode);
+  std::vector<int64_t> cols = padTable(OW, a.pads[2], W, a.mode);
+  float value = static_cast<float>(a.value);
 
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* X = in[0]->f32();
     float* Y = out[0]->f32();
+#pragma omp parallel for collapse(2) schedule(static) if (planes * OH * OW > 32768)
     for (int64_t p = 0; p < planes; ++p)
       for (int64_t oh = 0; oh < OH; ++oh) {
-        int64_t ih = padSrc(oh, top, H, mode);
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          int64_t iw = padSrc(ow, left, W, mode);
-          Y[(p * OH + oh) * OW + ow] = (ih < 0 || iw < 0) ? static_cast<float>(value)
-                                                          : X[(p * H + ih) * W + iw];
+        float* y = Y + (p * OH + oh) * OW;
+        int64_t ih = rows[oh];
+        if (ih < 0) {
+          std::fill(y, y + OW, value);
+          continue;
         }
+        const float* x = X + (p * H + ih) * W;
+        for (int64_t ow = 0; ow < OW; ++ow) y[ow] = cols[ow] < 0 ? value : x[cols[ow]];
       }
   });
 }
 
-} // namespace
-
-void registerDataMovement(Registry& r) {
-  r.add(OpKind::Reshape, makeReshape);
-  r.add(OpKind::Permute, makePermute);
-  r.add(OpKind::Slice, makeSlice);
-  r.add(OpKind::Expand, makeExpand);
-  r.add(OpKind::Pad, makePad);
-}
-
-} // namespace llie::ref
+} // namespace llie::host

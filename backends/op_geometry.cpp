@@ -1,0 +1,106 @@
+// The node geometry and PyTorch coordinate formulas declared in op_geometry.h.
+#include "backends/op_geometry.h"
+
+#include <cmath>
+
+namespace llie::kernels {
+
+Expected<ConvGeom> convGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<Conv2dAttrs>(n);
+  Dims x = inShape(g, n, 0), w = inShape(g, n, 1), y = outShape(g, n);
+  if (x.size() != 4 || w.size() != 4 || y.size() != 4)
+    return badNode(n, "input, weight and output must be rank 4");
+  if (a.stride.size() != 2 || a.pad.size() != 4 || a.dilation.size() != 2 || a.groups < 1)
+    return badNode(n, "stride/pad/dilation/groups");
+  ConvGeom c{};
+  c.N = x[0], c.C = x[1], c.H = x[2], c.W = x[3], c.OH = y[2], c.OW = y[3];
+  c.O = w[0], c.Cg = w[1], c.KH = w[2], c.KW = w[3], c.G = a.groups;
+  c.sh = a.stride[0], c.sw = a.stride[1], c.dh = a.dilation[0], c.dw = a.dilation[1];
+  c.pt = a.pad[0], c.pb = a.pad[1], c.pl = a.pad[2], c.pr = a.pad[3];
+  c.hasBias = n.inputs.size() == 3;
+  if (c.C % c.G || c.O % c.G || c.Cg != c.C / c.G || y[0] != c.N || y[1] != c.O)
+    return badNode(n, "channel counts disagree with groups");
+  int64_t eh = (c.H + c.pt + c.pb - c.dh * (c.KH - 1) - 1) / c.sh + 1;
+  int64_t ew = (c.W + c.pl + c.pr - c.dw * (c.KW - 1) - 1) / c.sw + 1;
+  if (eh != c.OH || ew != c.OW) return badNode(n, "output size disagrees with attributes");
+  if (c.hasBias && inShape(g, n, 2) != Dims{c.O}) return badNode(n, "bias shape");
+  return c;
+}
+
+namespace {
+
+/// Leading axes as planes, the last two as H x W; false unless rank >= 2 and y has x's rank.
+bool planes(const Dims& x, const Dims& y, PlaneGeom& p) {
+  size_t r = x.size();
+  if (r < 2 || y.size() != r) return false;
+  p.planes = 1;
+  for (size_t i = 0; i + 2 < r; ++i) p.planes *= x[i];
+  p.H = x[r - 2], p.W = x[r - 1], p.OH = y[r - 2], p.OW = y[r - 1];
+  return true;
+}
+
+} // namespace
+
+Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<Pool2dAttrs>(n);
+  Dims x = inShape(g, n, 0), y = outShape(g, n);
+  PoolGeom p{};
+  if (!planes(x, y, p)) return badNode(n, "rank");
+  if (a.kernel.size() != 2 || a.stride.size() != 2 || a.pad.size() != 4)
+    return badNode(n, "kernel/stride/pad");
+  for (size_t i = 0; i + 2 < x.size(); ++i)
+    if (x[i] != y[i]) return badNode(n, "leading dims");
+  p.kh = a.kernel[0], p.kw = a.kernel[1], p.sh = a.stride[0], p.sw = a.stride[1];
+  p.pt = a.pad[0], p.pb = a.pad[1], p.pl = a.pad[2], p.pr = a.pad[3];
+  return p;
+}
+
+Expected<PlaneGeom> resizeGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<ResizeAttrs>(n);
+  Dims x = inShape(g, n, 0), y = outShape(g, n);
+  PlaneGeom p{};
+  if (!planes(x, y, p) || a.size.size() != 2) return badNode(n, "rank/size");
+  if (p.OH != a.size[0].off || p.OW != a.size[1].off)
+    return badNode(n, "output shape disagrees with size");
+  return p;
+}
+
+Expected<int64_t> concatAxis(const Graph& g, const Node& n) {
+  Dims y = outShape(g, n);
+  int64_t axis = normAxis(attrsOf<AxisAttrs>(n).axis, static_cast<int64_t>(y.size()));
+  if (axis < 0) return badNode(n, "axis out of range");
+  int64_t total = 0;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    Dims x = inShape(g, n, i);
+    if (x.size() != y.size()) return badNode(n, "inputs of different ranks");
+    for (size_t d = 0; d < y.size(); ++d)
+      if (static_cast<int64_t>(d) != axis && x[d] != y[d])
+        return badNode(n, "inputs differ off the concat axis");
+    total += x[axis];
+  }
+  if (total != y[axis]) return badNode(n, "output extent along the axis");
+  return axis;
+}
+
+int64_t nearestSrc(int64_t dst, int64_t in, int64_t out) {
+  if (out == in) return dst;
+  if (out == 2 * in) return dst >> 1;
+  float scale = static_cast<float>(in) / static_cast<float>(out);
+  int64_t s = static_cast<int64_t>(std::floor(static_cast<float>(dst) * scale));
+  return std::min(s, in - 1);
+}
+
+LinearTap linearTap(int64_t dst, int64_t in, int64_t out, bool alignCorners) {
+  double src;
+  if (alignCorners) {
+    src = out > 1 ? static_cast<double>(dst) * (in - 1) / (out - 1) : 0.0;
+  } else {
+    src = (dst + 0.5) * static_cast<double>(in) / static_cast<double>(out) - 0.5;
+    if (src < 0) src = 0;
+  }
+  int64_t i0 = std::min(static_cast<int64_t>(src), in - 1);
+  int64_t i1 = i0 < in - 1 ? i0 + 1 : i0;
+  return {i0, i1, src - static_cast<double>(i0)};
+}
+
+} // namespace llie::kernels

@@ -1,0 +1,50 @@
+// The shape checks and index geometry that every backend reads the same way from a specialised
+// conv2d, pooling, resize or concat node (a malformed node is a badNode error value), and
+// PyTorch's source-coordinate formulas for resize. Integer shape arithmetic only: nothing here
+// touches tensor data, so the reference oracle and the fast backends can share it.
+#pragma once
+#include "backends/kernel_util.h"
+
+namespace llie::kernels {
+
+/// Conv2d: x [N, C, H, W], weight [O, C/G, KH, KW], y [N, O, OH, OW], optional bias [O];
+/// pads top/bottom/left/right, PyTorch dilation (1 = dense).
+struct ConvGeom {
+  int64_t N, C, H, W, O, Cg, KH, KW, OH, OW, G;
+  int64_t sh, sw, pt, pb, pl, pr, dh, dw;
+  bool hasBias;
+};
+Expected<ConvGeom> convGeometry(const Graph& g, const Node& n);
+
+/// The last two axes of a tensor as `planes` images of H x W, resampled to OH x OW.
+struct PlaneGeom {
+  int64_t planes, H, W, OH, OW;
+};
+
+/// MaxPool2d / AvgPool2d: leading axes kept, pads top/bottom/left/right.
+struct PoolGeom : PlaneGeom {
+  int64_t kh, kw, sh, sw, pt, pb, pl, pr;
+};
+Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n);
+
+/// Resize of the last two axes to ResizeAttrs.size.
+Expected<PlaneGeom> resizeGeometry(const Graph& g, const Node& n);
+
+/// The concat axis, normalised, once every input agrees with the output off that axis and the
+/// extents along it add up.
+Expected<int64_t> concatAxis(const Graph& g, const Node& n);
+
+/// PyTorch's nearest source index: min(floor(dst * (float)in/out), in-1), in float as its CPU
+/// kernel computes it (identity when out == in, dst/2 when out == 2·in).
+int64_t nearestSrc(int64_t dst, int64_t in, int64_t out);
+
+/// PyTorch's bilinear taps along one axis: value = x[i0]·(1 − w1) + x[i1]·w1.
+struct LinearTap {
+  int64_t i0, i1;
+  double w1;
+};
+/// align_corners=False: src = max(0, (dst + 0.5)·in/out − 0.5); True: dst·(in−1)/(out−1)
+/// (0 when out == 1). i0 = min(floor(src), in−1), i1 = min(i0+1, in−1).
+LinearTap linearTap(int64_t dst, int64_t in, int64_t out, bool alignCorners);
+
+} // namespace llie::kernels
