@@ -1,6 +1,8 @@
 // Executor (see executor.h).
 #include "runtime/executor.h"
 
+#include <algorithm>
+
 namespace llie {
 
 static std::vector<int64_t> concreteShape(const TensorType& t) {
@@ -17,17 +19,30 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
   for (auto& v : G.values)
     if (!shapeIsConst(v.type.shape))
       return Status::error("internal: executor given a graph with symbolic shapes");
+  // One arena for every value, placed by the memory planner from lifetimes (step = node
+  // index). Weights, state and constants live across runs; outputs live until read.
+  const int32_t end = static_cast<int32_t>(G.nodes.size());
+  std::vector<BufferRequest> reqs(G.values.size());
+  for (size_t i = 0; i < G.nodes.size(); ++i) {
+    const Node& n = G.nodes[i];
+    bool pinned = opInfo(n.op).category == OpCategory::Source;
+    for (ValueId v : n.outputs) reqs[v] = {0, pinned ? 0 : static_cast<int32_t>(i), pinned ? end : static_cast<int32_t>(i)};
+    for (ValueId v : n.inputs) reqs[v].last = std::max(reqs[v].last, static_cast<int32_t>(i));
+  }
+  for (auto& o : G.outputs) reqs[o.value].last = end;
   ex->values_.resize(G.values.size());
   for (size_t i = 0; i < G.values.size(); ++i) {
     Tensor& t = ex->values_[i];
     t.dtype = G.values[i].type.dtype;
     t.shape = concreteShape(G.values[i].type);
-    size_t bytes = t.bytes();
-    t.data = backend.allocate(bytes ? bytes : 1);
-    if (!t.data)
-      return Status::error("out of memory allocating " + std::to_string(bytes) + " bytes");
-    ex->bytes_ += bytes;
+    reqs[i].bytes = t.bytes();
   }
+  ex->plan_ = planMemory(reqs);
+  ex->arena_ = static_cast<uint8_t*>(backend.allocate(ex->plan_.arenaBytes));
+  if (!ex->arena_)
+    return Status::error("out of memory: the plan needs " + std::to_string(ex->plan_.arenaBytes >> 20) + " MiB");
+  for (size_t i = 0; i < G.values.size(); ++i) ex->values_[i].data = ex->arena_ + ex->plan_.offsets[i];
+  ex->bytes_ = ex->plan_.arenaBytes;
   ex->kernels_.resize(G.nodes.size());
   for (size_t i = 0; i < G.nodes.size(); ++i) {
     const Node& n = G.nodes[i];
@@ -55,8 +70,7 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
 }
 
 Executor::~Executor() {
-  for (auto& t : values_)
-    if (t.data) backend_.release(t.data);
+  if (arena_) backend_.release(arena_);
 }
 
 Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {

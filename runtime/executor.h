@@ -1,10 +1,11 @@
 // The executor: runs a specialised graph (every shape constant) on one backend. At creation it
 // asks the backend to prepare a kernel for every compute node (primitives are built there, once)
 // and allocates a device buffer per value; run() copies inputs in, calls the kernels in graph
-// order and leaves outputs on the device until read. Memory planning into one arena comes with
-// the memory planner; this executor keeps one buffer per value.
+// order and leaves outputs on the device until read. All values live in one device arena laid
+// out by the memory planner from their lifetimes.
 #pragma once
 #include "backends/backend.h"
+#include "compiler/passes/memory_plan.h"
 #include "compiler/support/source_span.h"
 
 #include <map>
@@ -31,12 +32,15 @@ public:
   const Graph& graph() const { return g_; }
   /// Bytes of device memory held for values (parameters included).
   size_t deviceBytes() const { return bytes_; }
+  const MemoryPlan& memoryPlan() const { return plan_; }
 
 private:
   Executor(Graph g, Backend& b) : g_(std::move(g)), backend_(b) {}
   Graph g_;
   Backend& backend_;
-  std::vector<Tensor> values_;                   ///< device views, one per value
+  std::vector<Tensor> values_; ///< device views into the arena, one per value
+  MemoryPlan plan_;
+  uint8_t* arena_ = nullptr;
   std::vector<std::unique_ptr<Kernel>> kernels_; ///< per node (null for sources)
   size_t bytes_ = 0;
 };

@@ -108,12 +108,23 @@ std::string Enhancer::inputName() const {
 
 Expected<Executor*> Enhancer::executorFor(const std::vector<int64_t>& shape) {
   auto it = cache_.find(shape);
-  if (it != cache_.end()) return it->second.get();
+  if (it != cache_.end()) {
+    std::erase(lru_, shape);
+    lru_.push_back(shape);
+    return it->second.get();
+  }
   LLIE_ASSIGN_OR_RETURN(Graph sg, specializeGraph(model_.graph, {{inputName(), shape}}));
   LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(std::move(sg), backend_, sm_));
   LLIE_RETURN_IF_ERROR(ex->setWeights(weights_));
   Executor* raw = ex.get();
+  // Keep the few most recent shapes: a folder of photos of many sizes must not hold an arena
+  // per size.
+  if (cache_.size() >= kMaxCachedShapes) {
+    cache_.erase(lru_.front());
+    lru_.erase(lru_.begin());
+  }
   cache_[shape] = std::move(ex);
+  lru_.push_back(shape);
   return raw;
 }
 

@@ -53,7 +53,7 @@ public:
   Expected<std::map<std::string, HostTensor>> runRaw(const HostTensor& input);
   /// The executor for one input shape, created on first use.
   Expected<Executor*> executorFor(const std::vector<int64_t>& shape);
-  size_t plansBuilt() const { return cache_.size(); }
+  size_t plansCached() const { return cache_.size(); }
   std::string inputName() const;
 
 private:
@@ -61,7 +61,9 @@ private:
   Backend& backend_;
   Weights weights_;
   const SourceManager* sm_;
+  static constexpr size_t kMaxCachedShapes = 3;
   std::map<std::vector<int64_t>, std::unique_ptr<Executor>> cache_;
+  std::vector<std::vector<int64_t>> lru_; ///< cached shapes, oldest first
 };
 
 } // namespace llie

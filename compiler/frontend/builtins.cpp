@@ -467,7 +467,12 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
   // ---- any op of the table, by its name ------------------------------------------------------
   auto k = opFromName(name);
   if (!k || opInfo(*k).category == OpCategory::Source) return std::nullopt;
-  const OpInfo& info = opInfo(*k);
+  return callOp(*k, a, span, calleeSpan);
+}
+
+std::optional<CValue> Elaborator::callOp(OpKind op, Args& a, SourceSpan span, SourceSpan calleeSpan) {
+  const std::string name = opName(op);
+  const OpInfo& info = opInfo(op);
   size_t nt = countTensorPositionals(a);
   // Numbers standing where tensors are expected (e.g. maximum(x, 0.5)) become constants.
   while (nt < a.pos.size() && static_cast<int>(nt) < info.minInputs && a.pos[nt].isNumber()) {
@@ -479,28 +484,28 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
           name + " expects " + std::to_string(info.minInputs) +
               (info.maxInputs != info.minInputs ? " to " + std::to_string(info.maxInputs) : "") +
               " tensor arguments, got " + std::to_string(nt),
-          {opSignatureHint(*k)});
+          {opSignatureHint(op)});
     return CValue::poison();
   }
   std::vector<ValueId> ins;
   for (size_t i = 0; i < nt; ++i)
     ins.push_back(a.pos[i].t);
-  Attrs attrs = defaultAttrs(*k);
+  Attrs attrs = defaultAttrs(op);
   FieldBinder fb{*this, a, span, nt, {}, std::vector<bool>(a.kw.size())};
   std::visit([&](auto& at) { at.fields(fb); }, attrs);
   for (size_t i = 0; i < a.kw.size(); ++i)
     if (!fb.kwUsed[i] && a.kw[i].first != "name") {
       std::string near = closestName(a.kw[i].first, fb.fieldNames);
       error(a.kwSpans[i], name + " has no setting '" + a.kw[i].first + "'",
-            {near.empty() ? opSignatureHint(*k) : "did you mean '" + near + "'?"});
+            {near.empty() ? opSignatureHint(op) : "did you mean '" + near + "'?"});
       fb.ok = false;
     }
   if (fb.nextPos < a.pos.size()) {
-    error(a.posSpans[fb.nextPos], name + ": too many arguments", {opSignatureHint(*k)});
+    error(a.posSpans[fb.nextPos], name + ": too many arguments", {opSignatureHint(op)});
     fb.ok = false;
   }
   if (!fb.ok) return CValue::poison();
-  return emit(*k, std::move(attrs), ins, span);
+  return emit(op, std::move(attrs), ins, span);
 }
 
 CValue ArgReader::tensor(size_t i, const char* what) {

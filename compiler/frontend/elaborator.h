@@ -131,6 +131,8 @@ public:
   /// Evaluates a builtin (op, layer, compile-time function); nullopt when `name` is none.
   std::optional<CValue> callBuiltin(const std::string& name, Args& args, SourceSpan span,
                                     SourceSpan calleeSpan);
+  /// An op of the table: tensors first, then its attribute fields by keyword or position.
+  std::optional<CValue> callOp(OpKind op, Args& a, SourceSpan span, SourceSpan calleeSpan);
   /// Layers: builtins that create parameters (layers.cpp).
   CValue callLayer(const std::string& name, Args& a, ArgReader& rd, SourceSpan span);
   /// Whether `name` is a builtin that creates parameters (counts for default naming).

@@ -6,6 +6,10 @@
 namespace llie::elab {
 
 CValue Elaborator::callLayer(const std::string& name, Args& a, ArgReader& rd, SourceSpan span) {
+  // conv2d(x, kernel_tensor, ...) is a convolution with a computed (dynamic) weight; it owns
+  // no parameters and binds its settings like any op of the table.
+  if (name == "conv2d" && a.pos.size() > 1 && a.pos[1].kind == CValue::Tensor)
+    return *callOp(OpKind::Conv2d, a, span, span);
   if (name == "conv2d" || name == "conv_transpose2d") {
     CValue x = rd.tensor(0, "an input tensor");
     if (x.kind == CValue::Poison) return x;

@@ -89,6 +89,13 @@ struct PowScalarAttrs {
   bool operator==(const PowScalarAttrs&) const = default;
 };
 
+/// Stochastic depth / dropout probability.
+struct DropAttrs {
+  double p = 0.1;
+  template <class V> void fields(V&& v) { v("p", p); }
+  bool operator==(const DropAttrs&) const = default;
+};
+
 /// 2-D convolution (NCHW input, OIHW weight). pad = {top, bottom, left, right}, so TF-style
 /// asymmetric "SAME" padding is representable. The weight may be a parameter or an activation
 /// (dynamic-weight conv); `perSample` marks a kernel input of shape [N, C, k, k] applied to each
@@ -266,7 +273,7 @@ struct ClassLossAttrs {
 };
 
 using Attrs =
-    std::variant<NoAttrs, InputAttrs, ParamAttrs, ConstantAttrs, LeakyReluAttrs, ClampAttrs,
+    std::variant<NoAttrs, InputAttrs, ParamAttrs, ConstantAttrs, LeakyReluAttrs, ClampAttrs, DropAttrs,
                  PowScalarAttrs, Conv2dAttrs, ConvTranspose2dAttrs, MatMulAttrs, NormAttrs,
                  ReduceAttrs, KthValueAttrs, Pool2dAttrs, ResizeAttrs, PixelShuffleAttrs, AxisAttrs,
                  SliceAttrs, ReshapeAttrs, PermuteAttrs, PadAttrs, ExpandAttrs, FftAttrs, LossAttrs,

@@ -497,6 +497,7 @@ ShapeRule shapeRuleFor(OpKind op) {
   case OpKind::Cos:
   case OpKind::Acos:
   case OpKind::StopGrad:
+  case OpKind::DropPath:
     return unaryRule;
   case OpKind::Add:
   case OpKind::Sub:

@@ -147,3 +147,35 @@ TEST(Specialize, BindsSymbolsAndChecksDivisibility) {
   ASSERT_FALSE(wrongC.ok());
   EXPECT_NE(wrongC.status().message().find("the model expects [N, 3, H, W]"), std::string::npos);
 }
+
+TEST(Elaborate, IrHoldsDynamicWeightsComplexTensorsAndState) {
+  // DASR's per-sample dynamic depthwise conv, UHDFour's FFT amplitude/phase path, an EMA state
+  // update and DeiT's drop_path: the IR holds them with shapes, even where kernels come later.
+  auto r = compileText(
+      "model M(x: [N, 64, H, W], k: [N, 64, 3, 3]) -> (y, z) {\n"
+      "  require W % 2 == 0\n"
+      "  y = conv2d(x, k, pad=[1, 1, 1, 1], per_sample=true) |> drop_path(p=0.1)\n"
+      "  f = rfft2(x)\n"
+      "  z = irfft2(polar(complex_abs(f) * 2.0, complex_angle(f)), size=[H, W])\n"
+      "  state ema: [64] = zeros()\n"
+      "  e = assign(ema, mean(x, axes=[0, 2, 3]))\n"
+      "}\n",
+      {"", true, {}});
+  ASSERT_TRUE(r->model.ok()) << r->errors;
+  const Graph& g = r->model->graph;
+  auto conv = g.nodesOf(OpKind::Conv2d);
+  ASSERT_EQ(conv.size(), 1u);
+  EXPECT_TRUE(attrsOf<Conv2dAttrs>(g.nodes[conv[0]]).perSample);
+  EXPECT_EQ(g.nodesOf(OpKind::Param).size(), 0u); // a dynamic conv owns no parameters
+  EXPECT_EQ(g.nodesOf(OpKind::DropPath).size(), 1u);
+  auto fft = g.nodesOf(OpKind::Rfft2);
+  ASSERT_EQ(fft.size(), 1u);
+  const TensorType& spec = g.type(g.nodes[fft[0]].outputs[0]);
+  EXPECT_EQ(spec.dtype, DType::C64);
+  EXPECT_EQ(shapeToString(spec.shape, g.symbols), "[N, 64, H, W/2+1]");
+  EXPECT_EQ(g.type(g.outputs[1].value).dtype, DType::F32);
+  EXPECT_EQ(shapeToString(g.type(g.outputs[1].value).shape, g.symbols), "[N, 64, H, W]");
+  // The state update survives dead-code elimination although no output reads it.
+  EXPECT_EQ(g.nodesOf(OpKind::Assign).size(), 1u);
+  EXPECT_GE(g.findParam("ema"), 0);
+}
