@@ -36,4 +36,14 @@ template <class... Ctx> struct Registry {
   const Entry& at(OpKind k) const { return entries[static_cast<size_t>(k)]; }
 };
 
+/// The op kinds of the families that register one factory for several ops.
+inline constexpr OpKind kUnaryOps[] = {
+    OpKind::Neg,  OpKind::Relu, OpKind::Relu6,  OpKind::LeakyRelu, OpKind::Sigmoid,
+    OpKind::Tanh, OpKind::Silu, OpKind::Gelu,   OpKind::Exp,       OpKind::Log,
+    OpKind::Sqrt, OpKind::Abs,  OpKind::Square, OpKind::PowScalar, OpKind::Clamp};
+inline constexpr OpKind kBinaryOps[] = {OpKind::Add, OpKind::Sub,     OpKind::Mul,
+                                        OpKind::Div, OpKind::Maximum, OpKind::Minimum};
+inline constexpr OpKind kReduceOps[] = {OpKind::ReduceSum, OpKind::ReduceMean, OpKind::ReduceMax,
+                                        OpKind::ReduceMin};
+
 } // namespace llie::kernels

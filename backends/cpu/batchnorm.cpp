@@ -51,7 +51,7 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n,
 
   auto k = std::make_unique<BatchNormKernel>();
   k->ctx = ctx;
-  Status st = dnnlBuild(n, [&] {
+  return finishKernel(n, k, [&] {
     memory::desc data = plainDesc({outer, C, inner, 1}), stat = plainDesc({C});
     auto flags = dnnl::normalization_flags::use_global_stats |
                  dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
@@ -63,8 +63,6 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n,
     k->dst = userMemory(data, *ctx);
     for (memory* m : {&k->scale, &k->shift, &k->mean, &k->var}) *m = userMemory(stat, *ctx);
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace

@@ -5,7 +5,7 @@
 // anything else (div with src0 broadcast, or both operands broadcast) materialises src0 at the
 // output's shape with an OpenMP gather first. Ranks are aligned NumPy-style, rank 0 as [1].
 #include "backends/cpu/cpu_kernels.h"
-#include "backends/cpu/loop_utils.h"
+#include "backends/host_loops.h"
 
 namespace llie::cpu {
 namespace {
@@ -33,10 +33,8 @@ public:
   bool materialise = false; // broadcast a to dst's shape first
   Dims gShape, gStrides;    // gather of a when materialising
   std::vector<float> scratch;
-  bool empty = false;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    if (empty) return;
     const float* a = in[0]->f32();
     const float* b = in[1]->f32();
     float* y = out[0]->f32();
@@ -48,7 +46,7 @@ public:
         scratch.resize(out[0]->numel());
         buf = scratch.data();
       }
-      stridedGather(a, buf, gShape, gStrides, 0);
+      host::stridedGather(a, buf, gShape, gStrides, 0);
       a = buf;
     }
     bind(src0, a);
@@ -64,12 +62,9 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, cons
   Dims expect;
   if (!kernels::broadcastShapes(a, b, expect) || expect != y)
     return kernels::badNode(n, "operand shapes do not broadcast to the output shape");
+  if (numel(y) == 0) return kernels::noopKernel();
   auto k = std::make_unique<BinaryKernel>();
   k->ctx = ctx;
-  if (numel(y) == 0) {
-    k->empty = true;
-    return std::unique_ptr<Kernel>(std::move(k));
-  }
   size_t r = std::max<size_t>(y.size(), 1);
   Dims py = kernels::padLeft(y, r), pa = kernels::padLeft(a, r), pb = kernels::padLeft(b, r);
   bool commutative = n.op == OpKind::Add || n.op == OpKind::Mul || n.op == OpKind::Maximum ||
@@ -83,10 +78,10 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, cons
     k->materialise = true;
     kernels::broadcastStrides(pa, py, k->gStrides);
     k->gShape = py;
-    simplifyGather(k->gShape, k->gStrides);
+    host::simplifyGather(k->gShape, k->gStrides);
     pa = py;
   }
-  Status st = dnnlBuild(n, [&] {
+  return finishKernel(n, k, [&] {
     memory::desc m0 = plainDesc(pa), m1 = plainDesc(pb), md = plainDesc(py);
     dnnl::binary::desc d(algFor(n.op), m0, m1, md);
     dnnl::primitive_attr attr;
@@ -101,16 +96,12 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, cons
     k->src1 = userMemory(m1, *ctx);
     k->dst = userMemory(md, *ctx);
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace
 
 void registerBinary(Registry& r) {
-  for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Maximum,
-                   OpKind::Minimum})
-    r.add(k, makeBinary);
+  for (OpKind k : kernels::kBinaryOps) r.add(k, makeBinary);
 }
 
 } // namespace llie::cpu

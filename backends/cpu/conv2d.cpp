@@ -6,6 +6,7 @@
 // the epilogue activation is a post-op. oneDNN's dilation is PyTorch's minus one; padding is
 // padding_l = {top, left}, padding_r = {bottom, right}.
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/op_geometry.h"
 
 #include <unordered_map>
 
@@ -51,31 +52,22 @@ public:
 
 Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const CtxPtr& ctx) {
   const auto& a = attrsOf<Conv2dAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), w = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
-  if (x.size() != 4 || w.size() != 4 || y.size() != 4)
-    return kernels::badNode(n, "input, weight and output must be rank 4");
-  if (a.stride.size() != 2 || a.pad.size() != 4 || a.dilation.size() != 2 || a.groups < 1)
-    return kernels::badNode(n, "stride/pad/dilation/groups");
-  int64_t G = a.groups, C = x[1], O = w[0];
-  if (C % G || O % G || w[1] != C / G || y[0] != x[0] || y[1] != O)
-    return kernels::badNode(n, "channel counts disagree with groups");
-  int64_t eh = (x[2] + a.pad[0] + a.pad[1] - a.dilation[0] * (w[2] - 1) - 1) / a.stride[0] + 1;
-  int64_t ew = (x[3] + a.pad[2] + a.pad[3] - a.dilation[1] * (w[3] - 1) - 1) / a.stride[1] + 1;
-  if (eh != y[2] || ew != y[3]) return kernels::badNode(n, "output size disagrees with attributes");
-  bool hasBias = n.inputs.size() == 3;
-  if (hasBias && kernels::inShape(g, n, 2) != Dims{O}) return kernels::badNode(n, "bias shape");
-
+  Expected<kernels::ConvGeom> geom = kernels::convGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  const kernels::ConvGeom& c = *geom;
+  bool hasBias = c.hasBias;
+  Dims x{c.N, c.C, c.H, c.W}, y{c.N, c.O, c.OH, c.OW}, biasShape{c.O};
   // Weights as oneDNN sees them: OIHW, or GOIHW (G, O/G, C/G, kh, kw) when grouped.
-  Dims wd = G == 1 ? w : Dims{G, O / G, w[1], w[2], w[3]};
+  Dims wd = c.G == 1 ? Dims{c.O, c.Cg, c.KH, c.KW} : Dims{c.G, c.O / c.G, c.Cg, c.KH, c.KW};
   auto k = std::make_unique<ConvKernel>();
   k->ctx = ctx;
   k->hasBias = hasBias;
-  Status st = dnnlBuild(n, [&] {
-    memory::desc biasMd = hasBias ? plainDesc({O}) : memory::desc();
+  return finishKernel(n, k, [&] {
+    memory::desc biasMd = hasBias ? plainDesc(biasShape) : memory::desc();
     dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, anyDesc(x),
-        anyDesc(wd), biasMd, anyDesc(y), {a.stride[0], a.stride[1]},
-        {a.dilation[0] - 1, a.dilation[1] - 1}, {a.pad[0], a.pad[2]}, {a.pad[1], a.pad[3]});
+        anyDesc(wd), biasMd, anyDesc(y), {c.sh, c.sw}, {c.dh - 1, c.dw - 1}, {c.pt, c.pl},
+        {c.pb, c.pr});
     dnnl::post_ops po;
     appendEpilogue(po, a.epilogue, static_cast<float>(a.epilogueAlpha));
     dnnl::primitive_attr attr;
@@ -94,10 +86,8 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     setup(plainDesc(x), pd.src_desc(), k->userSrc, k->src, k->srcReorder, k->reSrc, true);
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiReorder, k->reWei, true);
     setup(plainDesc(y), pd.dst_desc(), k->userDst, k->dst, k->dstReorder, k->reDst, false);
-    if (hasBias) k->bias = userMemory(plainDesc({O}), *ctx);
+    if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace

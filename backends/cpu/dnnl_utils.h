@@ -79,6 +79,26 @@ public:
   }
 };
 
+/// Builds `k` (its ctx set) around the primitive Prim made from `makeDesc()`, a Prim::desc over
+/// plain src and dst descriptors: the kernel, or oneDNN's complaint as an error value.
+template <class Prim, class K, class MakeDesc>
+Expected<std::unique_ptr<Kernel>> srcDstKernel(const Node& n, std::unique_ptr<K> k,
+                                               MakeDesc&& makeDesc) {
+  return finishKernel(n, k, [&] {
+    typename Prim::primitive_desc pd(makeDesc(), k->ctx->eng);
+    k->prim = Prim(pd);
+    k->src = userMemory(pd.src_desc(), *k->ctx);
+    k->dst = userMemory(pd.dst_desc(), *k->ctx);
+  });
+}
+template <class Prim, class MakeDesc>
+Expected<std::unique_ptr<Kernel>> srcDstKernel(const Node& n, const CtxPtr& ctx,
+                                               MakeDesc&& makeDesc) {
+  auto k = std::make_unique<SrcDstKernel>();
+  k->ctx = ctx;
+  return srcDstKernel<Prim>(n, std::move(k), std::forward<MakeDesc>(makeDesc));
+}
+
 /// Post-op for an epilogue activation (none appends nothing).
 inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {
   using A = dnnl::algorithm;

@@ -10,7 +10,6 @@ namespace llie::cpu {
 namespace {
 
 using dnnl::algorithm;
-using dnnl::memory;
 
 struct EltSpec {
   algorithm alg;
@@ -44,52 +43,22 @@ EltSpec specFor(const Node& n) {
   }
 }
 
-class EltwiseKernel : public Kernel {
-public:
-  CtxPtr ctx;
-  dnnl::eltwise_forward prim;
-  memory src, dst;
-  bool empty = false;
-
-  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    if (empty) return;
-    bind(src, in[0]->data);
-    bind(dst, out[0]->data);
-    prim.execute(ctx->strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    ctx->strm.wait();
-  }
-};
-
 Expected<std::unique_ptr<Kernel>> makeEltwise(const Graph& g, const Node& n, const CtxPtr& ctx) {
   Dims x = kernels::inShape(g, n, 0);
   if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
-  auto k = std::make_unique<EltwiseKernel>();
-  k->ctx = ctx;
   int64_t count = numel(x);
-  if (count == 0) {
-    k->empty = true;
-    return std::unique_ptr<Kernel>(std::move(k));
-  }
+  if (count == 0) return kernels::noopKernel();
   EltSpec s = specFor(n);
-  Status st = dnnlBuild(n, [&] {
-    memory::desc md = plainDesc({count});
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, s.alg, md, s.alpha, s.beta);
-    dnnl::eltwise_forward::primitive_desc pd(d, ctx->eng);
-    k->prim = dnnl::eltwise_forward(pd);
-    k->src = userMemory(md, *ctx);
-    k->dst = userMemory(md, *ctx);
+  return srcDstKernel<dnnl::eltwise_forward>(n, ctx, [&] {
+    return dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, s.alg,
+                                       plainDesc({count}), s.alpha, s.beta);
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace
 
 void registerEltwise(Registry& r) {
-  for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Relu6, OpKind::LeakyRelu, OpKind::Sigmoid,
-                   OpKind::Tanh, OpKind::Silu, OpKind::Gelu, OpKind::Exp, OpKind::Log,
-                   OpKind::Sqrt, OpKind::Abs, OpKind::Square, OpKind::PowScalar, OpKind::Clamp})
-    r.add(k, makeEltwise);
+  for (OpKind k : kernels::kUnaryOps) r.add(k, makeEltwise);
 }
 
 } // namespace llie::cpu

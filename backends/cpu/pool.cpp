@@ -9,28 +9,22 @@
 //    overhang are rescaled by kh·kw / clipped size after the primitive (a short OpenMP loop over
 //    the last rows/columns only).
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/op_geometry.h"
 
 #include <algorithm>
 
 namespace llie::cpu {
 namespace {
 
-using dnnl::memory;
-
-class PoolKernel : public Kernel {
+/// The pooling primitive, then (avg with count_include_pad only) the overhang rescale.
+class PoolKernel : public SrcDstKernel {
 public:
-  CtxPtr ctx;
-  dnnl::pooling_forward prim;
-  memory src, dst;
   int64_t planes = 0, OH = 0, OW = 0;
   std::vector<float> rowScale, colScale; // include-pad overhang fix (empty when not needed)
   int64_t firstRow = 0, firstCol = 0;    // rows/cols from here on may need rescaling
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    bind(src, in[0]->data);
-    bind(dst, out[0]->data);
-    prim.execute(ctx->strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    ctx->strm.wait();
+    SrcDstKernel::run(in, out);
     if (rowScale.empty()) return;
     float* y = out[0]->f32();
 #pragma omp parallel for schedule(static) if (planes > 16)
@@ -60,20 +54,11 @@ std::vector<float> overhangScale(int64_t out, int64_t in, int64_t k, int64_t s, 
 }
 
 Expected<std::unique_ptr<Kernel>> makePool(const Graph& g, const Node& n, const CtxPtr& ctx) {
-  const auto& a = attrsOf<Pool2dAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  size_t r = x.size();
-  if (r < 2 || y.size() != r) return kernels::badNode(n, "rank");
-  if (a.kernel.size() != 2 || a.stride.size() != 2 || a.pad.size() != 4)
-    return kernels::badNode(n, "kernel/stride/pad");
-  int64_t planes = 1;
-  for (size_t i = 0; i + 2 < r; ++i) {
-    if (x[i] != y[i]) return kernels::badNode(n, "leading dims");
-    planes *= x[i];
-  }
-  int64_t H = x[r - 2], W = x[r - 1], OH = y[r - 2], OW = y[r - 1];
-  int64_t kh = a.kernel[0], kw = a.kernel[1], sh = a.stride[0], sw = a.stride[1];
-  int64_t pt = a.pad[0], pb = a.pad[1], pl = a.pad[2], pr = a.pad[3];
+  Expected<kernels::PoolGeom> geom = kernels::poolGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  const kernels::PoolGeom& p = *geom;
+  int64_t planes = p.planes, H = p.H, W = p.W, OH = p.OH, OW = p.OW;
+  int64_t kh = p.kh, kw = p.kw, sh = p.sh, sw = p.sw, pt = p.pt, pb = p.pb, pl = p.pl, pr = p.pr;
   int64_t extraH = std::max<int64_t>(0, (OH - 1) * sh + kh - (H + pt + pb));
   int64_t extraW = std::max<int64_t>(0, (OW - 1) * sw + kw - (W + pl + pr));
 
@@ -83,7 +68,8 @@ Expected<std::unique_ptr<Kernel>> makePool(const Graph& g, const Node& n, const 
   k->OH = OH;
   k->OW = OW;
   bool isMax = n.op == OpKind::MaxPool2d;
-  if (!isMax && a.countIncludePad && (extraH || extraW)) {
+  bool includePad = attrsOf<Pool2dAttrs>(n).countIncludePad;
+  if (!isMax && includePad && (extraH || extraW)) {
     int64_t fr, fc;
     k->rowScale = overhangScale(OH, H, kh, sh, pt, pb, fr);
     k->colScale = overhangScale(OW, W, kw, sw, pl, pr, fc);
@@ -91,19 +77,14 @@ Expected<std::unique_ptr<Kernel>> makePool(const Graph& g, const Node& n, const 
     k->firstCol = fc;
   }
   auto alg = isMax                ? dnnl::algorithm::pooling_max
-             : a.countIncludePad ? dnnl::algorithm::pooling_avg_include_padding
+             : includePad        ? dnnl::algorithm::pooling_avg_include_padding
                                  : dnnl::algorithm::pooling_avg_exclude_padding;
-  Status st = dnnlBuild(n, [&] {
-    memory::desc src = plainDesc({1, planes, H, W}), dst = plainDesc({1, planes, OH, OW});
-    dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst, {sh, sw},
-                                  {kh, kw}, {pt, pl}, {pb + extraH, pr + extraW});
-    dnnl::pooling_forward::primitive_desc pd(d, ctx->eng);
-    k->prim = dnnl::pooling_forward(pd);
-    k->src = userMemory(src, *ctx);
-    k->dst = userMemory(dst, *ctx);
+  return srcDstKernel<dnnl::pooling_forward>(n, std::move(k), [&] {
+    return dnnl::pooling_forward::desc(dnnl::prop_kind::forward_inference, alg,
+                                       plainDesc({1, planes, H, W}),
+                                       plainDesc({1, planes, OH, OW}), {sh, sw}, {kh, kw},
+                                       {pt, pl}, {pb + extraH, pr + extraW});
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace

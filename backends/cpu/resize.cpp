@@ -1,33 +1,17 @@
-// cpu Resize of the last two axes, PyTorch coordinates (see reference/resize.cpp):
+// cpu Resize of the last two axes, PyTorch coordinates (op_geometry.h, reference/resize.cpp):
 //  - bilinear, align_corners=False: oneDNN resampling_linear. Its map (dst+0.5)·in/out−0.5 with
 //    the left tap clamped to 0 and the right tap to in−1 equals PyTorch's;
 //  - nearest with an integer upsampling factor on both axes (including 1): oneDNN
 //    resampling_nearest. oneDNN rounds (dst+0.5)·in/out−0.5 ("half-pixel" nearest, PyTorch's
 //    'nearest-exact'), which equals PyTorch's floor(dst·in/out) only for integer upsampling;
 //  - everything else (nearest downsampling or non-integer ratios, bilinear align_corners=True):
-//    an OpenMP loop over per-row/column index and weight tables built at prepare time.
+//    an OpenMP loop in float over per-row/column index and weight tables built at prepare time
+//    from the shared kernels::nearestSrc / kernels::linearTap.
 #include "backends/cpu/cpu_kernels.h"
-
-#include <algorithm>
-#include <cmath>
+#include "backends/op_geometry.h"
 
 namespace llie::cpu {
 namespace {
-
-using dnnl::memory;
-
-class ResampleKernel : public Kernel {
-public:
-  CtxPtr ctx;
-  dnnl::resampling_forward prim;
-  memory src, dst;
-  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    bind(src, in[0]->data);
-    bind(dst, out[0]->data);
-    prim.execute(ctx->strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    ctx->strm.wait();
-  }
-};
 
 /// One output coordinate's taps: value = x[i0]·(1−w) + x[i1]·w (nearest: i1 = i0, w = 0).
 struct Tap {
@@ -35,27 +19,16 @@ struct Tap {
   float w;
 };
 
-std::vector<Tap> nearestTaps(int64_t in, int64_t out) {
-  std::vector<Tap> t(out);
-  float scale = static_cast<float>(in) / static_cast<float>(out); // PyTorch's float scale
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t s = out == in ? o
-                : out == 2 * in
-                    ? o / 2
-                    : std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * scale)),
-                               in - 1);
-    t[o] = {s, s, 0.f};
-  }
-  return t;
-}
-
-std::vector<Tap> linearTaps(int64_t in, int64_t out, bool alignCorners) {
+std::vector<Tap> taps(int64_t in, int64_t out, bool nearest, bool alignCorners) {
   std::vector<Tap> t(out);
   for (int64_t o = 0; o < out; ++o) {
-    double s = alignCorners ? (out > 1 ? static_cast<double>(o) * (in - 1) / (out - 1) : 0.0)
-                            : std::max(0.0, (o + 0.5) * static_cast<double>(in) / out - 0.5);
-    int64_t i0 = std::min(static_cast<int64_t>(s), in - 1);
-    t[o] = {i0, i0 < in - 1 ? i0 + 1 : i0, static_cast<float>(s - static_cast<double>(i0))};
+    if (nearest) {
+      int64_t s = kernels::nearestSrc(o, in, out);
+      t[o] = {s, s, 0.f};
+    } else {
+      kernels::LinearTap l = kernels::linearTap(o, in, out, alignCorners);
+      t[o] = {l.i0, l.i1, static_cast<float>(l.w1)};
+    }
   }
   return t;
 }
@@ -86,14 +59,9 @@ public:
 
 Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, const CtxPtr& ctx) {
   const auto& a = attrsOf<ResizeAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  size_t r = x.size();
-  if (r < 2 || y.size() != r || a.size.size() != 2) return kernels::badNode(n, "rank/size");
-  if (y[r - 2] != a.size[0].off || y[r - 1] != a.size[1].off)
-    return kernels::badNode(n, "output shape disagrees with size");
-  int64_t planes = 1;
-  for (size_t i = 0; i + 2 < r; ++i) planes *= x[i];
-  int64_t H = x[r - 2], W = x[r - 1], OH = y[r - 2], OW = y[r - 1];
+  Expected<kernels::PlaneGeom> geom = kernels::resizeGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  int64_t planes = geom->planes, H = geom->H, W = geom->W, OH = geom->OH, OW = geom->OW;
   if (H <= 0 || W <= 0 || OH <= 0 || OW <= 0) return kernels::badNode(n, "empty spatial axes");
   bool nearest = a.mode == ResizeMode::Nearest;
   bool useDnnl = nearest ? (OH % H == 0 && OW % W == 0) : !a.alignCorners;
@@ -101,25 +69,16 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
   if (!useDnnl) {
     auto k = std::make_unique<LoopResizeKernel>();
     k->planes = planes, k->H = H, k->W = W, k->OH = OH, k->OW = OW;
-    k->th = nearest ? nearestTaps(H, OH) : linearTaps(H, OH, a.alignCorners);
-    k->tw = nearest ? nearestTaps(W, OW) : linearTaps(W, OW, a.alignCorners);
+    k->th = taps(H, OH, nearest, a.alignCorners);
+    k->tw = taps(W, OW, nearest, a.alignCorners);
     return std::unique_ptr<Kernel>(std::move(k));
   }
-  auto k = std::make_unique<ResampleKernel>();
-  k->ctx = ctx;
-  Status st = dnnlBuild(n, [&] {
-    memory::desc src = plainDesc({1, planes, H, W}), dst = plainDesc({1, planes, OH, OW});
-    dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_inference,
-                                     nearest ? dnnl::algorithm::resampling_nearest
-                                             : dnnl::algorithm::resampling_linear,
-                                     src, dst);
-    dnnl::resampling_forward::primitive_desc pd(d, ctx->eng);
-    k->prim = dnnl::resampling_forward(pd);
-    k->src = userMemory(src, *ctx);
-    k->dst = userMemory(dst, *ctx);
+  auto alg = nearest ? dnnl::algorithm::resampling_nearest : dnnl::algorithm::resampling_linear;
+  return srcDstKernel<dnnl::resampling_forward>(n, ctx, [&] {
+    return dnnl::resampling_forward::desc(dnnl::prop_kind::forward_inference, alg,
+                                          plainDesc({1, planes, H, W}),
+                                          plainDesc({1, planes, OH, OW}));
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace

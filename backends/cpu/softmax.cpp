@@ -6,8 +6,6 @@
 namespace llie::cpu {
 namespace {
 
-using dnnl::memory;
-
 std::string checkSoftmax(const Graph& g, const Node& n) {
   Dims x = kernels::inShape(g, n, 0);
   bool ok = true;
@@ -17,22 +15,6 @@ std::string checkSoftmax(const Graph& g, const Node& n) {
     if (axes[i] != axes[i - 1] + 1) return "softmax over non-contiguous axes";
   return "";
 }
-
-class SoftmaxKernel : public Kernel {
-public:
-  CtxPtr ctx;
-  dnnl::softmax_forward prim;
-  memory src, dst;
-  bool empty = false;
-
-  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    if (empty) return;
-    bind(src, in[0]->data);
-    bind(dst, out[0]->data);
-    prim.execute(ctx->strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    ctx->strm.wait();
-  }
-};
 
 Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n, const CtxPtr& ctx) {
   Dims x = kernels::inShape(g, n, 0);
@@ -45,22 +27,11 @@ Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n, con
     else if (!axes.empty() && static_cast<int64_t>(d) > axes.back()) inner *= x[d];
     else K *= x[d];
   }
-  auto k = std::make_unique<SoftmaxKernel>();
-  k->ctx = ctx;
-  if (numel(x) == 0) {
-    k->empty = true;
-    return std::unique_ptr<Kernel>(std::move(k));
-  }
-  Status st = dnnlBuild(n, [&] {
-    memory::desc md = plainDesc({outer, K, inner});
-    dnnl::softmax_forward::desc d(dnnl::prop_kind::forward_inference, md, 1);
-    dnnl::softmax_forward::primitive_desc pd(d, ctx->eng);
-    k->prim = dnnl::softmax_forward(pd);
-    k->src = userMemory(md, *ctx);
-    k->dst = userMemory(md, *ctx);
+  if (numel(x) == 0) return kernels::noopKernel();
+  return srcDstKernel<dnnl::softmax_forward>(n, ctx, [&] {
+    return dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference,
+                                       plainDesc({outer, K, inner}), 1);
   });
-  if (!st.isOk()) return st;
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace

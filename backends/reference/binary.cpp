@@ -48,9 +48,7 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n) {
 } // namespace
 
 void registerBinary(Registry& r) {
-  for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Maximum,
-                   OpKind::Minimum})
-    r.add(k, makeBinary);
+  for (OpKind k : kernels::kBinaryOps) r.add(k, makeBinary);
 }
 
 } // namespace llie::ref

@@ -15,7 +15,8 @@ Expected<std::unique_ptr<Kernel>> makeConcat(const Graph& g, const Node& n) {
   for (int64_t i = 0; i < axis; ++i) outer *= y[i];
   for (size_t i = axis + 1; i < y.size(); ++i) inner *= y[i];
   std::vector<int64_t> blocks; // floats per outer index, per input
-  for (size_t i = 0; i < n.inputs.size(); ++i) blocks.push_back(kernels::inShape(g, n, i)[axis] * inner);
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    blocks.push_back(kernels::inShape(g, n, i)[axis] * inner);
   int64_t rowOut = y[axis] * inner;
 
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {

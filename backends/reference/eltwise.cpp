@@ -55,10 +55,7 @@ Expected<std::unique_ptr<Kernel>> makeUnary(const Graph& g, const Node& n) {
 } // namespace
 
 void registerEltwise(Registry& r) {
-  for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Relu6, OpKind::LeakyRelu, OpKind::Sigmoid,
-                   OpKind::Tanh, OpKind::Silu, OpKind::Gelu, OpKind::Exp, OpKind::Log,
-                   OpKind::Sqrt, OpKind::Abs, OpKind::Square, OpKind::PowScalar, OpKind::Clamp})
-    r.add(k, makeUnary);
+  for (OpKind k : kernels::kUnaryOps) r.add(k, makeUnary);
 }
 
 } // namespace llie::ref

@@ -52,8 +52,7 @@ Expected<std::unique_ptr<Kernel>> makeReduce(const Graph& g, const Node& n) {
 } // namespace
 
 void registerReduce(Registry& r) {
-  for (OpKind k : {OpKind::ReduceSum, OpKind::ReduceMean, OpKind::ReduceMax, OpKind::ReduceMin})
-    r.add(k, makeReduce);
+  for (OpKind k : kernels::kReduceOps) r.add(k, makeReduce);
 }
 
 } // namespace llie::ref
