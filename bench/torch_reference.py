@@ -93,6 +93,23 @@ def run_measured(cmd, env=None, timeout=None):
     return p.returncode, out.decode(errors="replace"), stderr, ru.ru_maxrss / 1024.0, time.perf_counter() - t0
 
 
+def cpu_busy(seconds=1.0):
+    """Fraction of all CPUs busy over the next `seconds` (from /proc/stat), or None off Linux.
+    Other work on the machine inflates 2-thread timings badly: an OpenMP barrier waits for a
+    descheduled thread."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(t) for t in f.readline().split()[1:9]]
+        return sum(v), v[3] + v[4]  # total, idle + iowait
+    try:
+        t1, i1 = sample()
+        time.sleep(seconds)
+        t2, i2 = sample()
+    except (OSError, ValueError):
+        return None
+    return round(1.0 - (i2 - i1) / max(t2 - t1, 1), 2)
+
+
 def _last_json_line(text):
     for line in reversed(text.strip().splitlines()):
         line = line.strip()
@@ -272,28 +289,30 @@ def main(argv=None, extra_runners=()):
         runners.append(command_runner(name, template))
     runners += list(extra_runners)
 
-    load = os.getloadavg()[0]
-    if load > 0.5:
-        print(f"note: 1-minute load average is {load:.1f} on {os.cpu_count()} CPUs; with other work "
-              "running, 2-thread timings are inflated and noisy (OpenMP barriers wait for descheduled "
-              "threads)", file=sys.stderr)
     results = []
+    busy_rows = 0
     for c in configs:
         for r in runners:
             if not r.supports(c):
                 continue
+            busy = cpu_busy()
+            busy_rows += bool(busy and busy > 0.2)
             try:
                 data = r.fn(c, opts)
             except Exception as e:  # a broken runner must not lose the other rows
                 data = {"error": f"{type(e).__name__}: {e}"}
+            data["cpu_busy_before"] = busy
             results.append(Result(c, r.name, data))
             print(f"[{c.model} {c.size}] {r.name}: "
                   + (f"{data['median_ms']:.1f} ms" if "median_ms" in data else data.get("error", "?")),
                   file=sys.stderr, flush=True)
     print_table(results)
+    if busy_rows:
+        print(f"note: other work kept the CPUs over 20% busy just before {busy_rows} row(s) "
+              "(cpu_busy_before in the JSON); those timings are inflated and noisy", file=sys.stderr)
     if opts.json:
         doc = {"threads": opts.threads, "warmup": opts.warmup, "runs": opts.runs,
-               "loadavg_1m_at_start": round(load, 2), "cpus": os.cpu_count(),
+               "cpus": os.cpu_count(),
                "results": [{**asdict(r.config), "runner": r.runner, **r.data} for r in results]}
         if opts.json == "-":
             print(json.dumps(doc, indent=1))

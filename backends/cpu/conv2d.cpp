@@ -1,8 +1,9 @@
 // cpu Conv2d on oneDNN's convolution_forward (inference): src, weights and dst descriptors are
 // format_tag::any so oneDNN picks its preferred (often blocked) layouts; the kernel reorders
 // plain NCHW src into that layout, the plain OIHW / GOIHW weights into theirs, and the dst back
-// to NCHW. Weights are re-reordered on every run into a buffer allocated at prepare time, so a
-// weight tensor changed in place (training, dynamic weights) is always seen. Bias is optional;
+// to NCHW. Those blocked copies live in the backend's shared scratch (slots 0-2), so a graph
+// of many convs holds them once, not once per conv. Weights are re-reordered on every run, so
+// a weight tensor changed in place (training, dynamic weights) is always seen. Bias is optional;
 // the epilogue activation is a post-op. oneDNN's dilation is PyTorch's minus one; padding is
 // padding_l = {top, left}, padding_r = {bottom, right}.
 #include "backends/cpu/cpu_kernels.h"
@@ -29,6 +30,7 @@ public:
   memory userSrc, userWei, userDst, bias;
   // Primitive-layout memories and the reorders into / out of them (null when plain already).
   memory src, wei, dst;
+  size_t srcBytes = 0, weiBytes = 0, dstBytes = 0;
   dnnl::reorder srcReorder, weiReorder, dstReorder;
   bool reSrc = false, reWei = false, reDst = false;
 
@@ -38,6 +40,9 @@ public:
     bind(userWei, in[1]->data);
     bind(userDst, out[0]->data);
     if (hasBias) bind(bias, in[2]->data);
+    if (reSrc) bind(src, ctx->scratch(0, srcBytes));
+    if (reWei) bind(wei, ctx->scratch(1, weiBytes));
+    if (reDst) bind(dst, ctx->scratch(2, dstBytes));
     if (reSrc) srcReorder.execute(s, userSrc, src);
     if (reWei) weiReorder.execute(s, userWei, wei);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, reSrc ? src : userSrc},
@@ -76,16 +81,20 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     k->conv = dnnl::convolution_forward(pd);
 
     auto setup = [&](const memory::desc& plain, const memory::desc& chosen, memory& user,
-                     memory& inner, dnnl::reorder& re, bool& need, bool toInner) {
+                     memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner) {
       user = userMemory(plain, *ctx);
       need = chosen != plain;
       if (!need) return;
-      inner = memory(chosen, ctx->eng); // owned, allocated once
+      inner = userMemory(chosen, *ctx); // bound to shared scratch in run()
+      bytes = chosen.get_size();
       re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
     };
-    setup(plainDesc(x), pd.src_desc(), k->userSrc, k->src, k->srcReorder, k->reSrc, true);
-    setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiReorder, k->reWei, true);
-    setup(plainDesc(y), pd.dst_desc(), k->userDst, k->dst, k->dstReorder, k->reDst, false);
+    setup(plainDesc(x), pd.src_desc(), k->userSrc, k->src, k->srcBytes, k->srcReorder, k->reSrc,
+          true);
+    setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
+          k->reWei, true);
+    setup(plainDesc(y), pd.dst_desc(), k->userDst, k->dst, k->dstBytes, k->dstReorder, k->reDst,
+          false);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
   });
 }

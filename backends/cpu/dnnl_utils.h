@@ -8,6 +8,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <array>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19,6 +21,33 @@ using kernels::Dims;
 struct CpuContext {
   dnnl::engine eng{dnnl::engine::kind::cpu, 0};
   dnnl::stream strm{eng};
+
+  /// Scratch shared by every kernel of the backend: kernels run one at a time, so the blocked
+  /// copies a kernel needs only during its run() (a conv's src, weights and dst in oneDNN's
+  /// layout) live in a few grow-only buffers instead of a private buffer per kernel. The
+  /// pointer may change when another kernel grows the slot, so ask for it in every run().
+  void* scratch(size_t slot, size_t bytes) {
+    Scratch& s = scratch_[slot];
+    if (bytes > s.bytes) {
+      std::free(s.p);
+      s.p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+      s.bytes = bytes;
+    }
+    return s.p;
+  }
+  ~CpuContext() {
+    for (auto& s : scratch_) std::free(s.p);
+  }
+  CpuContext() = default;
+  CpuContext(const CpuContext&) = delete;
+  CpuContext& operator=(const CpuContext&) = delete;
+
+private:
+  struct Scratch {
+    void* p = nullptr;
+    size_t bytes = 0;
+  };
+  std::array<Scratch, 3> scratch_;
 };
 using CtxPtr = std::shared_ptr<CpuContext>;
 
