@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 exec /usr/bin/python3 bench/torch_reference.py \
-  --flagship 256x256,384x512 --zero-dce 384x512 --runners eager,best --threads 2 \
+  --flagship 256x256,384x512 --zero-dce 384x512 --runners eager,script,best --threads 2 \
   --cmd 'llie={repo}/build/llie-run {repo}/models/{model}.llie bench --size {height}x{width} --warmup {warmup} --iters {runs}' \
   "$@"

@@ -12,8 +12,7 @@ static std::vector<int64_t> concreteShape(const TensorType& t) {
   return s;
 }
 
-Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend,
-                                                     const SourceManager*) {
+Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) {
   std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
   const Graph& G = ex->g_;
   for (auto& v : G.values)

@@ -6,7 +6,6 @@
 #pragma once
 #include "backends/backend.h"
 #include "compiler/passes/memory_plan.h"
-#include "compiler/support/source_span.h"
 
 #include <map>
 #include <memory>
@@ -16,9 +15,8 @@ namespace llie {
 
 class Executor {
 public:
-  /// Fails, naming the op and its .llie location, when the backend cannot run some node.
-  static Expected<std::unique_ptr<Executor>> create(Graph specialized, Backend& backend,
-                                                    const SourceManager* sm = nullptr);
+  /// Fails, naming the op and its .llie span, when the backend cannot run some node.
+  static Expected<std::unique_ptr<Executor>> create(Graph specialized, Backend& backend);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;

@@ -114,7 +114,7 @@ Expected<Executor*> Enhancer::executorFor(const std::vector<int64_t>& shape) {
     return it->second.get();
   }
   LLIE_ASSIGN_OR_RETURN(Graph sg, specializeGraph(model_.graph, {{inputName(), shape}}));
-  LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(std::move(sg), backend_, sm_));
+  LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(std::move(sg), backend_));
   LLIE_RETURN_IF_ERROR(ex->setWeights(weights_));
   Executor* raw = ex.get();
   // Keep the few most recent shapes: a folder of photos of many sizes must not hold an arena

@@ -2,15 +2,22 @@
 //   llie-run MODEL enhance IN... -o OUTDIR [--weights W]   images or folders in, PNGs out
 //   llie-run MODEL bench --size HxW                          time the model on one input size
 //   llie-run MODEL init-weights -o W.safetensors             write seeded initial weights
-// Training and evaluation arrive with the training entries.
+//   llie-run MODEL eval DATA [--max N] [--json]              PSNR/SSIM against DATA/high
+// Training arrives with the training entries.
 #include "runtime/image_io.h"
+#include "runtime/metrics.h"
 #include "runtime/model.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 using namespace llie;
 namespace fs = std::filesystem;
@@ -18,6 +25,56 @@ namespace fs = std::filesystem;
 static int fail(const SourceManager& sm, const Status& st) {
   std::cerr << renderStatus(sm, st);
   return 1;
+}
+
+/// The (low, high) image pairs of an eval folder, matched by file name and sorted by name.
+/// Errors: DATA, DATA/low or DATA/high missing or holding no image; names without a partner
+/// (all listed).
+static Expected<std::vector<std::pair<std::string, std::string>>>
+evalPairs(const std::string& data) {
+  const std::string layout = "eval expects DATA/low/ (inputs) and DATA/high/ (ground truth) "
+                             "holding images with the same file names";
+  if (!fs::is_directory(data))
+    return Status::error("eval: '" + data + "' is not a folder").hint(layout);
+  std::map<std::string, std::string> byName[2];
+  const char* sub[2] = {"low", "high"};
+  for (int k = 0; k < 2; ++k) {
+    fs::path dir = fs::path(data) / sub[k];
+    if (!fs::is_directory(dir))
+      return Status::error("eval: '" + dir.string() + "' is not a folder").hint(layout);
+    auto files = listImages(dir.string());
+    if (!files) return files.takeStatus();
+    for (auto& f : *files)
+      byName[k][fs::path(f).filename().string()] = f;
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<std::string> unmatched;
+  for (auto& [name, path] : byName[0]) {
+    auto it = byName[1].find(name);
+    if (it == byName[1].end())
+      unmatched.push_back("low/" + name + " has no high/" + name);
+    else
+      pairs.emplace_back(path, it->second);
+  }
+  for (auto& [name, path] : byName[1])
+    if (!byName[0].count(name)) unmatched.push_back("high/" + name + " has no low/" + name);
+  if (!unmatched.empty()) {
+    Status st = Status::error("eval: " + std::to_string(unmatched.size()) + " image" +
+                              (unmatched.size() == 1 ? "" : "s") + " in '" + data +
+                              "' without a partner: " + unmatched[0] +
+                              (unmatched.size() > 1 ? ", ..." : ""));
+    for (auto& u : unmatched)
+      st.hint(u);
+    return st;
+  }
+  return pairs;
+}
+
+static std::string fmtMetric(double v, int decimals) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(decimals) << v;
+  return os.str();
 }
 
 int main(int argc, char** argv) {
@@ -53,9 +110,29 @@ int main(int argc, char** argv) {
   std::string initOut;
   initw->add_option("-o,--output", initOut, "safetensors file to write")->required();
 
+  auto* evalc = app.add_subcommand(
+      "eval", "PSNR and SSIM of the enhanced DATA/low images against DATA/high (matched by name)");
+  std::string evalData;
+  int evalMax = 0;
+  bool evalJson = false, evalUint8 = false;
+  evalc->add_option("data", evalData, "folder holding low/ and high/ with the same file names")
+      ->required();
+  evalc->add_option("--max", evalMax, "evaluate only the first N pairs by name (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  evalc->add_flag("--json", evalJson, "also print one JSON object with every result at the end");
+  evalc->add_flag("--uint8", evalUint8,
+                  "quantise images to 8 bits before measuring (as when outputs are saved as PNG)");
+
   CLI11_PARSE(app, argc, argv);
 
   SourceManager sm;
+  std::vector<std::pair<std::string, std::string>> evalList;
+  if (*evalc) { // check the data before the (slower) model load
+    auto pairs = evalPairs(evalData);
+    if (!pairs) return fail(sm, pairs.status());
+    evalList = std::move(*pairs);
+    if (evalMax > 0 && static_cast<size_t>(evalMax) < evalList.size()) evalList.resize(evalMax);
+  }
   auto m = loadModel(sm, model, {});
   if (!m) return fail(sm, m.status());
   auto backend = createBackend(backendName);
@@ -98,6 +175,89 @@ int main(int argc, char** argv) {
               << "\", \"median_ms\": " << ms[ms.size() / 2] << ", \"min_ms\": " << ms.front()
               << ", \"iters\": " << iters << "}\n";
     return 0;
+  }
+
+  if (*evalc) {
+    const MetricInput mode = evalUint8 ? MetricInput::Uint8 : MetricInput::Float;
+    const char* modeName = evalUint8 ? "uint8" : "float";
+    nlohmann::ordered_json images = nlohmann::ordered_json::array();
+    double sum[4] = {0, 0, 0, 0}; // input PSNR, input SSIM, output PSNR, output SSIM
+    int done = 0, failures = 0;
+    for (auto& [lowPath, highPath] : evalList) {
+      const std::string name = fs::path(lowPath).filename().string();
+      auto t0 = std::chrono::steady_clock::now();
+      auto low = loadImage(lowPath);
+      auto high = loadImage(highPath);
+      if (!low || !high) {
+        std::cerr << renderStatus(sm, !low ? low.status() : high.status());
+        ++failures;
+        continue;
+      }
+      if (low->shape != high->shape) {
+        std::cerr << "error: eval: size mismatch for " << name << ": low/" << name << " is "
+                  << low->shape[3] << "x" << low->shape[2] << " but high/" << name << " is "
+                  << high->shape[3] << "x" << high->shape[2] << "\n";
+        ++failures;
+        continue;
+      }
+      auto y = enhancer.enhance(*low);
+      if (!y) return fail(sm, y.status());
+      // Measure the image as it would be saved: clamped to [0, 1].
+      for (int64_t i = 0; i < y->numel(); ++i)
+        y->f32()[i] = std::isnan(y->f32()[i]) ? 0.f : std::clamp(y->f32()[i], 0.f, 1.f);
+      Expected<double> r[4] = {psnr(*low, *high, 1.0, mode), ssim(*low, *high, mode),
+                               psnr(*y, *high, 1.0, mode), ssim(*y, *high, mode)};
+      bool ok = true;
+      for (auto& v : r)
+        if (!v) {
+          std::cerr << "error: eval: " << name << ": " << v.status().message() << "\n";
+          ok = false;
+          break;
+        }
+      if (!ok) {
+        ++failures;
+        continue;
+      }
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      for (int k = 0; k < 4; ++k)
+        sum[k] += *r[k];
+      ++done;
+      std::cout << name << "  " << low->shape[3] << "x" << low->shape[2]
+                << "  input: PSNR " << fmtMetric(*r[0], 4) << " dB  SSIM " << fmtMetric(*r[1], 4)
+                << "  output: PSNR " << fmtMetric(*r[2], 4) << " dB  SSIM "
+                << fmtMetric(*r[3], 4) << "  (" << static_cast<int>(ms) << " ms)" << std::endl;
+      images.push_back({{"name", name},
+                        {"width", low->shape[3]},
+                        {"height", low->shape[2]},
+                        {"input", {{"psnr", *r[0]}, {"ssim", *r[1]}}},
+                        {"output", {{"psnr", *r[2]}, {"ssim", *r[3]}}},
+                        {"ms", ms}});
+    }
+    double mean[4] = {0, 0, 0, 0};
+    for (int k = 0; k < 4; ++k)
+      mean[k] = done ? sum[k] / done : std::nan("");
+    if (done)
+      std::cout << "mean over " << done << " image" << (done == 1 ? "" : "s") << " (" << modeName
+                << "): input: PSNR " << fmtMetric(mean[0], 4) << " dB  SSIM "
+                << fmtMetric(mean[1], 4) << "  output: PSNR " << fmtMetric(mean[2], 4)
+                << " dB  SSIM " << fmtMetric(mean[3], 4) << "\n";
+    if (evalJson) {
+      nlohmann::ordered_json j;
+      j["model"] = m->graph.entry;
+      j["data"] = evalData;
+      j["metrics"] = modeName;
+      j["count"] = done;
+      j["failed"] = failures;
+      j["mean"] = {{"input", {{"psnr", mean[0]}, {"ssim", mean[1]}}},
+                   {"output", {{"psnr", mean[2]}, {"ssim", mean[3]}}}};
+      j["images"] = images;
+      std::cout << j.dump() << "\n";
+    }
+    if (failures)
+      std::cerr << "error: eval: " << failures << " of " << evalList.size()
+                << " pairs could not be evaluated\n";
+    return failures ? 1 : 0;
   }
 
   std::vector<std::string> files;
