@@ -5,13 +5,6 @@
 
 namespace llie {
 
-static std::vector<int64_t> concreteShape(const TensorType& t) {
-  std::vector<int64_t> s;
-  for (auto& d : t.shape)
-    s.push_back(d.off);
-  return s;
-}
-
 Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) {
   std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
   const Graph& G = ex->g_;

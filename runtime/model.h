@@ -45,8 +45,8 @@ Expected<CompiledModel> loadModel(SourceManager& sm, const std::string& path,
 /// Runs an image model: its first input is the image [N, 3, H, W], its first output the result.
 class Enhancer {
 public:
-  Enhancer(const CompiledModel& m, Backend& backend, Weights weights, const SourceManager* sm)
-      : model_(m), backend_(backend), weights_(std::move(weights)), sm_(sm) {}
+  Enhancer(const CompiledModel& m, Backend& backend, Weights weights)
+      : model_(m), backend_(backend), weights_(std::move(weights)) {}
   /// [1, 3, H, W] in [0, 1] -> the model's output at the same H x W.
   Expected<HostTensor> enhance(const HostTensor& image);
   /// Runs the graph on exactly this input shape (no padding); all outputs by name.
@@ -60,7 +60,6 @@ private:
   const CompiledModel& model_;
   Backend& backend_;
   Weights weights_;
-  const SourceManager* sm_;
   static constexpr size_t kMaxCachedShapes = 3;
   std::map<std::vector<int64_t>, std::unique_ptr<Executor>> cache_;
   std::vector<std::vector<int64_t>> lru_; ///< cached shapes, oldest first

@@ -17,6 +17,13 @@ inline int64_t numel(const std::vector<int64_t>& shape) {
   return n;
 }
 
+/// The sizes of a constant (specialised) shape.
+inline std::vector<int64_t> concreteShape(const TensorType& t) {
+  std::vector<int64_t> s;
+  for (auto& d : t.shape) s.push_back(d.off);
+  return s;
+}
+
 /// A view of a contiguous row-major buffer. The backend owns the memory.
 struct Tensor {
   DType dtype = DType::F32;

@@ -4,13 +4,6 @@
 
 namespace llie {
 
-static std::vector<int64_t> constShape(const TensorType& t) {
-  std::vector<int64_t> s;
-  for (auto& d : t.shape)
-    s.push_back(d.off);
-  return s;
-}
-
 static std::string shapeStr(const std::vector<int64_t>& s) {
   std::string r = "[";
   for (size_t i = 0; i < s.size(); ++i)
@@ -23,7 +16,7 @@ Expected<Weights> initialWeights(const Graph& g, uint64_t seed) {
   for (const Node& n : g.nodes) {
     if (n.dead || (n.op != OpKind::Param && n.op != OpKind::State)) continue;
     const auto& a = attrsOf<ParamAttrs>(n);
-    HostTensor t(constShape(g.type(n.outputs[0])), g.type(n.outputs[0]).dtype);
+    HostTensor t(concreteShape(g.type(n.outputs[0])), g.type(n.outputs[0]).dtype);
     LLIE_RETURN_IF_ERROR(initParam(t, a, seed));
     w[a.name] = std::move(t);
   }
@@ -38,7 +31,7 @@ Status checkWeights(const Graph& g, const TensorFile& file, const std::string& p
     const auto& name = attrsOf<ParamAttrs>(n).name;
     known[name] = true;
     auto it = file.tensors.find(name);
-    auto want = constShape(g.type(n.outputs[0]));
+    auto want = concreteShape(g.type(n.outputs[0]));
     if (it == file.tensors.end())
       missing.push_back(name + " " + shapeStr(want));
     else if (it->second.shape != want || it->second.dtype != g.type(n.outputs[0]).dtype)

@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  Enhancer enhancer(*m, **backend, std::move(*w), &sm);
+  Enhancer enhancer(*m, **backend, std::move(*w));
   if (*bench) {
     int64_t H = 0, W = 0;
     if (std::sscanf(size.c_str(), "%ldx%ld", &H, &W) != 2 || H <= 0 || W <= 0) {

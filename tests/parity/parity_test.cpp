@@ -64,7 +64,7 @@ TEST_P(Parity, CpuMatchesPyTorchToOneEMinusFour) {
   ASSERT_TRUE(expected.ok());
   auto backend = createBackend("cpu");
   ASSERT_TRUE(backend.ok());
-  Enhancer enh(*r->model, **backend, std::move(*weights), &r->sm);
+  Enhancer enh(*r->model, **backend, std::move(*weights));
   const HostTensor& x = input->tensors.at("x");
 
   std::map<std::string, HostTensor> actual;

@@ -51,7 +51,7 @@ TEST(DeadCodeElim, OptimisedGraphComputesTheSameNumbers) {
   auto wFull = initialWeights(full->model->graph, 3);
   auto wOpt = initialWeights(opt->model->graph, 3);
   ASSERT_TRUE(wFull.ok() && wOpt.ok());
-  Enhancer a(*full->model, **backend, *wFull, nullptr), b(*opt->model, **backend, *wOpt, nullptr);
+  Enhancer a(*full->model, **backend, *wFull), b(*opt->model, **backend, *wOpt);
   HostTensor x({1, 3, 9, 7});
   for (int64_t i = 0; i < x.numel(); ++i)
     x.f32()[i] = float((i * 37) % 101) / 101.f;

@@ -5,6 +5,7 @@
 #include "runtime/image_io.h"
 #include "runtime/safetensors.h"
 #include "tests/runtime/tmp_dir.h"
+#include "tests/testing/run.h"
 
 #include <gtest/gtest.h>
 
@@ -16,36 +17,6 @@ using namespace llie;
 using namespace llie::testing;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct RunResult {
-  int code;
-  std::string output; ///< stdout and stderr together
-};
-
-RunResult run(const std::string& cmd) {
-  std::string full = cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string tool(const char* name) {
-  return std::string(LLIE_BINARY_DIR) + "/" + name;
-}
-std::string repo(const std::string& rel) {
-  return std::string(LLIE_SOURCE_DIR) + "/" + rel;
-}
-std::string sharedData() {
-  return std::string(LLIE_SOURCE_DIR) + "/../shared/data";
-}
-
-} // namespace
 
 TEST(Cli, CompileWritesPlanIrAndDot) {
   TmpDir d;

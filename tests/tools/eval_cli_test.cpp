@@ -5,6 +5,7 @@
 #include "runtime/image_io.h"
 #include "runtime/metrics.h"
 #include "tests/runtime/tmp_dir.h"
+#include "tests/testing/run.h"
 
 #include <gtest/gtest.h>
 
@@ -20,22 +21,6 @@ using namespace llie::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct RunResult {
-  int code;
-  std::string output; ///< stdout and stderr together
-};
-
-RunResult run(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 std::string evalCmd(const std::string& data, const std::string& extra = "") {
   return std::string(LLIE_BINARY_DIR) + "/llie-run " + LLIE_SOURCE_DIR +
