@@ -19,6 +19,8 @@
 # regenerates). Needs python3-numpy and python3-pil (scripts/setup.sh installs them) and apt
 # package lists (`apt-get update`) unless python3-skimage is installed.
 set -euo pipefail
+# shellcheck source=skimage_photos.sh
+source "$(dirname "${BASH_SOURCE[0]}")/skimage_photos.sh"
 
 usage() { echo "usage: $0 OUTDIR [--force] [--seed N]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
@@ -33,13 +35,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$SEED" =~ ^[0-9]+$ ]] || { echo "error: --seed needs a non-negative integer" >&2; exit 2; }
-PY=/usr/bin/python3
 START=$(date +%s)
 
-if ! "$PY" -c 'import numpy, PIL' 2>/dev/null; then
-  echo "error: $PY needs numpy and PIL (Debian: python3-numpy python3-pil); run scripts/setup.sh" >&2
-  exit 1
-fi
+require_numpy_pil || exit 1
 
 summary() {
   "$PY" - "$OUT" <<'PYEOF'
@@ -64,24 +62,7 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-# The photos: from an installed python3-skimage if there is one, else from its .deb.
-SRC=""
-for d in /usr/lib/python3/dist-packages/skimage/data; do
-  [ -f "$d/astronaut.png" ] && [ -f "$d/chelsea.png" ] && SRC="$d"
-done
-if [ -z "$SRC" ]; then
-  echo "downloading python3-skimage (about 21 MB) for its photos ..."
-  chmod 0777 "$WORK" # apt's sandbox user must be able to write the .deb here
-  if ! (cd "$WORK" && apt-get download -q python3-skimage >"$WORK/apt.log" 2>&1); then
-    cat "$WORK/apt.log" >&2
-    echo "error: 'apt-get download python3-skimage' failed (run 'apt-get update' first?)" >&2
-    exit 1
-  fi
-  deb="$(ls "$WORK"/python3-skimage_*.deb | head -n1)"
-  dpkg -x "$deb" "$WORK/x"
-  SRC="$(find "$WORK/x" -type d -path '*/skimage/data' | head -n1)"
-  [ -n "$SRC" ] || { echo "error: no skimage/data folder in $deb" >&2; exit 1; }
-fi
+SRC="$(skimage_photos "$WORK")" || exit 1
 
 # Generate into a fresh folder inside OUTDIR, then swap train/ and val/ in and write the
 # manifest last: an interrupted run never leaves a manifest over a half-written dataset. Other
