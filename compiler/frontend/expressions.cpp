@@ -10,15 +10,9 @@ namespace elab {
 // ---- expressions -----------------------------------------------------------------------------
 
 CValue Elaborator::lookup(const std::string& name, SourceSpan span) {
-  for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
-    auto v = it->vars.find(name);
-    if (v != it->vars.end()) return v->second;
-    break; // blocks see only their own variables (and globals below)
-  }
-  if (frames_.size() > 1) {
-    auto v = frames_.front().vars.find(name);
-    if (v != frames_.front().vars.end() && v->second.kind == CValue::Sym) return v->second;
-  }
+  // A block sees its own variables, then the graph's symbols (H, W, ...) and its file's lets.
+  auto v = frame().vars.find(name);
+  if (v != frame().vars.end()) return v->second;
   int32_t sym = g_.symbols.find(name);
   if (sym >= 0) return CValue::ofDim(Dim::symbol(sym));
   // File-level lets of the module the current block lives in.
@@ -26,7 +20,7 @@ CValue Elaborator::lookup(const std::string& name, SourceSpan span) {
     for (auto& l : m->lets)
       if (l.name == name) return eval(*l.value);
   std::vector<std::string> cands;
-  for (auto& [k, v] : frame().vars)
+  for (auto& [k, val] : frame().vars)
     cands.push_back(k);
   std::string near = closestName(name, cands);
   error(span, "unknown name '" + name + "'",
