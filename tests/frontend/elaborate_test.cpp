@@ -179,3 +179,18 @@ TEST(Elaborate, IrHoldsDynamicWeightsComplexTensorsAndState) {
   EXPECT_EQ(g.nodesOf(OpKind::Assign).size(), 1u);
   EXPECT_GE(g.findParam("ema"), 0);
 }
+
+TEST(Elaborate, ZeroDceTrainEntryHasTheFourOfficialLosses) {
+  ElaborateOptions eo;
+  eo.entry = "ZeroDCETrain";
+  auto r = compileRepoModel("models/zero_dce.llie", eo);
+  ASSERT_TRUE(r->model.ok()) << r->errors;
+  const Graph& g = r->model->graph;
+  EXPECT_EQ(g.kind, GraphKind::Training);
+  std::vector<std::string> names;
+  for (auto& o : g.outputs) names.push_back(o.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"loss.tv", "loss.spa", "loss.col", "loss.exp"}));
+  for (auto& o : g.outputs) EXPECT_TRUE(g.type(o.value).shape.empty()) << o.name;
+  // The model called from the train entry keeps its checkpoint names.
+  EXPECT_GE(g.findParam("e_conv7.weight"), 0);
+}

@@ -91,12 +91,15 @@ std::string exprOf(const std::string& expr) {
 TEST(ParseZeroDce, ModelSignatureHasTwoParamsAndThreeOutputs) {
   SourceManager sm;
   ast::Module m = parseModel(sm, "zero_dce.llie");
-  ASSERT_EQ(m.decls.size(), 1u);
-  EXPECT_TRUE(m.imports.empty());
+  ASSERT_EQ(m.decls.size(), 2u); // the model, then its train entry
+  ASSERT_EQ(m.imports.size(), 1u);
+  EXPECT_EQ(m.imports[0].path, "std/losses.llie");
+  EXPECT_EQ(m.decls[1].kind, ast::DeclKind::Train);
+  EXPECT_EQ(m.decls[1].name, "ZeroDCETrain");
   const ast::BlockDecl& d = m.decls[0];
   EXPECT_EQ(d.kind, ast::DeclKind::Model);
   EXPECT_EQ(d.name, "ZeroDCE");
-  EXPECT_EQ(d.span, (SourceSpan{m.fileId, 4, 7, 7}));
+  EXPECT_EQ(d.span, (SourceSpan{m.fileId, 6, 7, 7}));
   EXPECT_EQ(d.outputs, (std::vector<std::string>{"enhanced", "A", "y4"}));
   ASSERT_EQ(d.params.size(), 2u);
   const ast::Param& x = d.params[0];
@@ -118,7 +121,7 @@ TEST(ParseZeroDce, ModelSignatureHasTwoParamsAndThreeOutputs) {
 TEST(ParseZeroDce, PipeChainBecomesNestedPipedCalls) {
   SourceManager sm;
   ast::Module m = parseModel(sm, "zero_dce.llie");
-  ASSERT_EQ(m.decls.size(), 1u);
+  ASSERT_EQ(m.decls.size(), 2u);
   const Stmt& s = *m.decls[0].body[0];
   ASSERT_EQ(s.kind, StmtKind::Assign);
   EXPECT_EQ(s.targets, (std::vector<std::string>{"x1"}));
@@ -132,18 +135,18 @@ TEST(ParseZeroDce, PipeChainBecomesNestedPipedCalls) {
   EXPECT_EQ(conv.kwargs[0].name, "padding");
   EXPECT_EQ(conv.kwargs[1].name, "name");
   // The call's span starts at its name; the callee span is the name alone.
-  EXPECT_EQ(conv.calleeSpan, (SourceSpan{m.fileId, 5, 14, 6}));
-  EXPECT_EQ(conv.span.line, 5);
+  EXPECT_EQ(conv.calleeSpan, (SourceSpan{m.fileId, 7, 14, 6}));
+  EXPECT_EQ(conv.span.line, 7);
   EXPECT_EQ(conv.span.col, 14);
   EXPECT_EQ(conv.span.len,
             static_cast<int32_t>(std::string("conv2d(32, 3, padding=1, name=\"e_conv1\")").size()));
-  EXPECT_EQ(conv.kwargs[1].span, (SourceSpan{m.fileId, 5, 39, 4}));
+  EXPECT_EQ(conv.kwargs[1].span, (SourceSpan{m.fileId, 7, 39, 4}));
 }
 
 TEST(ParseZeroDce, CurveLoopHoldsUpdateAndNestedIf) {
   SourceManager sm;
   ast::Module m = parseModel(sm, "zero_dce.llie");
-  ASSERT_EQ(m.decls.size(), 1u);
+  ASSERT_EQ(m.decls.size(), 2u);
   auto& body = m.decls[0].body;
   ASSERT_EQ(body.size(), 11u);
   EXPECT_EQ(sx(*body[6]->exprs[0]),
@@ -506,6 +509,7 @@ TEST(ParsePrintAst, ZeroDceRendersAStableIndentedTree) {
   std::string text = printAst(m);
   std::string head = "module " + modelPath("zero_dce.llie") +
                      "\n"
+                     "  import \"std/losses.llie\"\n"
                      "  model ZeroDCE -> (enhanced, A, y4)\n"
                      "    param x: tensor [N, 3, H, W]\n"
                      "    param iterations: int = 8\n"
