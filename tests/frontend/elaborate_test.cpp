@@ -17,12 +17,6 @@ std::map<std::string, Shape> paramsOf(const Graph& g, OpKind kind) {
     if (n.op == kind) r[attrsOf<ParamAttrs>(n).name] = g.type(n.outputs[0]).shape;
   return r;
 }
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (auto& d : s)
-    n *= d.off;
-  return n;
-}
 Shape cs(std::initializer_list<int64_t> v) {
   Shape s;
   for (auto x : v)
@@ -38,7 +32,7 @@ TEST(Elaborate, ZeroDceHasTheOfficialNamesAndParameterCount) {
   ASSERT_EQ(params.size(), 14u);
   int64_t total = 0;
   for (auto& [n, s] : params)
-    total += numel(s);
+    total += shapeNumel(s);
   EXPECT_EQ(total, 79416); // model-zoo.md §2.1
   EXPECT_EQ(params.at("e_conv1.weight"), cs({32, 3, 3, 3}));
   EXPECT_EQ(params.at("e_conv5.weight"), cs({32, 64, 3, 3}));

@@ -7,6 +7,7 @@
 #include "runtime/model.h"
 #include "tests/runtime/tmp_dir.h"
 #include "tests/testing/compile.h"
+#include "tests/testing/run.h"
 
 #include <gtest/gtest.h>
 
@@ -17,12 +18,6 @@ using namespace llie;
 using namespace llie::testing;
 
 namespace {
-
-bool torchAvailable() {
-  static int ok = -1;
-  if (ok < 0) ok = std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
-  return ok == 1;
-}
 
 double maxAbsDiff(const HostTensor& a, const HostTensor& b) {
   double m = 0;

@@ -6,6 +6,7 @@
 #include "runtime/model.h"
 #include "tests/runtime/tmp_dir.h"
 #include "tests/testing/compile.h"
+#include "tests/testing/run.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +17,7 @@ using namespace llie;
 using namespace llie::testing;
 
 TEST(ZeroDceLosses, LlieLossesMatchTheOfficialCode) {
-  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+  if (!torchAvailable())
     GTEST_SKIP() << "PyTorch is not importable by /usr/bin/python3 (install python3-torch)";
   TmpDir d;
   std::string cmd = "/usr/bin/python3 " + repoPath("tests/parity/zero_dce_losses.py") + " --out " +

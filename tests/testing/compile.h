@@ -4,14 +4,11 @@
 #include "compiler/support/diagnostics.h"
 #include "runtime/model.h"
 #include "tests/runtime/tmp_dir.h"
+#include "tests/testing/run.h"
 
 #include <string>
 
 namespace llie::testing {
-
-inline std::string repoPath(const std::string& rel) {
-  return std::string(LLIE_SOURCE_DIR) + "/" + rel;
-}
 
 struct CompileResult {
   SourceManager sm;

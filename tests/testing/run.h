@@ -1,7 +1,9 @@
 // Runs a shell command for CLI tests and captures its exit code and output (stdout and stderr
-// together), plus the paths of the built tools and of the repository.
+// together), plus the paths of the built tools and of the repository, and whether PyTorch is
+// there for parity tests.
 #pragma once
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <sys/wait.h>
 
@@ -23,8 +25,16 @@ inline RunResult run(const std::string& cmd) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+/// Whether Debian's PyTorch imports (parity tests skip with a message when it does not).
+inline bool torchAvailable() {
+  static const bool ok = std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+  return ok;
+}
+
 inline std::string tool(const char* name) { return std::string(LLIE_BINARY_DIR) + "/" + name; }
-inline std::string repo(const std::string& rel) { return std::string(LLIE_SOURCE_DIR) + "/" + rel; }
+inline std::string repoPath(const std::string& rel) {
+  return std::string(LLIE_SOURCE_DIR) + "/" + rel;
+}
 inline std::string sharedData() { return std::string(LLIE_SOURCE_DIR) + "/../shared/data"; }
 
 } // namespace llie::testing

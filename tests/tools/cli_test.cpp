@@ -21,14 +21,14 @@ namespace fs = std::filesystem;
 TEST(Cli, CompileWritesPlanIrAndDot) {
   TmpDir d;
   RunResult r =
-      run(tool("llie-compile") + " " + repo("models/zero_dce.llie") + " -o " + d.path("z.plan"));
+      run(tool("llie-compile") + " " + repoPath("models/zero_dce.llie") + " -o " + d.path("z.plan"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(readAll(d.path("z.plan")).find("\"format\": \"llie-plan\""), std::string::npos);
-  r = run(tool("llie-compile") + " " + repo("models/zero_dce.llie") + " --emit ir");
+  r = run(tool("llie-compile") + " " + repoPath("models/zero_dce.llie") + " --emit ir");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("param {name=\"e_conv7.weight\""), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("output enhanced = %"), std::string::npos);
-  r = run(tool("llie-compile") + " " + repo("models/sadfpn_unet.llie") + " --emit dot -o " +
+  r = run(tool("llie-compile") + " " + repoPath("models/sadfpn_unet.llie") + " --emit dot -o " +
           d.path("u.dot"));
   ASSERT_EQ(r.code, 0) << r.output;
   std::string dot = readAll(d.path("u.dot"));
@@ -54,7 +54,7 @@ TEST(Cli, EnhanceWritesOnePngPerPhotoAtTheSameSize) {
   if (!fs::exists(sharedData() + "/lowlight"))
     GTEST_SKIP() << "../shared/data/lowlight is absent (a fresh clone has no shared data)";
   TmpDir d;
-  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " enhance " +
+  RunResult r = run(tool("llie-run") + " " + repoPath("models/zero_dce.llie") + " enhance " +
                     sharedData() + "/lowlight -o " + d.path("out"));
   ASSERT_EQ(r.code, 0) << r.output;
   auto inputs = listImages(sharedData() + "/lowlight");
@@ -91,7 +91,7 @@ TEST(Cli, FlagshipEnhancesOddSizesByPaddingAndCropping) {
     }
   }
   ASSERT_EQ(picked, 2);
-  RunResult r = run(tool("llie-run") + " " + repo("models/sadfpn_unet.llie") + " enhance" + imgs +
+  RunResult r = run(tool("llie-run") + " " + repoPath("models/sadfpn_unet.llie") + " enhance" + imgs +
                     " -o " + d.path("out"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (auto& e : fs::directory_iterator(d.path("out"))) {
@@ -106,7 +106,7 @@ TEST(Cli, FlagshipEnhancesOddSizesByPaddingAndCropping) {
 
 TEST(Cli, MissingImageIsAClearErrorAndOthersStillRun) {
   TmpDir d;
-  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " enhance " +
+  RunResult r = run(tool("llie-run") + " " + repoPath("models/zero_dce.llie") + " enhance " +
                     d.path("nope.png") + " -o " + d.path("out"));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("nope.png"), std::string::npos) << r.output;
@@ -114,7 +114,7 @@ TEST(Cli, MissingImageIsAClearErrorAndOthersStillRun) {
 
 TEST(Cli, MismatchedWeightsAreRefusedWithTheDifferences) {
   TmpDir d;
-  RunResult r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " init-weights -o " +
+  RunResult r = run(tool("llie-run") + " " + repoPath("models/zero_dce.llie") + " init-weights -o " +
                     d.path("w.safetensors"));
   ASSERT_EQ(r.code, 0) << r.output;
   auto f = readSafetensors(d.path("w.safetensors"));
@@ -125,8 +125,8 @@ TEST(Cli, MismatchedWeightsAreRefusedWithTheDifferences) {
   f->tensors["extra.weight"] = HostTensor({2});
   ASSERT_TRUE(writeSafetensors(d.path("bad.safetensors"), *f).isOk());
   writeAll(d.path("x.png"), "");
-  r = run(tool("llie-run") + " " + repo("models/zero_dce.llie") + " --weights " +
-          d.path("bad.safetensors") + " enhance " + repo("docs") + " -o " + d.path("o"));
+  r = run(tool("llie-run") + " " + repoPath("models/zero_dce.llie") + " --weights " +
+          d.path("bad.safetensors") + " enhance " + repoPath("docs") + " -o " + d.path("o"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("does not match model 'ZeroDCE'"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("missing from the file (1):\n    e_conv3.bias [32]"), std::string::npos)
