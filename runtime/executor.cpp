@@ -29,11 +29,17 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
     t.shape = concreteShape(G.values[i].type);
     reqs[i].bytes = t.bytes();
   }
+  // An assign's output is the state it writes: it gets no buffer of its own.
+  for (const Node& n : G.nodes)
+    if (!n.dead && n.op == OpKind::Assign) reqs[n.outputs[0]] = {0, 0, 0};
   ex->plan_ = planMemory(reqs);
   ex->arena_ = static_cast<uint8_t*>(backend.allocate(ex->plan_.arenaBytes));
   if (!ex->arena_)
     return Status::error("out of memory: the plan needs " + std::to_string(ex->plan_.arenaBytes >> 20) + " MiB");
   for (size_t i = 0; i < G.values.size(); ++i) ex->values_[i].data = ex->arena_ + ex->plan_.offsets[i];
+  for (const Node& n : G.nodes)
+    if (!n.dead && n.op == OpKind::Assign)
+      ex->values_[n.outputs[0]].data = ex->values_[n.inputs[0]].data;
   ex->bytes_ = ex->plan_.arenaBytes;
   ex->kernels_.resize(G.nodes.size());
   for (size_t i = 0; i < G.nodes.size(); ++i) {
@@ -77,6 +83,24 @@ Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
     backend_.copyIn(t.data, it->second.storage.data(), t.bytes());
   }
   return Status::ok();
+}
+
+std::map<std::string, HostTensor> Executor::readWeights() const {
+  std::map<std::string, HostTensor> r;
+  for (const Node& n : g_.nodes) {
+    if (n.dead || (n.op != OpKind::Param && n.op != OpKind::State)) continue;
+    const Tensor& t = values_[n.outputs[0]];
+    HostTensor h(t.shape, t.dtype);
+    backend_.copyOut(h.storage.data(), t.data, t.bytes());
+    r.emplace(attrsOf<ParamAttrs>(n).name, std::move(h));
+  }
+  return r;
+}
+
+bool Executor::hasInput(const std::string& name) const {
+  for (const Node& n : g_.nodes)
+    if (!n.dead && n.op == OpKind::Input && attrsOf<InputAttrs>(n).name == name) return true;
+  return false;
 }
 
 Status Executor::setInput(const std::string& name, const HostTensor& value) {

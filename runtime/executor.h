@@ -24,6 +24,9 @@ public:
   /// Copies parameters and state (by name) to the device. Every param/state must be given.
   Status setWeights(const std::map<std::string, HostTensor>& weights);
   Status setInput(const std::string& name, const HostTensor& value);
+  bool hasInput(const std::string& name) const;
+  /// Copies every parameter and state tensor (updated by a training step) back to the host.
+  std::map<std::string, HostTensor> readWeights() const;
   Status run();
   /// Copies a graph output back to the host.
   Expected<HostTensor> output(const std::string& name) const;

@@ -4,6 +4,7 @@
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/host_backend.h"
 #include "backends/host_data_movement.h"
+#include "backends/train/train_kernels.h"
 
 namespace llie::cpu {
 namespace {
@@ -21,6 +22,7 @@ const Registry& registry() {
     registerSoftmax(x);
     registerConcat(x);
     host::registerDataMovement(x);
+    train::registerTrainKernels(x);
     return x;
   }();
   return r;

@@ -2,6 +2,7 @@
 // family files fill, plus the shared host data movement.
 #include "backends/host_backend.h"
 #include "backends/host_data_movement.h"
+#include "backends/train/train_kernels.h"
 #include "backends/reference/ref_kernels.h"
 
 namespace llie::ref {
@@ -20,6 +21,7 @@ const Registry& registry() {
     registerSoftmax(x);
     registerConcat(x);
     host::registerDataMovement(x);
+    train::registerTrainKernels(x);
     return x;
   }();
   return r;

@@ -272,11 +272,64 @@ struct ClassLossAttrs {
   bool operator==(const ClassLossAttrs&) const = default;
 };
 
+/// The gradient of a unary op: `op` is its DSL name; alpha/beta carry its parameters
+/// (leaky_relu's slope, pow_scalar's exponent, clamp's lo and hi).
+struct UnaryGradAttrs {
+  std::string op;
+  double alpha = 0.0, beta = 0.0;
+  template <class V> void fields(V&& v) { v("op", op), v("alpha", alpha), v("beta", beta); }
+  bool operator==(const UnaryGradAttrs&) const = default;
+};
+
+/// The gradient of a reduction: broadcast back to `shape` (the reduced input's).
+struct ReduceGradAttrs {
+  std::vector<int64_t> axes;
+  bool keepdim = false;
+  bool mean = false;
+  std::vector<Dim> shape;
+  template <class V> void fields(V&& v) {
+    v("axes", axes), v("keepdim", keepdim), v("mean", mean), v("shape", shape);
+  }
+  bool operator==(const ReduceGradAttrs&) const = default;
+};
+
+/// The gradient of a pointwise loss with respect to its first input.
+struct LossGradAttrs {
+  std::string op;
+  double beta = 1.0;
+  template <class V> void fields(V&& v) { v("op", op), v("beta", beta); }
+  bool operator==(const LossGradAttrs&) const = default;
+};
+
+/// PyTorch's SGD: d = g + wd·p; buf = momentum·buf + (1−dampening)·d (buf = d on the first
+/// step); d = d + momentum·buf (Nesterov) or buf; p -= lr·d.
+struct SgdAttrs {
+  double momentum = 0.0, dampening = 0.0, weightDecay = 0.0;
+  bool nesterov = false;
+  template <class V> void fields(V&& v) {
+    v("momentum", momentum), v("dampening", dampening), v("weight_decay", weightDecay),
+        v("nesterov", nesterov);
+  }
+  bool operator==(const SgdAttrs&) const = default;
+};
+
+/// PyTorch's Adam (decoupled = false: g += wd·p) and AdamW (decoupled: p *= 1 − lr·wd).
+struct AdamAttrs {
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.0;
+  bool decoupled = false;
+  template <class V> void fields(V&& v) {
+    v("beta1", beta1), v("beta2", beta2), v("eps", eps), v("weight_decay", weightDecay),
+        v("decoupled", decoupled);
+  }
+  bool operator==(const AdamAttrs&) const = default;
+};
+
 using Attrs =
     std::variant<NoAttrs, InputAttrs, ParamAttrs, ConstantAttrs, LeakyReluAttrs, ClampAttrs, DropAttrs,
                  PowScalarAttrs, Conv2dAttrs, ConvTranspose2dAttrs, MatMulAttrs, NormAttrs,
                  ReduceAttrs, KthValueAttrs, Pool2dAttrs, ResizeAttrs, PixelShuffleAttrs, AxisAttrs,
                  SliceAttrs, ReshapeAttrs, PermuteAttrs, PadAttrs, ExpandAttrs, FftAttrs, LossAttrs,
-                 ClassLossAttrs>;
+                 ClassLossAttrs, UnaryGradAttrs, ReduceGradAttrs, LossGradAttrs, SgdAttrs,
+                 AdamAttrs>;
 
 } // namespace llie

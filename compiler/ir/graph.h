@@ -5,6 +5,7 @@
 // removed by a pass is marked dead and dropped by compact().
 #pragma once
 #include "compiler/ir/op.h"
+#include "compiler/ir/train_config.h"
 #include "compiler/support/source_span.h"
 #include "compiler/support/status.h"
 
@@ -58,6 +59,7 @@ public:
   std::vector<Node> nodes;
   std::vector<Value> values;
   std::vector<GraphOutput> outputs;
+  TrainConfig train; ///< training entries: the declared settings
 
   /// Appends a node with outputs of the given types; returns its id. Inputs must already exist.
   NodeId addNode(OpKind op, Attrs attrs, std::vector<ValueId> inputs,

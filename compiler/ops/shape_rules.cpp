@@ -173,7 +173,8 @@ Result matmulRule(const ShapeQuery& q) {
 }
 
 Result normRule(const ShapeQuery& q) {
-  if (q.op == OpKind::BatchNorm || q.op == OpKind::InstanceNorm) {
+  if (q.op == OpKind::BatchNorm || q.op == OpKind::BatchNormTrain ||
+      q.op == OpKind::InstanceNorm) {
     if (q.inputs[0].shape.size() < 2) return err(std::string(opName(q.op)) + ": input rank < 2");
     const Dim& c = q.inputs[0].shape[1];
     auto& nrm = std::get<NormAttrs>(q.attrs);
@@ -427,6 +428,52 @@ Result pointLossRule(const ShapeQuery& q) {
   return one({q.inputs[0].dtype, {}});
 }
 
+// ---- training ops -----------------------------------------------------------------------------
+
+Result batchNormTrainRule(const ShapeQuery& q) {
+  auto y = normRule(q);
+  if (!y) return y;
+  TensorType stat = q.inputs[3];
+  return std::vector<TensorType>{(*y)[0], stat, stat, stat, stat};
+}
+
+// Optimizer updates: the gradient and every moment buffer match the parameter; lr and step are
+// scalars. Outputs: the parameter, then the buffers.
+Result optimizerRule(const ShapeQuery& q) {
+  const size_t nbuf = q.op == OpKind::AdamUpdate ? 2 : 1;
+  for (size_t i = 1; i <= 1 + nbuf; ++i)
+    if (!(q.inputs[i].shape == q.inputs[0].shape))
+      return err(std::string(opName(q.op)) + ": input " + std::to_string(i) + " " +
+                 shp(q, q.inputs[i].shape) + " does not match the parameter " +
+                 shp(q, q.inputs[0].shape));
+  for (size_t i = 2 + nbuf; i < q.inputs.size(); ++i)
+    if (!q.inputs[i].shape.empty())
+      return err(std::string(opName(q.op)) + ": lr and step must be scalars");
+  return std::vector<TensorType>(1 + nbuf, q.inputs[0]);
+}
+
+// Gradient ops: the result has the shape of the forward input it differentiates, passed first
+// (second for the conv weight); dy is last.
+Result likeFirstRule(const ShapeQuery& q) {
+  return one({DType::F32, q.inputs[0].shape});
+}
+
+Result convWeightGradRule(const ShapeQuery& q) {
+  return one({DType::F32, q.inputs[1].shape});
+}
+
+Result batchNormGradRule(const ShapeQuery& q) {
+  if (!(q.inputs[4].shape == q.inputs[0].shape))
+    return err("batchnorm_grad: dy " + shp(q, q.inputs[4].shape) + " differs from x " +
+               shp(q, q.inputs[0].shape));
+  TensorType c = q.inputs[1];
+  return std::vector<TensorType>{{DType::F32, q.inputs[0].shape}, c, c};
+}
+
+Result reduceGradRule(const ShapeQuery& q) {
+  return one({DType::F32, std::get<ReduceGradAttrs>(q.attrs).shape});
+}
+
 Result classLossRule(const ShapeQuery& q) {
   const Shape& z = q.inputs[0].shape;
   const Shape& t = q.inputs[1].shape;
@@ -576,6 +623,26 @@ ShapeRule shapeRuleFor(OpKind op) {
   case OpKind::CrossEntropy:
   case OpKind::KlDiv:
     return classLossRule;
+  case OpKind::BatchNormTrain:
+    return batchNormTrainRule;
+  case OpKind::SgdUpdate:
+  case OpKind::AdamUpdate:
+    return optimizerRule;
+  case OpKind::UnaryGrad:
+  case OpKind::Conv2dGradInput:
+  case OpKind::MaxPool2dGrad:
+  case OpKind::AvgPool2dGrad:
+  case OpKind::ResizeGrad:
+  case OpKind::PadGrad:
+  case OpKind::SliceGrad:
+  case OpKind::LossGrad:
+    return likeFirstRule;
+  case OpKind::Conv2dGradWeight:
+    return convWeightGradRule;
+  case OpKind::BatchNormGrad:
+    return batchNormGradRule;
+  case OpKind::ReduceGrad:
+    return reduceGradRule;
   }
   return nullptr;
 }
