@@ -43,6 +43,18 @@ Status verifyGraph(const Graph& g) {
                 " disagrees with the shape rule's " + typeToString((*types)[k], g.symbols),
             n.span());
   }
+  // An assign overwrites its state in place, so nothing may read that state after it.
+  std::vector<bool> written(g.values.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (n.dead) continue;
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (written[n.inputs[k]] && !(n.op == OpKind::Assign && k == 0))
+        return Status::error("node " + std::to_string(i) + " (" + opName(n.op) +
+                                 ") reads a state after an assign overwrote it",
+                             n.span());
+    if (n.op == OpKind::Assign) written[n.inputs[0]] = true;
+  }
   for (auto& o : g.outputs)
     if (o.value < 0 || o.value >= static_cast<ValueId>(g.values.size()) || !defined[o.value])
       return Status::error("graph output '" + o.name + "' refers to an undefined value");

@@ -1,0 +1,13 @@
+// The training-mode pass: rewrites the forward of a train entry the way PyTorch's .train() runs
+// it. Each batchnorm becomes batchnorm_train (batch statistics), whose updated running
+// statistics are written back to their state tensors by `assign` nodes.
+#pragma once
+#include "compiler/ir/graph.h"
+#include "compiler/support/status.h"
+
+namespace llie {
+
+/// Returns the number of nodes rewritten.
+Expected<int> toTrainingMode(Graph& g);
+
+} // namespace llie
