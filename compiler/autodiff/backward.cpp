@@ -56,8 +56,10 @@ Expected<std::vector<ValueId>> appendBackward(Graph& g, ValueId loss,
       if (dx[k] == kNoValue || !need[k]) continue;
       if (!(g.type(dx[k]).shape == g.type(v).shape))
         return Status::error(std::string("internal: the gradient rule of '") + opName(n.op) +
-                                 "' made a gradient of the wrong shape for input " +
-                                 std::to_string(k),
+                                 "' made a gradient of shape " +
+                                 shapeToString(g.type(dx[k]).shape, g.symbols) + " for input " +
+                                 std::to_string(k) + " of shape " +
+                                 shapeToString(g.type(v).shape, g.symbols),
                              n.span());
       grad[v] = grad[v] == kNoValue ? dx[k] : b.op(OpKind::Add, {grad[v], dx[k]});
     }

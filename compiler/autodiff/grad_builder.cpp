@@ -31,14 +31,14 @@ ValueId GradBuilder::scalar(double v) {
   return g_.add(OpKind::Constant, ConstantAttrs{v}, {}, {DType::F32, {}}, span_);
 }
 
-ValueId GradBuilder::reshape(ValueId v, const Shape& shape) {
+ValueId GradBuilder::reshape(ValueId v, Shape shape) {
   if (v == kNoValue || g_.type(v).shape == shape) return v;
   return op(OpKind::Reshape, ReshapeAttrs{shape}, {v});
 }
 
-ValueId GradBuilder::unbroadcast(ValueId grad, const TensorType& target) {
+ValueId GradBuilder::unbroadcast(ValueId grad, TensorType target) {
   if (grad == kNoValue) return grad;
-  const Shape& gs = g_.type(grad).shape;
+  const Shape gs = g_.type(grad).shape;
   const Shape& ts = target.shape;
   if (gs == ts) return grad;
   size_t lead = gs.size() - std::min(gs.size(), ts.size());
@@ -56,7 +56,7 @@ ValueId GradBuilder::unbroadcast(ValueId grad, const TensorType& target) {
   return reshape(s, ts);
 }
 
-ValueId GradBuilder::keepdims(ValueId v, const Shape& inputShape,
+ValueId GradBuilder::keepdims(ValueId v, Shape inputShape,
                               const std::vector<int64_t>& axes) {
   Shape s = inputShape;
   const int64_t r = static_cast<int64_t>(s.size());

@@ -25,13 +25,14 @@ public:
   /// A scalar (shape []) constant.
   ValueId scalar(double v);
   /// Sums `grad` over the axes that broadcasting expanded, so that it has `target`'s shape.
-  ValueId unbroadcast(ValueId grad, const TensorType& target);
+  ValueId unbroadcast(ValueId grad, TensorType target);
   /// `v` reshaped to `shape` (no node when it already has it).
-  ValueId reshape(ValueId v, const Shape& shape);
+  ValueId reshape(ValueId v, Shape shape);
   /// dy with size-1 axes re-inserted at the reduced axes (a keepdim view of a reduction).
-  ValueId keepdims(ValueId v, const Shape& inputShape, const std::vector<int64_t>& axes);
+  ValueId keepdims(ValueId v, Shape inputShape, const std::vector<int64_t>& axes);
 
-  const TensorType& type(ValueId v) const { return g_.type(v); }
+  /// A copy: references into the graph dangle once a node is added.
+  TensorType type(ValueId v) const { return g_.type(v); }
   Graph& graph() { return g_; }
   const Status& status() const { return status_; }
 

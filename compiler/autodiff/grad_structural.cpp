@@ -20,7 +20,7 @@ Status sumMeanRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx)
 Status maxMinRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
   const Node& n = q.node;
   const auto& r = attrsOf<ReduceAttrs>(n);
-  const Shape& xs = b.type(n.inputs[0]).shape;
+  const Shape xs = b.type(n.inputs[0]).shape;
   ValueId y = r.keepdim ? n.outputs[0] : b.keepdims(n.outputs[0], xs, r.axes);
   ValueId dy = r.keepdim ? q.dy[0] : b.keepdims(q.dy[0], xs, r.axes);
   ValueId hit = b.op(OpKind::Equal, {n.inputs[0], y});
@@ -58,7 +58,7 @@ Status concatRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) 
   if (axis < 0) axis += rank;
   Dim start = Dim::constant(0);
   for (size_t i = 0; i < n.inputs.size(); ++i) {
-    const Dim& len = b.type(n.inputs[i]).shape[axis];
+    const Dim len = b.type(n.inputs[i]).shape[axis];
     auto stop = dimAddDim(start, len);
     if (!stop)
       return Status::error("gradient of concat: cannot add the symbolic sizes along the axis",

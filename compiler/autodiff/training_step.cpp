@@ -34,7 +34,7 @@ void sinkAssigns(Graph& g) {
 Expected<Graph> buildTrainingStep(const Graph& elaborated, const TrainingStepOptions& opt) {
   Graph g = elaborated;
   g.kind = GraphKind::Training;
-  LLIE_RETURN_IF_ERROR(toTrainingMode(g).status());
+  LLIE_ASSIGN_OR_RETURN([[maybe_unused]] int rewritten, toTrainingMode(g));
 
   // The total loss: the sum of the terms, in declaration order.
   ValueId total = kNoValue;
