@@ -1,5 +1,6 @@
 // HostBackend's shared behaviour (see host_backend.h): the source-node kernel, the checks that
-// decide supports() and prepare()'s error values, and the aligned host allocator.
+// decide supports() and prepare()'s error values (f32 tensors only, but for the Bool results of
+// comparisons and where's Bool condition), and the aligned host allocator.
 #include "backends/host_backend.h"
 
 #include "backends/kernel_util.h"
@@ -21,8 +22,30 @@ std::unique_ptr<Kernel> sourceKernel(const Node& n) {
   return kernels::makeFnKernel([v, fill](const auto&, const auto& out) {
     if (!fill) return;
     float* y = out[0]->f32();
-    for (int64_t i = 0; i < out[0]->numel(); ++i) y[i] = v;
+    for (int64_t i = 0; i < out[0]->numel(); ++i)
+      y[i] = v;
   });
+}
+
+bool isComparison(OpKind k) {
+  return k == OpKind::Equal || k == OpKind::Less || k == OpKind::LessEqual ||
+         k == OpKind::Greater || k == OpKind::GreaterEqual;
+}
+
+/// Host kernels take f32 tensors with constant shapes, except for Bool (one byte per element)
+/// exactly where an op needs it: the result of a comparison and where's condition (input 0).
+bool dtypesAndShapesOk(const Graph& g, const Node& n) {
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const TensorType& t = g.type(n.inputs[i]);
+    DType want = n.op == OpKind::Where && i == 0 ? DType::Bool : DType::F32;
+    if (t.dtype != want || !shapeIsConst(t.shape)) return false;
+  }
+  for (ValueId v : n.outputs) {
+    const TensorType& t = g.type(v);
+    DType want = isComparison(n.op) ? DType::Bool : DType::F32;
+    if (t.dtype != want || !shapeIsConst(t.shape)) return false;
+  }
+  return true;
 }
 
 } // namespace
@@ -32,7 +55,10 @@ bool HostBackend::implements(OpKind op) const {
 }
 
 std::string HostBackend::refusal(const Graph& g, const Node& n) const {
-  if (!kernels::allF32Const(g, n)) return "only f32 tensors";
+  if (!dtypesAndShapesOk(g, n))
+    return isComparison(n.op) || n.op == OpKind::Where
+               ? "only f32 tensors, but for a bool comparison result or where condition"
+               : "only f32 tensors";
   kernels::Check check = ops_[static_cast<size_t>(n.op)].check;
   return check ? check(g, n) : std::string();
 }
@@ -57,7 +83,9 @@ void* HostBackend::allocate(size_t bytes) {
   return std::aligned_alloc(kAlign, rounded);
 }
 
-void HostBackend::release(void* p) { std::free(p); }
+void HostBackend::release(void* p) {
+  std::free(p);
+}
 
 void HostBackend::copyIn(void* dst, const void* hostSrc, size_t bytes) {
   if (bytes) std::memcpy(dst, hostSrc, bytes);

@@ -1,0 +1,56 @@
+// reduce_grad(dy) -> dx: the gradient of sum / mean over `axes` (empty: every axis) of a tensor
+// of shape `shape`. dy is the reduced tensor, with the reduced axes kept as size 1 (keepdim) or
+// dropped; either form is accepted whatever `keepdim` says, since both name the same elements.
+// dx is dy broadcast back to `shape` (a strided gather with stride 0 along the reduced axes),
+// divided by the number of reduced elements when `mean` (an f32 division, as PyTorch's
+// mean backward).
+#include "backends/train/train_kernels.h"
+
+#include "backends/train/train_loops.h"
+
+namespace llie::train {
+
+Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<ReduceGradAttrs>(n);
+  Dims y = kernels::outShape(g, n), dy = kernels::inShape(g, n, 0);
+  const int64_t rank = static_cast<int64_t>(y.size());
+  if (static_cast<int64_t>(a.shape.size()) != rank)
+    return kernels::badNode(n, "the result's rank differs from `shape`");
+  bool ok = true;
+  Dims axes = kernels::normAxes(a.axes, rank, ok);
+  if (!ok) return kernels::badNode(n, "axis out of range");
+  Dims kept = y, dropped; // dy's shape with the reduced axes kept as 1 / dropped
+  int64_t count = 1;
+  for (int64_t d = 0, j = 0; d < rank; ++d) {
+    bool reduced = j < static_cast<int64_t>(axes.size()) && axes[j] == d;
+    if (reduced) {
+      count *= y[d];
+      kept[d] = 1;
+      ++j;
+    } else {
+      dropped.push_back(y[d]);
+    }
+  }
+  if (dy != kept && dy != dropped)
+    return kernels::badNode(n, "dy's shape is not the reduced shape");
+  Broadcast<1> b;
+  if (!b.init({kept}, y)) return kernels::badNode(n, "dy does not broadcast to `shape`");
+  const bool mean = a.mean;
+  const float div = static_cast<float>(count);
+  return kernels::makeFnKernel([b, mean, div](const auto& in, const auto& out) {
+    const float* D = in[0]->f32();
+    float* Y = out[0]->f32();
+    b.forEachRun([&](int64_t y0, const auto& off, const auto& is, int64_t len) {
+      const float* d = D + off[0];
+      float* yr = Y + y0;
+      if (mean)
+        for (int64_t i = 0; i < len; ++i)
+          yr[i] = d[i * is[0]] / div;
+      else
+        for (int64_t i = 0; i < len; ++i)
+          yr[i] = d[i * is[0]];
+    });
+  });
+}
+
+} // namespace llie::train
