@@ -1,9 +1,11 @@
 // The cpu backend: a HostBackend (host_backend.h) over the registry that the cpu family files
-// fill, plus the shared host data movement. One oneDNN cpu engine and stream per backend,
-// shared with its kernels (so a kernel never outlives them).
+// fill, plus the shared host data movement and the host gradients of data movement, pooling and
+// resize. One oneDNN cpu engine and stream per backend, shared with its kernels (so a kernel
+// never outlives them).
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/host_backend.h"
 #include "backends/host_data_movement.h"
+#include "backends/host_grad_movement.h"
 #include "backends/train/train_kernels.h"
 
 namespace llie::cpu {
@@ -22,6 +24,10 @@ const Registry& registry() {
     registerSoftmax(x);
     registerConcat(x);
     host::registerDataMovement(x);
+    registerConv2dGrad(x);
+    registerBatchNormTrain(x);
+    host::registerGradMovement(x);
+    host::registerSpatialGrads(x);
     train::registerTrainKernels(x);
     return x;
   }();

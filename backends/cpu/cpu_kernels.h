@@ -1,8 +1,9 @@
 // The cpu backend's kernel families: one register function per family file, each filling a
 // kernels::Registry (kernel_registry.h) whose factories also get the backend's oneDNN context;
-// data movement is the shared host family (host_data_movement.h). Factories build oneDNN
-// primitive descriptors and primitives once, at prepare time, for the node's concrete shapes;
-// the returned Kernel's run() only executes.
+// data movement is the shared host family (host_data_movement.h), and so are the gradients of
+// data movement, pooling and resize (host_grad_movement.h). Factories build oneDNN primitive
+// descriptors and primitives once, at prepare time, for the node's concrete shapes; the returned
+// Kernel's run() only executes.
 #pragma once
 #include "backends/cpu/dnnl_utils.h"
 #include "backends/kernel_registry.h"
@@ -21,6 +22,9 @@ void registerResize(Registry& r);    // resize.cpp
 void registerReduce(Registry& r);    // reduce.cpp
 void registerSoftmax(Registry& r);   // softmax.cpp
 void registerConcat(Registry& r);    // concat.cpp
+// Training.
+void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
+void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
 
 std::unique_ptr<Backend> makeCpuBackend();
 

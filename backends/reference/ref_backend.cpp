@@ -1,7 +1,8 @@
 // The reference backend: a HostBackend (host_backend.h) over the registry that the reference
-// family files fill, plus the shared host data movement.
+// family files fill, plus the shared host data movement and its gradients (pad_grad, slice_grad).
 #include "backends/host_backend.h"
 #include "backends/host_data_movement.h"
+#include "backends/host_grad_movement.h"
 #include "backends/train/train_kernels.h"
 #include "backends/reference/ref_kernels.h"
 
@@ -21,6 +22,11 @@ const Registry& registry() {
     registerSoftmax(x);
     registerConcat(x);
     host::registerDataMovement(x);
+    registerConv2dGrad(x);
+    registerBatchNormTrain(x);
+    registerPoolGrad(x);
+    registerResizeGrad(x);
+    host::registerGradMovement(x);
     train::registerTrainKernels(x);
     return x;
   }();

@@ -1,8 +1,8 @@
 // The reference backend's kernel families: one register function per family file, each filling
 // a kernels::Registry (kernel_registry.h) whose factories need no context; data movement is the
-// shared host family (host_data_movement.h), since it does no arithmetic. Reference kernels are
-// naive loops that accumulate in double; they are the test oracle for every other backend, never
-// a fast path.
+// shared host family (host_data_movement.h), since it does no arithmetic, and so are pad_grad and
+// slice_grad (host_grad_movement.h). Reference kernels are naive loops that accumulate in double;
+// they are the test oracle for every other backend, never a fast path.
 #pragma once
 #include "backends/kernel_registry.h"
 #include "backends/kernel_util.h"
@@ -24,6 +24,11 @@ void registerResize(Registry& r);    // resize.cpp
 void registerReduce(Registry& r);    // reduce.cpp
 void registerSoftmax(Registry& r);   // softmax.cpp
 void registerConcat(Registry& r);    // concat.cpp
+// Training.
+void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
+void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
+void registerPoolGrad(Registry& r);       // pool_grad.cpp: max/avg_pool2d_grad
+void registerResizeGrad(Registry& r);     // resize_grad.cpp
 
 std::unique_ptr<Backend> makeReferenceBackend();
 

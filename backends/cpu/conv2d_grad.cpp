@@ -1,0 +1,130 @@
+// cpu conv2d gradients on oneDNN's backward primitives (v2 API):
+//  conv2d_grad_input(x, w, dy) -> dx on convolution_backward_data (weights, diff_dst ->
+//    diff_src; x only lends its shape);
+//  conv2d_grad_weight(x, w, dy) -> dw on convolution_backward_weights (src, diff_dst ->
+//    diff_weights, no bias; w only lends its shape).
+// Both need a forward_training convolution primitive descriptor as their hint, built here over
+// the same format_tag::any descriptors. As in conv2d.cpp, every descriptor is `any`, the kernel
+// reorders the plain NCHW / OIHW (GOIHW when grouped) inputs into the chosen layouts and the
+// result back, the blocked copies living in the backend's shared scratch (slots 0 and 1 for the
+// two inputs, 2 for the result); descriptors, primitives and reorders are built once at prepare
+// time. Stride, asymmetric padding (padding_l = {top, left}, padding_r = {bottom, right}),
+// dilation (oneDNN's is PyTorch's minus one) and groups; per-sample weights and fused epilogues
+// are refused (grad_geometry.h: checkConvGrad).
+#include "backends/cpu/cpu_kernels.h"
+#include "backends/grad_geometry.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace llie::cpu {
+namespace {
+
+using dnnl::memory;
+
+/// One tensor of the primitive: the plain user memory (re-pointed each run) and, when oneDNN
+/// chose another layout, the memory in that layout (bound to scratch slot `slot`) with its
+/// reorder.
+struct Port {
+  int arg = 0;   ///< DNNL_ARG_* of the primitive
+  size_t io = 0; ///< index into the kernel's inputs (ignored for the output)
+  size_t slot = 0;
+  memory user, inner;
+  size_t bytes = 0;
+  dnnl::reorder re;
+  bool reorder = false;
+
+  /// Builds the memories for primitive argument `argument`, read from input `input` (or the
+  /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout.
+  void setup(int argument, size_t input, size_t scratchSlot, const memory::desc& plain,
+             const memory::desc& chosen, const CpuContext& ctx, bool isInput) {
+    arg = argument;
+    io = input;
+    slot = scratchSlot;
+    user = userMemory(plain, ctx);
+    reorder = chosen != plain;
+    if (!reorder) return;
+    inner = userMemory(chosen, ctx);
+    bytes = chosen.get_size();
+    re = isInput ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
+  }
+  memory& bound(CpuContext& ctx, const void* data) {
+    bind(user, data);
+    if (!reorder) return user;
+    bind(inner, ctx.scratch(slot, bytes));
+    return inner;
+  }
+};
+
+/// Two inputs reordered in, one primitive, one output reordered out.
+class ConvGradKernel : public Kernel {
+public:
+  CtxPtr ctx;
+  dnnl::primitive prim;
+  Port a, b, result;
+
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    auto& s = ctx->strm;
+    memory& ma = a.bound(*ctx, in[a.io]->data);
+    memory& mb = b.bound(*ctx, in[b.io]->data);
+    memory& mr = result.bound(*ctx, out[0]->data);
+    if (a.reorder) a.re.execute(s, a.user, a.inner);
+    if (b.reorder) b.re.execute(s, b.user, b.inner);
+    prim.execute(s, {{a.arg, ma}, {b.arg, mb}, {result.arg, mr}});
+    if (result.reorder) result.re.execute(s, result.inner, result.user);
+    s.wait();
+  }
+};
+
+Expected<std::unique_ptr<Kernel>> makeConvGrad(const Graph& g, const Node& n, const CtxPtr& ctx) {
+  Expected<kernels::ConvGeom> geom = kernels::convGradGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  const kernels::ConvGeom& c = *geom;
+  Dims x{c.N, c.C, c.H, c.W}, y{c.N, c.O, c.OH, c.OW};
+  // Weights as oneDNN sees them: OIHW, or GOIHW (G, O/G, C/G, kh, kw) when grouped.
+  Dims wd = c.G == 1 ? Dims{c.O, c.Cg, c.KH, c.KW} : Dims{c.G, c.O / c.G, c.Cg, c.KH, c.KW};
+  memory::dims strides{c.sh, c.sw}, dil{c.dh - 1, c.dw - 1}, padL{c.pt, c.pl}, padR{c.pb, c.pr};
+  bool weight = n.op == OpKind::Conv2dGradWeight;
+  if (numel(x) == 0 || numel(y) == 0 || numel(wd) == 0) {
+    // Nothing to propagate: the gradient is zero (or empty).
+    return kernels::makeFnKernel([](const auto&, const auto& out) {
+      std::fill(out[0]->f32(), out[0]->f32() + out[0]->numel(), 0.f);
+    });
+  }
+
+  auto k = std::make_unique<ConvGradKernel>();
+  k->ctx = ctx;
+  return finishKernel(n, k, [&] {
+    auto alg = dnnl::algorithm::convolution_direct;
+    dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, anyDesc(x),
+                                       anyDesc(wd), anyDesc(y), strides, dil, padL, padR);
+    dnnl::convolution_forward::primitive_desc hint(fd, ctx->eng);
+    if (weight) {
+      dnnl::convolution_backward_weights::desc d(alg, anyDesc(x), anyDesc(wd), anyDesc(y), strides,
+                                                 dil, padL, padR);
+      dnnl::convolution_backward_weights::primitive_desc pd(d, ctx->eng, hint);
+      k->prim = dnnl::convolution_backward_weights(pd);
+      k->a.setup(DNNL_ARG_SRC, 0, 0, plainDesc(x), pd.src_desc(), *ctx, true);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true);
+      k->result.setup(DNNL_ARG_DIFF_WEIGHTS, 0, 2, plainDesc(wd), pd.diff_weights_desc(), *ctx,
+                      false);
+    } else {
+      dnnl::convolution_backward_data::desc d(alg, anyDesc(x), anyDesc(wd), anyDesc(y), strides,
+                                              dil, padL, padR);
+      dnnl::convolution_backward_data::primitive_desc pd(d, ctx->eng, hint);
+      k->prim = dnnl::convolution_backward_data(pd);
+      k->a.setup(DNNL_ARG_WEIGHTS, 1, 0, plainDesc(wd), pd.weights_desc(), *ctx, true);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true);
+      k->result.setup(DNNL_ARG_DIFF_SRC, 0, 2, plainDesc(x), pd.diff_src_desc(), *ctx, false);
+    }
+  });
+}
+
+} // namespace
+
+void registerConv2dGrad(Registry& r) {
+  r.add(OpKind::Conv2dGradInput, makeConvGrad, kernels::checkConvGrad);
+  r.add(OpKind::Conv2dGradWeight, makeConvGrad, kernels::checkConvGrad);
+}
+
+} // namespace llie::cpu

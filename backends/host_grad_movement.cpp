@@ -1,0 +1,281 @@
+// The host gradient kernels declared in host_grad_movement.h: one separable-adjoint gather
+// (pad_grad, resize_grad, avg_pool2d_grad), a per-plane scatter for max_pool2d_grad, and a row
+// copy-or-zero pass for slice_grad, all parallel with OpenMP. The node checks are the forwards'
+// (host_data_movement.cpp's pad and slice, grad_geometry.h for pooling and resize), dy taking
+// the output's place.
+#include "backends/host_grad_movement.h"
+
+#include "backends/grad_geometry.h"
+#include "backends/host_loops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace llie::host {
+namespace {
+
+using kernels::Dims;
+
+/// One axis of a separable linear map read backwards (CSR): for input index i, the entries
+/// [begin[i], begin[i+1]) list the output indices `dst` that read it and the weights `w`.
+struct AxisAdjoint {
+  std::vector<int64_t> begin, dst;
+  std::vector<double> w;
+};
+
+struct Tap {
+  int64_t out, in;
+  double w;
+};
+
+/// Buckets the forward taps (output `out` reads input `in` with weight `w`) by input index.
+AxisAdjoint invert(int64_t in, const std::vector<Tap>& taps) {
+  AxisAdjoint a;
+  a.begin.assign(in + 1, 0);
+  for (const Tap& t : taps)
+    ++a.begin[t.in + 1];
+  for (int64_t i = 0; i < in; ++i)
+    a.begin[i + 1] += a.begin[i];
+  a.dst.resize(taps.size());
+  a.w.resize(taps.size());
+  std::vector<int64_t> fill(a.begin.begin(), a.begin.end() - 1);
+  for (const Tap& t : taps) {
+    int64_t k = fill[t.in]++;
+    a.dst[k] = t.out;
+    a.w[k] = t.w;
+  }
+  return a;
+}
+
+/// dx[p] = Rhᵀ·dy[p]·Rw for every plane: each dx element gathers the dy entries that read it,
+/// summed in double.
+std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, int64_t OH,
+                                         int64_t OW, AxisAdjoint rows, AxisAdjoint cols) {
+  if (planes * H * W == 0) return kernels::noopKernel();
+  return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+    const float* DY = in[1]->f32();
+    float* DX = out[0]->f32();
+#pragma omp parallel for collapse(2) schedule(static) if (planes * H * W > 4096)
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t ih = 0; ih < H; ++ih) {
+        const float* dy = DY + p * OH * OW;
+        float* dx = DX + (p * H + ih) * W;
+        for (int64_t iw = 0; iw < W; ++iw) {
+          double acc = 0;
+          for (int64_t r = rows.begin[ih]; r < rows.begin[ih + 1]; ++r) {
+            const float* row = dy + rows.dst[r] * OW;
+            double s = 0;
+            for (int64_t c = cols.begin[iw]; c < cols.begin[iw + 1]; ++c)
+              s += cols.w[c] * row[cols.dst[c]];
+            acc += rows.w[r] * s;
+          }
+          dx[iw] = static_cast<float>(acc);
+        }
+      }
+  });
+}
+
+/// Source index of every output position along one padded axis (-1: the constant value), as
+/// host_data_movement.cpp's pad reads it.
+std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode) {
+  std::vector<int64_t> t(out);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t i = o - before;
+    if (i < 0 || i >= size) {
+      if (mode == PadMode::Zero)
+        i = -1;
+      else if (mode == PadMode::Replicate)
+        i = i < 0 ? 0 : size - 1;
+      else if (size == 1)
+        i = 0;
+      else { // reflect: ... 2 1 [0 1 2 .. n-1] n-2 ...
+        int64_t period = 2 * (size - 1);
+        i = ((i % period) + period) % period;
+        if (i >= size) i = period - i;
+      }
+    }
+    t[o] = i;
+  }
+  return t;
+}
+
+AxisAdjoint padAdjoint(int64_t out, int64_t before, int64_t size, PadMode mode) {
+  std::vector<int64_t> t = padTable(out, before, size, mode);
+  std::vector<Tap> taps;
+  for (int64_t o = 0; o < out; ++o)
+    if (t[o] >= 0) taps.push_back({o, t[o], 1.0});
+  return invert(size, taps);
+}
+
+/// The in-image part [s, e) of every pooling window along one axis, and the window clipped to
+/// the padded input (the count_include_pad divisor's factor), as reference/pool.cpp.
+struct PoolAxis {
+  std::vector<int64_t> s, e, span;
+};
+PoolAxis poolAxis(int64_t out, int64_t in, int64_t k, int64_t stride, int64_t padL, int64_t padR) {
+  PoolAxis a;
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t lo = o * stride - padL, hi = std::min(lo + k, in + padR);
+    a.s.push_back(std::max<int64_t>(lo, 0));
+    a.e.push_back(std::min(hi, in));
+    a.span.push_back(hi - lo);
+  }
+  return a;
+}
+
+/// Avg pooling along one axis as taps: output o reads its in-image window with weight 1/div,
+/// div = the clipped window (include pad) or its in-image part; the forward's divisor is the
+/// product of the two axes' factors.
+AxisAdjoint avgAdjoint(const PoolAxis& a, int64_t in, bool includePad) {
+  std::vector<Tap> taps;
+  for (size_t o = 0; o < a.s.size(); ++o) {
+    int64_t div = includePad ? a.span[o] : a.e[o] - a.s[o];
+    for (int64_t i = a.s[o]; i < a.e[o]; ++i)
+      taps.push_back({static_cast<int64_t>(o), i, 1.0 / static_cast<double>(div)});
+  }
+  return invert(in, taps);
+}
+
+AxisAdjoint resizeAdjoint(int64_t out, int64_t in, bool nearest, bool alignCorners) {
+  std::vector<Tap> taps;
+  for (int64_t o = 0; o < out; ++o) {
+    if (nearest) {
+      taps.push_back({o, kernels::nearestSrc(o, in, out), 1.0});
+    } else {
+      kernels::LinearTap t = kernels::linearTap(o, in, out, alignCorners);
+      taps.push_back({o, t.i0, 1 - t.w1});
+      taps.push_back({o, t.i1, t.w1});
+    }
+  }
+  return invert(in, taps);
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Kernel>> makePadGrad(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<PadAttrs>(n);
+  Dims x = kernels::inShape(g, n, 0), y = kernels::inShape(g, n, 1);
+  size_t r = x.size();
+  if (r < 1 || y.size() != r || a.pads.size() != 4) return kernels::badNode(n, "rank/pads");
+  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from x");
+  bool has2 = r >= 2;
+  if (!has2 && (a.pads[0] || a.pads[1])) return kernels::badNode(n, "rank-1 input padded in H");
+  for (size_t i = 0; i + 2 < r; ++i)
+    if (x[i] != y[i]) return kernels::badNode(n, "dy's leading dims differ from x's");
+  int64_t H = has2 ? x[r - 2] : 1, W = x[r - 1];
+  int64_t OH = has2 ? y[r - 2] : 1, OW = y[r - 1];
+  if (OH != H + a.pads[0] + a.pads[1] || OW != W + a.pads[2] + a.pads[3])
+    return kernels::badNode(n, "dy's shape disagrees with pads");
+  if (a.mode == PadMode::Reflect &&
+      (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W || a.pads[3] >= W))
+    return kernels::badNode(n, "reflect padding must be smaller than the input");
+  int64_t planes = (H * W != 0) ? numel(x) / (H * W) : 0;
+  return separableAdjoint(planes, H, W, OH, OW, padAdjoint(OH, a.pads[0], H, a.mode),
+                          padAdjoint(OW, a.pads[2], W, a.mode));
+}
+
+Expected<std::unique_ptr<Kernel>> makeSliceGrad(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<SliceAttrs>(n);
+  Dims x = kernels::inShape(g, n, 0), y = kernels::inShape(g, n, 1);
+  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
+  if (axis < 0 || y.size() != x.size() || a.step < 1) return kernels::badNode(n, "axis/step");
+  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from x");
+  for (size_t d = 0; d < x.size(); ++d)
+    if (static_cast<int64_t>(d) != axis && x[d] != y[d])
+      return kernels::badNode(n, "dy differs from x off the slice axis");
+  int64_t start = a.start.off;
+  if (start < 0) start += x[axis];
+  start = std::clamp<int64_t>(start, 0, x[axis]);
+  if (y[axis] > 0 && start + (y[axis] - 1) * a.step >= x[axis])
+    return kernels::badNode(n, "slice runs past the input");
+  int64_t outer = 1, inner = 1, X = x[axis], Y = y[axis], step = a.step;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= x[i];
+  for (size_t i = axis + 1; i < x.size(); ++i)
+    inner *= x[i];
+  // src[j]: the dy index along the axis that lands on x index j, -1 for none (a zero).
+  std::vector<int64_t> src(X, -1);
+  for (int64_t i = 0; i < Y; ++i)
+    src[start + i * step] = i;
+  if (outer * X * inner == 0) return kernels::noopKernel();
+
+  return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+    const float* DY = in[1]->f32();
+    float* DX = out[0]->f32();
+#pragma omp parallel for collapse(2) schedule(static) if (outer * X * inner > 32768)
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < X; ++j) {
+        float* dx = DX + (o * X + j) * inner;
+        if (src[j] < 0)
+          std::fill(dx, dx + inner, 0.f);
+        else
+          std::memcpy(dx, DY + (o * Y + src[j]) * inner, sizeof(float) * inner);
+      }
+  });
+}
+
+Expected<std::unique_ptr<Kernel>> makeMaxPoolGrad(const Graph& g, const Node& n) {
+  Expected<kernels::PoolGeom> geom = kernels::poolGradGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  const kernels::PoolGeom& p = *geom;
+  int64_t planes = p.planes, H = p.H, W = p.W, OH = p.OH, OW = p.OW;
+  PoolAxis rows = poolAxis(OH, H, p.kh, p.sh, p.pt, p.pb);
+  PoolAxis cols = poolAxis(OW, W, p.kw, p.sw, p.pl, p.pr);
+  if (planes * H * W == 0) return kernels::noopKernel();
+
+  // Per plane: zeros, then every dy to the first maximal element of its window (PyTorch's rule:
+  // greater than the best so far, or NaN), as reference/pool_grad.cpp.
+  return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+    const float* Xs = in[0]->f32();
+    const float* DY = in[1]->f32();
+    float* DXs = out[0]->f32();
+#pragma omp parallel for schedule(static) if (planes > 1 && planes * H * W > 4096)
+    for (int64_t c = 0; c < planes; ++c) {
+      const float* x = Xs + c * H * W;
+      const float* dy = DY + c * OH * OW;
+      float* dx = DXs + c * H * W;
+      std::fill(dx, dx + H * W, 0.f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        int64_t hs = rows.s[oh], he = rows.e[oh];
+        if (he <= hs) continue;
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int64_t ws = cols.s[ow], we = cols.e[ow];
+          if (we <= ws) continue;
+          int64_t best = hs * W + ws;
+          float bestV = -std::numeric_limits<float>::infinity();
+          for (int64_t ih = hs; ih < he; ++ih)
+            for (int64_t iw = ws; iw < we; ++iw) {
+              float v = x[ih * W + iw];
+              if (v > bestV || std::isnan(v)) bestV = v, best = ih * W + iw;
+            }
+          dx[best] += dy[oh * OW + ow];
+        }
+      }
+    }
+  });
+}
+
+Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n) {
+  Expected<kernels::PoolGeom> geom = kernels::poolGradGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  const kernels::PoolGeom& p = *geom;
+  bool incl = attrsOf<Pool2dAttrs>(n).countIncludePad;
+  AxisAdjoint rows = avgAdjoint(poolAxis(p.OH, p.H, p.kh, p.sh, p.pt, p.pb), p.H, incl);
+  AxisAdjoint cols = avgAdjoint(poolAxis(p.OW, p.W, p.kw, p.sw, p.pl, p.pr), p.W, incl);
+  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
+}
+
+Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<ResizeAttrs>(n);
+  Expected<kernels::PlaneGeom> geom = kernels::resizeGradGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  const kernels::PlaneGeom& p = *geom;
+  bool nearest = a.mode == ResizeMode::Nearest;
+  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW,
+                          resizeAdjoint(p.OH, p.H, nearest, a.alignCorners),
+                          resizeAdjoint(p.OW, p.W, nearest, a.alignCorners));
+}
+
+} // namespace llie::host
