@@ -1,5 +1,6 @@
 // Compile, plan files and the Enhancer (see model.h).
 #include "runtime/model.h"
+#include "compiler/autodiff/training_step.h"
 #include "compiler/ir/serialize.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/passes/dead_code_elim.h"
@@ -47,13 +48,18 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
   size_t firstFile = sm.size();
   LLIE_ASSIGN_OR_RETURN(Program prog, loadProgram(sm, path, paths));
   LLIE_ASSIGN_OR_RETURN(Graph g, elaborate(prog, opt.elab));
-  // Train entries of the file are checked too (they run with the training issue's runtime).
+  // Train entries of the file are checked too, down to their gradients, so that an op without
+  // a gradient rule is reported when the file is compiled, not when training starts.
   for (auto& name : entryNames(prog)) {
-    if (name == g.entry || prog.decls.at(name)->kind != ast::DeclKind::Train) continue;
-    ElaborateOptions eo;
-    eo.entry = name;
-    auto t = elaborate(prog, eo);
-    if (!t) return t.takeStatus();
+    if (prog.decls.at(name)->kind != ast::DeclKind::Train) continue;
+    Graph t = g;
+    if (name != g.entry) {
+      ElaborateOptions eo;
+      eo.entry = name;
+      LLIE_ASSIGN_OR_RETURN(t, elaborate(prog, eo));
+    }
+    auto step = buildTrainingStep(t, {});
+    if (!step) return step.takeStatus();
   }
   if (opt.optimize) eliminateDeadCode(g);
   LLIE_RETURN_IF_ERROR(verifyGraph(g));

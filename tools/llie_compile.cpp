@@ -5,6 +5,7 @@
 #include "compiler/ir/dot.h"
 #include "compiler/ir/printer.h"
 #include "runtime/atomic_file.h"
+#include "compiler/autodiff/training_step.h"
 #include "runtime/model.h"
 
 #include <CLI/CLI.hpp>
@@ -113,6 +114,13 @@ int main(int argc, char** argv) {
   }
   auto m = compileModel(sm, input, opt);
   if (!m) return fail(sm, m.status());
+  // A train entry's optimised IR and graph drawing show the whole training step: training-mode
+  // forward, backward and optimizer (plans keep the entry as written; llie-run builds the step).
+  if (m->graph.kind == GraphKind::Training && (emit == "ir-opt" || emit == "dot")) {
+    auto step = buildTrainingStep(m->graph, {});
+    if (!step) return fail(sm, step.status());
+    m->graph = std::move(*step);
+  }
   Status st;
   if (emit == "ir" || emit == "ir-opt") {
     st = writeText(out, printGraph(m->graph, &sm));
