@@ -45,7 +45,6 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
   auto paths = opt.searchPaths;
   for (auto& p : defaultSearchPaths())
     paths.push_back(p);
-  size_t firstFile = sm.size();
   LLIE_ASSIGN_OR_RETURN(Program prog, loadProgram(sm, path, paths));
   LLIE_ASSIGN_OR_RETURN(Graph g, elaborate(prog, opt.elab));
   // Train entries of the file are checked too, down to their gradients, so that an op without
@@ -63,9 +62,9 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
   }
   if (opt.optimize) eliminateDeadCode(g);
   LLIE_RETURN_IF_ERROR(verifyGraph(g));
+  // The hash covers every file the program reads (also those the manager already held).
   std::string all;
-  for (size_t i = firstFile; i < sm.size(); ++i)
-    all += sm.text(static_cast<int32_t>(i));
+  for (auto& m : prog.modules) all += sm.text(m->fileId);
   return CompiledModel{std::move(g), path, hex64(fnv1a64(all))};
 }
 

@@ -3,10 +3,12 @@
 //   llie-run MODEL bench --size HxW                          time the model on one input size
 //   llie-run MODEL init-weights -o W.safetensors             write seeded initial weights
 //   llie-run MODEL eval DATA [--max N] [--json]              PSNR/SSIM against DATA/high
-// Training arrives with the training entries.
+//   llie-run MODEL.llie train --data DIR [--steps N] ...     train the file's train entry
+// See docs/cli.md for every option.
 #include "runtime/image_io.h"
 #include "runtime/metrics.h"
 #include "runtime/model.h"
+#include "runtime/trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,7 +19,10 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <csignal>
 #include <sstream>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 using namespace llie;
 namespace fs = std::filesystem;
@@ -77,6 +82,15 @@ static std::string fmtMetric(double v, int decimals) {
   return os.str();
 }
 
+/// Set by the first SIGINT/SIGTERM: the training loop writes a checkpoint at the next step
+/// boundary and stops. A second signal ends the process at once (the default action).
+static std::atomic<bool> gStopRequested{false};
+
+extern "C" void onStopSignal(int sig) {
+  gStopRequested.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "llie-run: run a compiled llie model.\n"
@@ -92,6 +106,8 @@ int main(int argc, char** argv) {
                  "safetensors weights (default: seeded initialisation, see --seed)");
   app.add_option("--seed", seed, "seed for initial weights");
   app.require_subcommand(1);
+  // The options above may also follow the command (`enhance x.png -o out --weights w`).
+  app.fallthrough();
 
   auto* enh = app.add_subcommand("enhance", "enhance images (PNG/JPEG/BMP, files or folders)");
   std::vector<std::string> inputs;
@@ -123,7 +139,75 @@ int main(int argc, char** argv) {
   evalc->add_flag("--uint8", evalUint8,
                   "quantise images to 8 bits before measuring (as when outputs are saved as PNG)");
 
+  auto* trainc = app.add_subcommand(
+      "train", "train the .llie file's train entry (settings default to the entry's own)");
+  TrainOptions topt;
+  int64_t tSteps = 0, tEpochs = 0, tBatch = 0, tCrop = 0, tEvalEvery = 0, tCkptEvery = 0;
+  double tLr = 0;
+  trainc
+      ->add_option("--data", topt.data,
+                   "training data: DIR/low + DIR/high pairs, or DIR/train (and DIR/val)")
+      ->required();
+  trainc->add_option("--val", topt.val,
+                     "held-out DIR/low + DIR/high for evaluation (default: DATA/val if present)");
+  auto* oSteps = trainc->add_option("--steps", tSteps, "optimizer steps of the run")
+                     ->check(CLI::PositiveNumber);
+  auto* oEpochs = trainc->add_option("--epochs", tEpochs, "passes over the training set")
+                      ->check(CLI::PositiveNumber);
+  oSteps->excludes(oEpochs);
+  auto* oBatch =
+      trainc->add_option("--batch", tBatch, "images per step")->check(CLI::PositiveNumber);
+  auto* oCrop = trainc->add_option("--crop", tCrop, "training crops are CROP x CROP pixels")
+                    ->check(CLI::PositiveNumber);
+  auto* oLr = trainc->add_option("--lr", tLr, "base learning rate (the schedule scales it)")
+                  ->check(CLI::PositiveNumber);
+  trainc->add_flag("--deterministic", topt.deterministic,
+                   "one thread, fixed seeds: two runs give bit-identical losses");
+  trainc->add_option(
+      "--out", topt.out,
+      "folder for the log, checkpoints and weights (default: runs/ENTRY; with --resume, the "
+      "checkpoint's folder)");
+  trainc->add_flag("--overwrite", topt.overwrite,
+                   "start a new run in an --out folder that already holds one");
+  auto* oCkptEvery = trainc
+                         ->add_option("--checkpoint-every", tCkptEvery,
+                                      "write a checkpoint every N steps (0: only at the end)")
+                         ->check(CLI::NonNegativeNumber);
+  auto* oEvalEvery = trainc
+                         ->add_option("--eval-every", tEvalEvery,
+                                      "evaluate every N steps (0: before and after training only)")
+                         ->check(CLI::NonNegativeNumber);
+  trainc->add_option("--eval-max", topt.evalMax, "evaluate on the first N held-out pairs (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  trainc->add_option("--resume", topt.resume, "continue the run of this checkpoint exactly");
+  trainc->add_option("--entry", topt.entry, "the train entry (default: the file's first)");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*trainc) {
+    SourceManager sm;
+    topt.model = model;
+    topt.backend = backendName;
+    topt.weights = weightsPath;
+    if (app.get_option("--seed")->count()) topt.seed = seed;
+    if (oSteps->count()) topt.steps = tSteps;
+    if (oEpochs->count()) topt.epochs = tEpochs;
+    if (oBatch->count()) topt.batch = tBatch;
+    if (oCrop->count()) topt.crop = tCrop;
+    if (oLr->count()) topt.lr = tLr;
+    if (oEvalEvery->count()) topt.evalEvery = tEvalEvery;
+    if (oCkptEvery->count()) topt.checkpointEvery = tCkptEvery;
+    topt.progress = &std::cerr;
+    topt.live = ::isatty(STDERR_FILENO) != 0;
+    struct winsize ws {};
+    if (topt.live && ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) topt.columns = ws.ws_col;
+    topt.stop = &gStopRequested;
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    auto r = train(sm, topt);
+    if (!r) return fail(sm, r.status());
+    return r->interrupted ? 130 : 0;
+  }
 
   SourceManager sm;
   std::vector<std::pair<std::string, std::string>> evalList;

@@ -21,6 +21,7 @@ Expected<std::unique_ptr<Loader>> Loader::create(std::shared_ptr<const Dataset> 
   if (!data || data->size() == 0) return Status::error("loader: the dataset is empty");
   if (opt.batchSize < 1) return Status::error("loader: batch size must be at least 1");
   if (opt.prefetch < 1) return Status::error("loader: prefetch must be at least 1");
+  if (opt.startStep < 0) return Status::error("loader: the start step must not be negative");
   if (opt.synthesizeLow && data->paired())
     return Status::error("loader: synthetic darkening needs an unpaired folder of normal photos");
   const int64_t n = static_cast<int64_t>(data->size());
@@ -84,7 +85,7 @@ Expected<Batch> Loader::batchAt(int64_t step) const {
 }
 
 void Loader::run() {
-  for (int64_t step = 0;; ++step) {
+  for (int64_t step = opt_.startStep;; ++step) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || static_cast<int64_t>(queue_.size()) < opt_.prefetch; });

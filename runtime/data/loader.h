@@ -29,6 +29,9 @@ struct LoaderOptions {
   bool shuffle = true;
   bool dropLast = true;    ///< drop an epoch's final partial batch (else it is smaller)
   int64_t prefetch = 2;    ///< batches prepared ahead (queue bound), >= 1
+  /// The first batch next() returns is batch `startStep` of the stream (a resumed training run
+  /// continues where it stopped: batch k is the same whatever the starting point), >= 0.
+  int64_t startStep = 0;
 };
 
 class Loader {
@@ -41,7 +44,8 @@ public:
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
 
-  /// The next batch of the stream (blocks until it is ready), or the worker's error.
+  /// The next batch of the stream (blocks until it is ready), or the worker's error. The first
+  /// call returns batch opt.startStep.
   Expected<Batch> next();
   int64_t batchesPerEpoch() const { return perEpoch_; }
   /// Builds batch `step` of the stream on the calling thread (what the step-th next() returns).
