@@ -156,6 +156,7 @@ private:
   const TrainOptions& o_;
   Progress progress_;
 
+  std::map<std::string, std::string> modelOverrides();
   std::string entry_, outDir_;
   std::optional<CompiledModel> trainModel_, inferModel_;
   std::string inferError_; // why there is no inference model (eval and final weights skipped)
@@ -184,6 +185,23 @@ private:
   Clock::time_point t0_;
 };
 
+// The overrides that name a parameter of the file's first model (the evaluated one).
+std::map<std::string, std::string> Run::modelOverrides() {
+  std::map<std::string, std::string> r;
+  if (o_.overrides.empty()) return r;
+  auto paths = o_.searchPaths;
+  for (auto& p : defaultSearchPaths()) paths.push_back(p);
+  auto prog = loadProgram(sm_, o_.model, paths);
+  if (!prog) return r;
+  for (auto& d : prog->modules[0]->decls) {
+    if (d.kind != ast::DeclKind::Model) continue;
+    for (auto& p : d.params)
+      if (o_.overrides.count(p.name)) r[p.name] = o_.overrides.at(p.name);
+    break;
+  }
+  return r;
+}
+
 Status Run::compile() {
   if (!(o_.model.size() > 5 && o_.model.ends_with(".llie")))
     return Status::error("train needs the model's .llie file (a plan holds no train entry): '" +
@@ -207,6 +225,7 @@ Status Run::compile() {
   CompileOptions co;
   co.searchPaths = o_.searchPaths;
   co.elab.entry = entry_;
+  co.elab.overrides = o_.overrides;
   const size_t filesBefore = sm_.size();
   LLIE_ASSIGN_OR_RETURN(CompiledModel tm, compileModel(sm_, o_.model, co));
   if (sm_.size() == filesBefore) { // the caller had registered the files: hash them afresh
@@ -226,6 +245,7 @@ Status Run::compile() {
 
   CompileOptions io;
   io.searchPaths = o_.searchPaths;
+  io.elab.overrides = modelOverrides();
   auto im = compileModel(sm_, o_.model, io);
   if (im)
     inferModel_ = std::move(*im);

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -39,6 +40,9 @@ struct TrainOptions {
   std::string backend = "cpu";
   int64_t evalMax = 0; ///< evaluate on the first N held-out pairs only (0 = all)
   std::vector<std::string> searchPaths;
+  /// Compile-time parameter overrides (--set k=v): each goes to the train entry, and to the
+  /// evaluated model when it has a parameter of that name (e.g. a width both share).
+  std::map<std::string, std::string> overrides;
   std::ostream* progress = nullptr; ///< where progress goes (nullptr = nowhere)
   bool live = false;                ///< progress is a terminal: one line, redrawn
   int columns = 0;                  ///< the terminal's width (live lines are cut to it); 0 = any

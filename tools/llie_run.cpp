@@ -181,12 +181,24 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   trainc->add_option("--resume", topt.resume, "continue the run of this checkpoint exactly");
   trainc->add_option("--entry", topt.entry, "the train entry (default: the file's first)");
+  std::vector<std::string> tSets;
+  trainc->add_option("--set", tSets,
+                     "override a parameter of the train entry (and of the model, when it has "
+                     "one of that name), e.g. --set sad_start=500");
 
   CLI11_PARSE(app, argc, argv);
 
   if (*trainc) {
     SourceManager sm;
     topt.model = model;
+    for (auto& kv : tSets) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "error: --set expects NAME=VALUE, got '" << kv << "'\n";
+        return 2;
+      }
+      topt.overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
     topt.backend = backendName;
     topt.weights = weightsPath;
     if (app.get_option("--seed")->count()) topt.seed = seed;
