@@ -46,9 +46,18 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
     const Node& n = G.nodes[i];
     if (n.dead) continue;
     if (n.op == OpKind::Constant) {
-      float v = static_cast<float>(attrsOf<ConstantAttrs>(n).value);
+      // A broadcast scalar, or (data non-empty) the row-major values of the declared shape.
+      const ConstantAttrs& c = attrsOf<ConstantAttrs>(n);
       const Tensor& t = ex->values_[n.outputs[0]];
-      std::vector<float> host(static_cast<size_t>(t.numel()), v);
+      std::vector<float> host(static_cast<size_t>(t.numel()), static_cast<float>(c.value));
+      if (!c.data.empty()) {
+        if (c.data.size() != host.size())
+          return Status::error("constant holds " + std::to_string(c.data.size()) +
+                                   " values for a tensor of " + std::to_string(host.size()),
+                               n.span());
+        std::transform(c.data.begin(), c.data.end(), host.begin(),
+                       [](double d) { return static_cast<float>(d); });
+      }
       backend.copyIn(t.data, host.data(), t.bytes());
       continue;
     }

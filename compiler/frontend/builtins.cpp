@@ -1,5 +1,6 @@
 // Builtins of the .llie language: compile-time functions (range, len, channels, shape, ...),
-// settings (optimizers, schedules, initialisers), layers that create their own parameters
+// settings (optimizers, schedules, initialisers; train entries read them in settings.cpp),
+// constant tensors (gaussian_window, tensor), layers that create their own parameters
 // (conv2d, batchnorm, linear, ...), sugar over ops (upsample, split, concat, ...), and the
 // generic binder: any op of ops.def can be called by its name, tensors first, its attribute
 // fields taken from keyword (or further positional) arguments. That is why a new op needs no
@@ -19,6 +20,7 @@ const char* const kCompileTime[] = {"range", "len", "channels", "shape", "int", 
 const char* const kSettings[] = {
     "adam",      "adamw", "sgd",  "constant_lr", "step_lr",         "multistep_lr",
     "cosine_lr", "zeros", "ones", "normal",      "kaiming_uniform", "uniform_fan_in"};
+const char* const kConstants[] = {"gaussian_window", "tensor"};
 const char* const kSugar[] = {"upsample",  "split",       "chunk", "narrow",     "flatten",
                               "transpose", "mean",        "sum",   "max",        "min",
                               "softmax",   "log_softmax", "pad",   "max_pool2d", "avg_pool2d",
@@ -114,6 +116,18 @@ struct FieldBinder {
       vals = {vals[0], vals[0], vals[1], vals[1]};
     f = vals;
   }
+  void operator()(const char* name, std::vector<double>& f) {
+    fieldNames.push_back(name);
+    SourceSpan w;
+    const CValue* v = take(name, w);
+    if (!v) return;
+    if (v->kind != CValue::List) return bad(w, name, "a list of numbers", *v);
+    f.clear();
+    for (auto& it : v->items) {
+      if (!it.isNumber()) return bad(w, name, "a list of numbers", *v);
+      f.push_back(it.number());
+    }
+  }
   void operator()(const char* name, Dim& f) {
     fieldNames.push_back(name);
     SourceSpan w;
@@ -174,6 +188,8 @@ std::vector<std::string> Elaborator::builtinNames() {
   for (auto* a : kSettings)
     r.push_back(a);
   for (auto* a : kSugar)
+    r.push_back(a);
+  for (auto* a : kConstants)
     r.push_back(a);
   for (size_t i = 0; i < kNumOps; ++i) {
     const OpInfo& info = opInfo(static_cast<OpKind>(i));
@@ -272,14 +288,100 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
   }
   for (auto* s : kSettings)
     if (name == s) {
+      // Positionals keep their order with an empty name (settings.cpp binds them), except for
+      // the initialisers' single argument.
+      bool init = name == "normal" || name == "kaiming_uniform" || name == "uniform_fan_in";
       CValue c{CValue::Config};
       c.s = name;
-      for (auto& [k, v] : a.kw)
-        c.names.push_back(k), c.items.push_back(v);
-      for (size_t i = 0; i < a.pos.size(); ++i)
-        c.names.push_back(name == "normal" ? "std" : "fan_in"), c.items.push_back(a.pos[i]);
+      for (size_t i = 0; i < a.pos.size(); ++i) {
+        c.names.push_back(!init ? "" : name == "normal" ? "std" : "fan_in");
+        c.items.push_back(a.pos[i]);
+        c.spans.push_back(a.posSpans[i]);
+      }
+      for (size_t i = 0; i < a.kw.size(); ++i) {
+        c.names.push_back(a.kw[i].first);
+        c.items.push_back(a.kw[i].second);
+        c.spans.push_back(a.kwSpans[i]);
+      }
       return c;
     }
+
+  // ---- constant tensors ----------------------------------------------------------------------
+  if (name == "gaussian_window") {
+    // pytorch-ssim's window: g[i] = exp(-(i - size//2)^2 / (2 sigma^2)), normalised to sum 1;
+    // the window is the outer product g g^T ([size, size], sums to 1). With channels=C it is
+    // repeated as the depthwise conv weight [C, 1, size, size].
+    int64_t size = rd.intArg("size", 0, 0);
+    double sigma = rd.numArg("sigma", 1, 0.0);
+    int64_t ch = rd.intArg("channels", 99, 0);
+    if (size <= 0 || !(sigma > 0)) {
+      error(span,
+            "gaussian_window: needs a size > 0 and a sigma > 0, e.g. gaussian_window(11, 1.5)");
+      return CValue::poison();
+    }
+    if (a.find("channels") && ch <= 0) {
+      error(span, "gaussian_window: channels must be a positive int");
+      return CValue::poison();
+    }
+    std::vector<double> g(static_cast<size_t>(size));
+    double total = 0;
+    for (int64_t i = 0; i < size; ++i) {
+      double d = static_cast<double>(i - size / 2);
+      g[i] = std::exp(-d * d / (2.0 * sigma * sigma));
+      total += g[i];
+    }
+    for (auto& v : g)
+      v /= total;
+    std::vector<double> w;
+    for (int64_t r = 0; r < size; ++r)
+      for (int64_t c = 0; c < size; ++c)
+        w.push_back(g[r] * g[c]);
+    if (ch <= 0) return constantTensor({Dim::constant(size), Dim::constant(size)}, w, span);
+    std::vector<double> rep;
+    for (int64_t c = 0; c < ch; ++c)
+      rep.insert(rep.end(), w.begin(), w.end());
+    return constantTensor(
+        {Dim::constant(ch), Dim::constant(1), Dim::constant(size), Dim::constant(size)}, rep, span);
+  }
+  if (name == "tensor") {
+    // tensor([[1, 0], [0, -1]]): a constant from nested lists of numbers, shaped by the nesting.
+    if (a.pos.size() != 1 || !a.kw.empty()) {
+      error(span, "tensor: expects one (nested) list of numbers, e.g. tensor([0.39, 0.5, 0.11])");
+      return CValue::poison();
+    }
+    Shape shape;
+    std::vector<double> data;
+    bool ok = true;
+    auto walk = [&](auto&& self, const CValue& v, size_t depth) -> void {
+      if (!ok) return;
+      if (v.isNumber() || v.kind == CValue::Bool) {
+        if (depth != shape.size()) ok = false;
+        data.push_back(v.kind == CValue::Bool ? (v.b ? 1.0 : 0.0) : v.number());
+        return;
+      }
+      if (v.kind != CValue::List || v.items.empty()) {
+        ok = false;
+        return;
+      }
+      int64_t n = static_cast<int64_t>(v.items.size());
+      if (depth == shape.size() && data.empty())
+        shape.push_back(Dim::constant(n));
+      else if (depth >= shape.size() || shape[depth].off != n) {
+        ok = false;
+        return;
+      }
+      for (auto& it : v.items)
+        self(self, it, depth + 1);
+    };
+    walk(walk, a.pos[0], 0);
+    if (!ok || shape.empty()) {
+      error(a.posSpans[0],
+            "tensor: expects a non-empty, rectangular (nested) list of numbers, got " +
+                kindName(a.pos[0]));
+      return CValue::poison();
+    }
+    return constantTensor(shape, data, span);
+  }
 
   if (isLayer(name)) return callLayer(name, a, rd, span);
 
@@ -464,13 +566,30 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     return emit(OpKind::Where, NoAttrs{}, {c.t, x.t, y.t}, span);
   }
 
+  // Pointwise losses share LossAttrs: smooth_l1_loss(beta=), huber_loss(delta=) (stored as
+  // beta); l1_loss and mse_loss take no setting.
+  if (name == "huber_loss" || name == "l1_loss" || name == "mse_loss")
+    for (size_t i = 0; i < a.kw.size(); ++i) {
+      std::string& kw = a.kw[i].first;
+      if (name == "huber_loss" && kw == "delta") {
+        kw = "beta";
+      } else if (kw == "beta") {
+        error(a.kwSpans[i], name + " has no setting 'beta'",
+              {name == "huber_loss" ? "huber_loss's threshold is delta="
+                                    : "only smooth_l1_loss (beta=) and huber_loss (delta=) "
+                                      "have a setting"});
+        return CValue::poison();
+      }
+    }
+
   // ---- any op of the table, by its name ------------------------------------------------------
   auto k = opFromName(name);
   if (!k || opInfo(*k).category == OpCategory::Source) return std::nullopt;
   return callOp(*k, a, span, calleeSpan);
 }
 
-std::optional<CValue> Elaborator::callOp(OpKind op, Args& a, SourceSpan span, SourceSpan calleeSpan) {
+std::optional<CValue> Elaborator::callOp(OpKind op, Args& a, SourceSpan span,
+                                         SourceSpan calleeSpan) {
   const std::string name = opName(op);
   const OpInfo& info = opInfo(op);
   size_t nt = countTensorPositionals(a);

@@ -86,6 +86,18 @@ CValue Elaborator::constant(double v, SourceSpan span) {
   return CValue::ofTensor(g_.add(OpKind::Constant, ConstantAttrs{v}, {}, {DType::F32, {}}, span));
 }
 
+CValue Elaborator::constantTensor(Shape shape, std::vector<double> data, SourceSpan span) {
+  std::vector<SourceSpan> spans;
+  if (span.valid()) spans.push_back(span);
+  for (auto it = frames_.rbegin(); it != frames_.rend(); ++it)
+    if (it->callSite.valid()) spans.push_back(it->callSite);
+  ConstantAttrs at;
+  at.data = std::move(data);
+  NodeId n = g_.addNode(OpKind::Constant, std::move(at), {}, {{DType::F32, std::move(shape)}},
+                        std::move(spans));
+  return CValue::ofTensor(g_.nodes[n].outputs[0]);
+}
+
 CValue Elaborator::toTensor(const CValue& v, SourceSpan span, const std::string& what) {
   if (v.kind == CValue::Tensor || v.kind == CValue::Poison) return v;
   if (v.kind == CValue::Int || v.kind == CValue::Float) return constant(v.number(), span);
@@ -396,6 +408,12 @@ void Elaborator::execStmt(const ast::Stmt& s) {
   switch (s.kind) {
   case K::Assign:
   case K::Loss: {
+    // `optimizer = adam(...)`, `batch = 4`, ... at the top level of a train entry.
+    if (s.kind == K::Assign && s.targets.size() == 1 && inTrain_ && frames_.size() == 1 &&
+        isSettingName(s.targets[0])) {
+      execSetting(s);
+      return;
+    }
     f.stmtTarget = s.targets[0];
     f.stmtCount = countInstances(*s.exprs[0]);
     f.stmtIndex = 0;
@@ -426,7 +444,11 @@ void Elaborator::execStmt(const ast::Stmt& s) {
       return;
     }
     if (s.targets.size() == 1) {
+      if (rejectMisplacedSetting(s, v)) return;
       if (v.kind == CValue::Tensor && g_.value(v.t).name.empty()) g_.value(v.t).name = s.targets[0];
+      if (inTrain_ && frames_.size() == 1 && v.kind != CValue::Tensor && v.kind != CValue::Poison &&
+          v.kind != CValue::Record && v.kind != CValue::List)
+        rootScalars_.push_back({s.targets[0], s.targetSpans[0], v.kind == CValue::Config});
       fr.vars[s.targets[0]] = v;
       return;
     }
@@ -594,6 +616,7 @@ Status Elaborator::run(const ElaborateOptions& opt) {
     }
     if (i == 0 || opt.allOutputs) g_.outputs.push_back({entry->outputs[i], it->second.t});
   }
+  if (inTrain_) checkUnknownSettings();
   if (inTrain_ && lossNames_.empty() && !diags.hasErrors())
     error(entry->span, "train entry '" + entry->name + "' defines no loss",
           {"add e.g. `loss l1 = l1_loss(y, gt)`"});

@@ -1,9 +1,12 @@
 // Internal to elaboration: compile-time values and the Elaborator that walks blocks. Split over
-// elaborate.cpp (statements, expressions, blocks, naming) and builtins.cpp (builtin functions,
-// layers that own parameters, and the generic binder from keyword arguments to op attributes).
+// elaborate.cpp (statements, blocks, naming), expressions.cpp (names, operators, calls),
+// builtins.cpp (builtin functions, constant tensors, the generic binder from keyword arguments
+// to op attributes), layers.cpp (layers that own parameters) and settings.cpp (the training
+// settings of train entries, filling Graph::train).
 #pragma once
 #include "compiler/frontend/elaborate.h"
 
+#include <set>
 #include <unordered_map>
 
 namespace llie::elab {
@@ -20,7 +23,8 @@ struct CValue {
   Dim dim;                        ///< Sym
   ValueId t = kNoValue;           ///< Tensor
   std::vector<CValue> items;      ///< List, Record, Config values
-  std::vector<std::string> names; ///< Record field names, Config keyword names
+  std::vector<std::string> names; ///< Record field names, Config keyword names ("" = positional)
+  std::vector<SourceSpan> spans;  ///< Config: where each argument was written
 
   static CValue poison() { return CValue{Poison}; }
   static CValue ofInt(int64_t v) {
@@ -116,6 +120,8 @@ public:
   /// Adds a node, inferring its type; reports a located error and returns Poison on failure.
   CValue emit(OpKind op, Attrs attrs, std::vector<ValueId> inputs, SourceSpan span);
   CValue constant(double v, SourceSpan span);
+  /// A constant tensor of a compile-time shape holding `data` (row-major, numel(shape) values).
+  CValue constantTensor(Shape shape, std::vector<double> data, SourceSpan span);
   /// Converts a number to a scalar constant; passes tensors through; Poison otherwise.
   CValue toTensor(const CValue& v, SourceSpan span, const std::string& what);
   /// Creates a parameter/state named <frame prefix>.<instance>.<leaf>.
@@ -147,11 +153,36 @@ private:
   std::unordered_map<std::string, SourceSpan> paramNames_;
   bool inTrain_ = false;
   std::vector<std::pair<std::string, SourceSpan>> lossNames_;
+  ValueId step_ = kNoValue; ///< the train entry's "step" input, made on first use
+  // Training settings: where each was set; the train entry's own variables that hold no tensor
+  // and which of its names were read (an unread one close to a setting name is a misspelling).
+  std::unordered_map<std::string, SourceSpan> settingSpans_;
+  struct RootScalar {
+    std::string name;
+    SourceSpan span;
+    bool config; ///< holds a setting value such as adam(...)
+  };
+  std::vector<RootScalar> rootScalars_;
+  std::set<std::string> rootReads_;
 
   CValue eval(const ast::Expr& e);
   CValue evalBinary(const ast::Expr& e);
   CValue evalCall(const ast::Expr& e);
+  /// Evaluates a call's arguments; false when one of them is Poison.
+  bool evalArgs(const ast::Expr& call, Args& args);
   CValue lookup(const std::string& name, SourceSpan span);
+  /// The scalar graph input "step" of a train entry (an error elsewhere).
+  CValue stepInput(SourceSpan span);
+  // ---- settings.cpp ----
+  static bool isSettingName(const std::string& name);
+  /// `optimizer = adam(...)`, `batch = 4`, ... at the top level of a train entry.
+  void execSetting(const ast::Stmt& s);
+  /// Reports a setting assigned where settings do not belong (model entries, blocks); true if so.
+  bool rejectMisplacedSetting(const ast::Stmt& s, const CValue& v);
+  void applyFunctionSetting(const std::string& setting, const std::string& fn, Args& a,
+                            SourceSpan calleeSpan);
+  /// After a train entry: its unread non-tensor variables that look like misspelt settings.
+  void checkUnknownSettings();
   void exec(const std::vector<ast::StmtPtr>& body);
   void execStmt(const ast::Stmt& s);
   void execRequire(const ast::Stmt& s);

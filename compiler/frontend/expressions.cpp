@@ -12,13 +12,17 @@ namespace elab {
 CValue Elaborator::lookup(const std::string& name, SourceSpan span) {
   // A block sees its own variables, then the graph's symbols (H, W, ...) and its file's lets.
   auto v = frame().vars.find(name);
-  if (v != frame().vars.end()) return v->second;
+  if (v != frame().vars.end()) {
+    if (frames_.size() == 1) rootReads_.insert(name);
+    return v->second;
+  }
   int32_t sym = g_.symbols.find(name);
   if (sym >= 0) return CValue::ofDim(Dim::symbol(sym));
   // File-level lets of the module the current block lives in.
   if (const ast::Module* m = frame().module)
     for (auto& l : m->lets)
       if (l.name == name) return eval(*l.value);
+  if (name == "step") return stepInput(span);
   std::vector<std::string> cands;
   for (auto& [k, val] : frame().vars)
     cands.push_back(k);
@@ -346,8 +350,21 @@ CValue Elaborator::eval(const ast::Expr& e) {
   return CValue::poison();
 }
 
-CValue Elaborator::evalCall(const ast::Expr& e) {
-  Args args;
+CValue Elaborator::stepInput(SourceSpan span) {
+  if (!inTrain_) {
+    error(span, "'step' (the number of optimizer steps taken) exists only in train entries",
+          {"compute step-dependent weights in the train entry, e.g. "
+           "`w = where(step >= 1000, 0.1, 0.0)`"});
+    return CValue::poison();
+  }
+  if (step_ == kNoValue) {
+    step_ = g_.add(OpKind::Input, InputAttrs{"step"}, {}, {DType::F32, {}}, span);
+    g_.value(step_).name = "step";
+  }
+  return CValue::ofTensor(step_);
+}
+
+bool Elaborator::evalArgs(const ast::Expr& e, Args& args) {
   bool bad = false;
   for (auto& p : e.operands) {
     args.pos.push_back(eval(*p));
@@ -359,7 +376,12 @@ CValue Elaborator::evalCall(const ast::Expr& e) {
     args.kwSpans.push_back(k.span);
     bad |= args.kw.back().second.kind == CValue::Poison;
   }
-  if (bad) return CValue::poison();
+  return !bad;
+}
+
+CValue Elaborator::evalCall(const ast::Expr& e) {
+  Args args;
+  if (!evalArgs(e, args)) return CValue::poison();
   auto d = prog_.decls.find(e.text);
   if (d != prog_.decls.end()) {
     if (d->second->kind == ast::DeclKind::Train) {

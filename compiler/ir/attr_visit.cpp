@@ -33,6 +33,19 @@ struct Formatter {
     add(n, s + "]");
   }
   void operator()(const char* n, const std::vector<Dim>& v) { add(n, shapeToString(v, syms)); }
+  // Constant data: short lists in full, long ones (a Gaussian window) by count and ends.
+  void operator()(const char* n, const std::vector<double>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v.size() > 8 && i == 3) {
+        s += ", ... (" + std::to_string(v.size()) + " values)";
+        i = v.size() - 2;
+        continue;
+      }
+      s += (i ? ", " : "") + num(v[i]);
+    }
+    add(n, s + "]");
+  }
   template <class E>
   requires std::is_enum_v<E>
   void operator()(const char* n, const E& v) {
@@ -70,6 +83,7 @@ struct ToJson {
   void operator()(const char* n, const std::string& v) { j[n] = v; }
   void operator()(const char* n, const Dim& v) { j[n] = dimToJson(v); }
   void operator()(const char* n, const std::vector<int64_t>& v) { j[n] = v; }
+  void operator()(const char* n, const std::vector<double>& v) { j[n] = v; }
   void operator()(const char* n, const std::vector<Dim>& v) {
     nlohmann::json a = nlohmann::json::array();
     for (auto& d : v)
@@ -100,6 +114,7 @@ struct FromJson {
   void operator()(const char* n, bool& v) { get(n, v); }
   void operator()(const char* n, std::string& v) { get(n, v); }
   void operator()(const char* n, std::vector<int64_t>& v) { get(n, v); }
+  void operator()(const char* n, std::vector<double>& v) { get(n, v); }
   void operator()(const char* n, Dim& v) {
     if (!j.contains(n)) return;
     ++seen;

@@ -64,10 +64,13 @@ struct ParamAttrs {
   bool operator==(const ParamAttrs&) const = default;
 };
 
-/// A scalar constant broadcast against its consumers; shape [] (rank 0).
+/// A constant tensor of the node's declared shape. With `data` empty, every element is `value`
+/// (the usual scalar constant, shape []); otherwise `data` holds the row-major values of the
+/// declared shape (a Gaussian window, a difference kernel).
 struct ConstantAttrs {
   double value = 0.0;
-  template <class V> void fields(V&& v) { v("value", value); }
+  std::vector<double> data;
+  template <class V> void fields(V&& v) { v("value", value), v("data", data); }
   bool operator==(const ConstantAttrs&) const = default;
 };
 

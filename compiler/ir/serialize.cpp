@@ -1,7 +1,11 @@
 // JSON form of the graph IR (see serialize.h). Layout:
 // {"entry", "kind", "symbols": [{"name","divisor"}], "files": [paths],
 //  "nodes": [{"op","attrs","in":[ids],"out":[{"dtype","shape","name"}],"spans":[[f,l,c,len]]}],
-//  "outputs": [{"name","value"}]}
+//  "outputs": [{"name","value"}],
+//  "train": {"optimizer": {"kind", "lr", ...}, "schedule": {"kind", ...}, "clip_grad_norm",
+//            "batch", "crop", "steps", "epochs", "eval_every", "checkpoint_every", "freeze"}}
+// ("train" only for training graphs; every field is written, and a plan without it reads as
+// the defaults).
 #include "compiler/ir/serialize.h"
 #include "compiler/ir/attr_visit.h"
 #include "compiler/ops/shape_rules.h"
@@ -12,6 +16,87 @@
 namespace llie {
 
 using json = nlohmann::json;
+
+namespace {
+
+const char* const kOptimizerNames[] = {"sgd", "adam", "adamw"};
+const char* const kScheduleNames[] = {"constant", "step", "multistep", "cosine"};
+
+json trainConfigToJson(const TrainConfig& c) {
+  const OptimizerConfig& o = c.optimizer;
+  const ScheduleConfig& s = c.schedule;
+  json j;
+  j["optimizer"] = {{"kind", kOptimizerNames[static_cast<size_t>(o.kind)]},
+                    {"lr", o.lr},
+                    {"weight_decay", o.weightDecay},
+                    {"momentum", o.momentum},
+                    {"dampening", o.dampening},
+                    {"nesterov", o.nesterov},
+                    {"beta1", o.beta1},
+                    {"beta2", o.beta2},
+                    {"eps", o.eps}};
+  j["schedule"] = {{"kind", kScheduleNames[static_cast<size_t>(s.kind)]},
+                   {"step_size", s.stepSize},
+                   {"milestones", s.milestones},
+                   {"gamma", s.gamma},
+                   {"t_max", s.tMax},
+                   {"eta_min", s.etaMin},
+                   {"warmup_steps", s.warmupSteps},
+                   {"warmup_start_factor", s.warmupStartFactor}};
+  j["clip_grad_norm"] = c.clipGradNorm;
+  j["batch"] = c.batch;
+  j["crop"] = c.crop;
+  j["steps"] = c.steps;
+  j["epochs"] = c.epochs;
+  j["eval_every"] = c.evalEvery;
+  j["checkpoint_every"] = c.checkpointEvery;
+  j["freeze"] = c.freeze;
+  return j;
+}
+
+template <class E, size_t N>
+Expected<E> enumFromJson(const json& j, const char* const (&names)[N], const char* what) {
+  std::string s = j.get<std::string>();
+  for (size_t i = 0; i < N; ++i)
+    if (s == names[i]) return static_cast<E>(i);
+  return Status::error(std::string("plan: unknown ") + what + " '" + s + "'");
+}
+
+Expected<TrainConfig> trainConfigFromJson(const json& j) {
+  TrainConfig c;
+  const json& o = j.at("optimizer");
+  LLIE_ASSIGN_OR_RETURN(c.optimizer.kind,
+                        enumFromJson<OptimizerKind>(o.at("kind"), kOptimizerNames, "optimizer"));
+  c.optimizer.lr = o.at("lr").get<double>();
+  c.optimizer.weightDecay = o.at("weight_decay").get<double>();
+  c.optimizer.momentum = o.at("momentum").get<double>();
+  c.optimizer.dampening = o.at("dampening").get<double>();
+  c.optimizer.nesterov = o.at("nesterov").get<bool>();
+  c.optimizer.beta1 = o.at("beta1").get<double>();
+  c.optimizer.beta2 = o.at("beta2").get<double>();
+  c.optimizer.eps = o.at("eps").get<double>();
+  const json& s = j.at("schedule");
+  LLIE_ASSIGN_OR_RETURN(c.schedule.kind,
+                        enumFromJson<ScheduleKind>(s.at("kind"), kScheduleNames, "schedule"));
+  c.schedule.stepSize = s.at("step_size").get<int64_t>();
+  c.schedule.milestones = s.at("milestones").get<std::vector<int64_t>>();
+  c.schedule.gamma = s.at("gamma").get<double>();
+  c.schedule.tMax = s.at("t_max").get<int64_t>();
+  c.schedule.etaMin = s.at("eta_min").get<double>();
+  c.schedule.warmupSteps = s.at("warmup_steps").get<int64_t>();
+  c.schedule.warmupStartFactor = s.at("warmup_start_factor").get<double>();
+  c.clipGradNorm = j.at("clip_grad_norm").get<double>();
+  c.batch = j.at("batch").get<int64_t>();
+  c.crop = j.at("crop").get<int64_t>();
+  c.steps = j.at("steps").get<int64_t>();
+  c.epochs = j.at("epochs").get<int64_t>();
+  c.evalEvery = j.at("eval_every").get<int64_t>();
+  c.checkpointEvery = j.at("checkpoint_every").get<int64_t>();
+  c.freeze = j.at("freeze").get<std::vector<std::string>>();
+  return c;
+}
+
+} // namespace
 
 json graphToJson(const Graph& g, const SourceManager& sm) {
   json j;
@@ -49,6 +134,7 @@ json graphToJson(const Graph& g, const SourceManager& sm) {
   j["outputs"] = json::array();
   for (auto& o : g.outputs)
     j["outputs"].push_back({{"name", o.name}, {"value", o.value}});
+  if (g.kind == GraphKind::Training) j["train"] = trainConfigToJson(g.train);
   return j;
 }
 
@@ -114,6 +200,12 @@ Expected<Graph> graphFromJson(const json& j, SourceManager& sm) {
       if (n < info.minInputs || n > info.maxInputs ||
           static_cast<int>(outs.size()) != info.numOutputs)
         return Status::error("plan: op '" + opn + "' has the wrong number of inputs or outputs");
+      if (*op == OpKind::Constant) {
+        const auto& data = std::get<ConstantAttrs>(*attrs).data;
+        if (!data.empty() && (!shapeIsConst(outs[0].shape) ||
+                              static_cast<int64_t>(data.size()) != shapeNumel(outs[0].shape)))
+          return Status::error("plan: a constant's data does not fill its shape");
+      }
       NodeId nid = g.addNode(*op, std::move(*attrs), ins, outs, spans);
       auto& jouts = jn.at("out");
       for (size_t k = 0; k < jouts.size(); ++k) {
@@ -126,6 +218,11 @@ Expected<Graph> graphFromJson(const json& j, SourceManager& sm) {
       auto it = vmap.find(o.at("value").get<int64_t>());
       if (it == vmap.end()) return Status::error("plan: output refers to an unknown value");
       g.outputs.push_back({o.at("name").get<std::string>(), it->second});
+    }
+    if (j.contains("train")) {
+      auto tc = trainConfigFromJson(j.at("train"));
+      if (!tc) return tc.takeStatus();
+      g.train = std::move(*tc);
     }
     return g;
   } catch (const std::exception& e) {
