@@ -171,36 +171,40 @@ TEST(ParseZeroDce, CurveLoopHoldsUpdateAndNestedIf) {
 TEST(ParseSadFpnUnet, ImportRequireListsLoopsAndIndexing) {
   SourceManager sm;
   ast::Module m = parseModel(sm, "sadfpn_unet.llie");
-  ASSERT_EQ(m.imports.size(), 1u);
+  ASSERT_EQ(m.imports.size(), 2u);
   EXPECT_EQ(m.imports[0].path, "std/nn.llie");
-  EXPECT_EQ(m.imports[0].span, (SourceSpan{m.fileId, 4, 8, 13}));
-  ASSERT_EQ(m.decls.size(), 1u);
+  EXPECT_EQ(m.imports[0].span, (SourceSpan{m.fileId, 6, 8, 13}));
+  EXPECT_EQ(m.imports[1].path, "std/losses.llie");
+  ASSERT_EQ(m.decls.size(), 2u); // the model, then its train entry
+  EXPECT_EQ(m.decls[1].kind, ast::DeclKind::Train);
   const ast::BlockDecl& d = m.decls[0];
   EXPECT_EQ(d.name, "SadFpnUnet");
   EXPECT_EQ(d.outputs, (std::vector<std::string>{"y", "e1", "e2", "e3", "e4"}));
-  ASSERT_EQ(d.params.size(), 1u);
+  ASSERT_EQ(d.params.size(), 2u);
   EXPECT_EQ(d.params[0].shape.size(), 4u);
+  EXPECT_EQ(d.params[1].name, "slim");
   auto& body = d.body;
-  ASSERT_EQ(body.size(), 14u);
+  ASSERT_EQ(body.size(), 15u);
   ASSERT_EQ(body[0]->kind, StmtKind::Require);
   ASSERT_EQ(body[0]->exprs.size(), 2u);
   EXPECT_EQ(sx(*body[0]->exprs[1]), "(== (% W 16) 0)");
-  EXPECT_EQ(sx(*body[1]->exprs[0]),
-            "(call^ ConvBN (call^ ConvBN x 64 name=\"stem.0\") 64 name=\"stem.1\")");
+  EXPECT_EQ(sx(*body[1]->exprs[0]), "(// 64 slim)");
   EXPECT_EQ(sx(*body[2]->exprs[0]),
-            "(call^ InvertedResidual (call^ InvertedResidual e0 64 stride=2) 64)");
-  EXPECT_EQ(sx(*body[6]->exprs[0]), "[list e0 e1 e2 e3 e4]");
-  EXPECT_EQ(sx(*body[8]->exprs[0]), "[list]");
-  const Stmt& fpn = *body[9];
+            "(call^ ConvBN (call^ ConvBN x c name=\"stem.0\") c name=\"stem.1\")");
+  EXPECT_EQ(sx(*body[3]->exprs[0]),
+            "(call^ InvertedResidual (call^ InvertedResidual e0 c stride=2) c)");
+  EXPECT_EQ(sx(*body[7]->exprs[0]), "[list e0 e1 e2 e3 e4]");
+  EXPECT_EQ(sx(*body[9]->exprs[0]), "[list]");
+  const Stmt& fpn = *body[10];
   ASSERT_EQ(fpn.kind, StmtKind::For);
   EXPECT_EQ(sx(*fpn.exprs[0]), "[list 3 2 1 0]");
   ASSERT_EQ(fpn.body.size(), 2u);
   EXPECT_EQ(sx(*fpn.body[0]->exprs[0]),
-            "(+ (call conv2d (index e i) 64 1 name=\"fpn.lateral.{i}\") "
+            "(+ (call conv2d (index e i) c 1 name=\"fpn.lateral.{i}\") "
             "(call upsample p 2 mode=\"nearest\"))");
   EXPECT_EQ(sx(*fpn.body[1]->exprs[0]),
-            "(+ [list (call conv2d p 64 3 padding=1 name=\"fpn.smooth.{i}\")] smooth)");
-  EXPECT_EQ(sx(*body[13]->exprs[0]),
+            "(+ [list (call conv2d p c 3 padding=1 name=\"fpn.smooth.{i}\")] smooth)");
+  EXPECT_EQ(sx(*body[14]->exprs[0]),
             "(call^ sigmoid (call^ conv2d d 3 3 padding=1 name=\"head\"))");
 }
 
