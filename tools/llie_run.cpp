@@ -20,6 +20,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <csignal>
+#include <cstdlib>
+#include <unistd.h>
 #include <sstream>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -91,7 +93,20 @@ extern "C" void onStopSignal(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
+// Training overlaps the data loader's thread with the kernels' OpenMP threads. OpenMP's default
+// spin-waiting between parallel regions then starves the loader and itself (ten times slower on
+// two cores); passive waiting avoids it. libgomp reads OMP_WAIT_POLICY when it loads, so
+// `train` re-executes itself once with the policy set, unless the user chose one.
+static void preferPassiveOpenMpForTraining(int argc, char** argv) {
+  bool train = false;
+  for (int i = 1; i < argc; ++i) train |= std::string(argv[i]) == "train";
+  if (!train || std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv); // returns only on failure: then run as we are
+}
+
 int main(int argc, char** argv) {
+  preferPassiveOpenMpForTraining(argc, argv);
   CLI::App app{
       "llie-run: run a compiled llie model.\n"
       "Examples:\n"
