@@ -39,7 +39,7 @@ echo "== training the flagship (slim = 4, 128x128 crops) on data/train, evaluati
 echo "== training Zero-DCE zero-reference on the dark images of data/train"
 # (lr 1e-3 rather than the paper's 1e-4: the paper trains 200 epochs, the demo a few minutes.)
 ./build/llie-run models/zero_dce.llie train --data data/train --crop 128 --batch 8 --lr 1e-3 \
-  --steps "${ZERO_DCE_STEPS:-400}" --out "$out/train/zero_dce" --overwrite
+  --steps "${ZERO_DCE_STEPS:-250}" --out "$out/train/zero_dce" --overwrite
 
 ./build/llie-run "$out/sadfpn_unet_slim4.plan" enhance "$out/samples" \
   --weights "$out/train/sadfpn_unet/weights.safetensors" -o "$out/enhanced/sadfpn_unet"
