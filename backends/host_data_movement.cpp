@@ -20,15 +20,19 @@ std::unique_ptr<Kernel> gatherKernel(Dims shape, Dims strides, int64_t base) {
   });
 }
 
-/// Source index of every output position along one padded axis (-1: the constant value).
+} // namespace
+
 std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode) {
   std::vector<int64_t> t(out);
   for (int64_t o = 0; o < out; ++o) {
     int64_t i = o - before;
     if (i < 0 || i >= size) {
-      if (mode == PadMode::Zero) i = -1;
-      else if (mode == PadMode::Replicate) i = i < 0 ? 0 : size - 1;
-      else if (size == 1) i = 0;
+      if (mode == PadMode::Zero)
+        i = -1;
+      else if (mode == PadMode::Replicate)
+        i = i < 0 ? 0 : size - 1;
+      else if (size == 1)
+        i = 0;
       else { // reflect: ... 2 1 [0 1 2 .. n-1] n-2 ...
         int64_t period = 2 * (size - 1);
         i = ((i % period) + period) % period;
@@ -39,8 +43,6 @@ std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode
   }
   return t;
 }
-
-} // namespace
 
 Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n) {
   if (numel(kernels::inShape(g, n, 0)) != numel(kernels::outShape(g, n)))
@@ -104,8 +106,8 @@ Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n) {
   int64_t OH = has2 ? y[r - 2] : 1, OW = y[r - 1];
   if (OH != H + a.pads[0] + a.pads[1] || OW != W + a.pads[2] + a.pads[3])
     return kernels::badNode(n, "output shape disagrees with pads");
-  if (a.mode == PadMode::Reflect && (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W ||
-                                     a.pads[3] >= W))
+  if (a.mode == PadMode::Reflect &&
+      (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W || a.pads[3] >= W))
     return kernels::badNode(n, "reflect padding must be smaller than the input");
   int64_t planes = (H * W != 0) ? numel(x) / (H * W) : 0;
   std::vector<int64_t> rows = padTable(OH, a.pads[0], H, a.mode);
@@ -125,7 +127,8 @@ Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n) {
           continue;
         }
         const float* x = X + (p * H + ih) * W;
-        for (int64_t ow = 0; ow < OW; ++ow) y[ow] = cols[ow] < 0 ? value : x[cols[ow]];
+        for (int64_t ow = 0; ow < OW; ++ow)
+          y[ow] = cols[ow] < 0 ? value : x[cols[ow]];
       }
   });
 }

@@ -4,7 +4,13 @@
 #pragma once
 #include "backends/kernel_registry.h"
 
+#include <vector>
+
 namespace llie::host {
+
+/// Source index of every output position along one padded axis (-1: the constant value): how
+/// pad reads, and what pad_grad (host_grad_movement.cpp) runs backwards.
+std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode);
 
 Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n);

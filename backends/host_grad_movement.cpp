@@ -4,6 +4,7 @@
 // (host_data_movement.cpp's pad and slice, grad_geometry.h for pooling and resize), dy taking
 // the output's place.
 #include "backends/host_grad_movement.h"
+#include "backends/host_data_movement.h"
 
 #include "backends/grad_geometry.h"
 #include "backends/host_loops.h"
@@ -75,30 +76,6 @@ std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, i
         }
       }
   });
-}
-
-/// Source index of every output position along one padded axis (-1: the constant value), as
-/// host_data_movement.cpp's pad reads it.
-std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode) {
-  std::vector<int64_t> t(out);
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t i = o - before;
-    if (i < 0 || i >= size) {
-      if (mode == PadMode::Zero)
-        i = -1;
-      else if (mode == PadMode::Replicate)
-        i = i < 0 ? 0 : size - 1;
-      else if (size == 1)
-        i = 0;
-      else { // reflect: ... 2 1 [0 1 2 .. n-1] n-2 ...
-        int64_t period = 2 * (size - 1);
-        i = ((i % period) + period) % period;
-        if (i >= size) i = period - i;
-      }
-    }
-    t[o] = i;
-  }
-  return t;
 }
 
 AxisAdjoint padAdjoint(int64_t out, int64_t before, int64_t size, PadMode mode) {

@@ -34,12 +34,6 @@ std::vector<std::string> defaultSearchPaths() {
   return r;
 }
 
-static std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
                                      const CompileOptions& opt) {
   auto paths = opt.searchPaths;
@@ -64,7 +58,8 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
   LLIE_RETURN_IF_ERROR(verifyGraph(g));
   // The hash covers every file the program reads (also those the manager already held).
   std::string all;
-  for (auto& m : prog.modules) all += sm.text(m->fileId);
+  for (auto& m : prog.modules)
+    all += sm.text(m->fileId);
   return CompiledModel{std::move(g), path, hex64(fnv1a64(all))};
 }
 

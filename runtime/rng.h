@@ -5,6 +5,8 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace llie {
@@ -25,6 +27,13 @@ inline uint64_t fnv1a64(std::string_view s) {
     h *= 0x100000001B3ull;
   }
   return h;
+}
+
+/// 16 lowercase hex digits (hashes in plans, checkpoints and logs).
+inline std::string hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
 }
 
 /// xoshiro256**: 256-bit state, period 2^256 - 1, passes BigCrush.

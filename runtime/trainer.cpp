@@ -44,12 +44,6 @@ Expected<std::string> firstTrainEntry(SourceManager& sm, const std::string& path
 
 namespace {
 
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string fmtDuration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
   int64_t t = static_cast<int64_t>(s + 0.5);
@@ -190,7 +184,8 @@ std::map<std::string, std::string> Run::modelOverrides() {
   std::map<std::string, std::string> r;
   if (o_.overrides.empty()) return r;
   auto paths = o_.searchPaths;
-  for (auto& p : defaultSearchPaths()) paths.push_back(p);
+  for (auto& p : defaultSearchPaths())
+    paths.push_back(p);
   auto prog = loadProgram(sm_, o_.model, paths);
   if (!prog) return r;
   for (auto& d : prog->modules[0]->decls) {
@@ -206,19 +201,8 @@ Status Run::compile() {
   if (!(o_.model.size() > 5 && o_.model.ends_with(".llie")))
     return Status::error("train needs the model's .llie file (a plan holds no train entry): '" +
                          o_.model + "'");
-  // The file is parsed into a scratch SourceManager to find the entry: the front end reuses a
-  // file already registered, and compileModel() hashes only the files a compile registers, so
-  // the compile below must be the first to see them. On an error, parse again in `sm_` so that
-  // the diagnostics point into it.
   if (o_.entry.empty()) {
-    SourceManager scratch;
-    auto first = firstTrainEntry(scratch, o_.model, o_.searchPaths);
-    if (!first) {
-      auto again = firstTrainEntry(sm_, o_.model, o_.searchPaths);
-      if (!again) return again.takeStatus();
-      first = std::move(again);
-    }
-    entry_ = *first;
+    LLIE_ASSIGN_OR_RETURN(entry_, firstTrainEntry(sm_, o_.model, o_.searchPaths));
   } else {
     entry_ = o_.entry;
   }
@@ -226,13 +210,7 @@ Status Run::compile() {
   co.searchPaths = o_.searchPaths;
   co.elab.entry = entry_;
   co.elab.overrides = o_.overrides;
-  const size_t filesBefore = sm_.size();
   LLIE_ASSIGN_OR_RETURN(CompiledModel tm, compileModel(sm_, o_.model, co));
-  if (sm_.size() == filesBefore) { // the caller had registered the files: hash them afresh
-    SourceManager scratch;
-    LLIE_ASSIGN_OR_RETURN(CompiledModel again, compileModel(scratch, o_.model, co));
-    tm.sourceHash = again.sourceHash;
-  }
   if (tm.graph.kind != GraphKind::Training) {
     Status st = Status::error("'" + entry_ + "' is a model entry; train needs a train entry");
     auto first = firstTrainEntry(sm_, o_.model, o_.searchPaths);
