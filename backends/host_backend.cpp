@@ -1,12 +1,13 @@
 // HostBackend's shared behaviour (see host_backend.h): the source-node kernel, the checks that
-// decide supports() and prepare()'s error values (f32 tensors only, but for the Bool results of
-// comparisons and where's Bool condition), and the aligned host allocator.
+// decide supports() and prepare()'s error values (f32 tensors, but for the few slots that take
+// Bool, I64 or C64), and the aligned host allocator.
 #include "backends/host_backend.h"
 
 #include "backends/kernel_util.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace llie {
 namespace {
@@ -32,20 +33,46 @@ bool isComparison(OpKind k) {
          k == OpKind::Greater || k == OpKind::GreaterEqual;
 }
 
-/// Host kernels take f32 tensors with constant shapes, except for Bool (one byte per element)
-/// exactly where an op needs it: the result of a comparison and where's condition (input 0).
-bool dtypesAndShapesOk(const Graph& g, const Node& n) {
-  for (size_t i = 0; i < n.inputs.size(); ++i) {
-    const TensorType& t = g.type(n.inputs[i]);
-    DType want = n.op == OpKind::Where && i == 0 ? DType::Bool : DType::F32;
-    if (t.dtype != want || !shapeIsConst(t.shape)) return false;
+/// The dtype a host kernel takes at one input or output of an op: f32, but for Bool (one byte
+/// per element), I64 and C64 (interleaved float pairs) exactly where the op needs them.
+/// `alt` is a second dtype the slot also takes.
+struct SlotDtype {
+  DType want = DType::F32;
+  std::optional<DType> alt;
+};
+
+SlotDtype slotDtype(OpKind op, bool output, size_t i) {
+  if (!output) {
+    if (op == OpKind::Where && i == 0) return {DType::Bool};
+    if ((op == OpKind::CrossEntropy || op == OpKind::KlDiv) && i == 1)
+      return {DType::F32, DType::I64}; // class indices or a distribution
+    if ((op == OpKind::Irfft2 || op == OpKind::ComplexAbs || op == OpKind::ComplexAngle) && i == 0)
+      return {DType::C64};
+    return {};
   }
-  for (ValueId v : n.outputs) {
+  if (isComparison(op)) return {DType::Bool};
+  if (op == OpKind::ArgMax) return {DType::I64};
+  if (op == OpKind::Rfft2 || op == OpKind::Polar) return {DType::C64};
+  return {};
+}
+
+/// "" when every tensor of the node has a constant shape and the dtype its slot takes;
+/// otherwise why not.
+std::string dtypesAndShapesRefusal(const Graph& g, const Node& n) {
+  auto slot = [&](ValueId v, bool output, size_t i) -> std::string {
     const TensorType& t = g.type(v);
-    DType want = isComparison(n.op) ? DType::Bool : DType::F32;
-    if (t.dtype != want || !shapeIsConst(t.shape)) return false;
-  }
-  return true;
+    if (!shapeIsConst(t.shape)) return "only constant shapes";
+    SlotDtype d = slotDtype(n.op, output, i);
+    if (t.dtype == d.want || (d.alt && t.dtype == *d.alt)) return "";
+    return std::string(output ? "output " : "input ") + std::to_string(i) + " is " +
+           dtypeName(t.dtype) + ", the host kernels take " + dtypeName(d.want) +
+           (d.alt ? std::string(" or ") + dtypeName(*d.alt) : std::string()) + " there";
+  };
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (auto why = slot(n.inputs[i], false, i); !why.empty()) return why;
+  for (size_t i = 0; i < n.outputs.size(); ++i)
+    if (auto why = slot(n.outputs[i], true, i); !why.empty()) return why;
+  return "";
 }
 
 } // namespace
@@ -55,10 +82,7 @@ bool HostBackend::implements(OpKind op) const {
 }
 
 std::string HostBackend::refusal(const Graph& g, const Node& n) const {
-  if (!dtypesAndShapesOk(g, n))
-    return isComparison(n.op) || n.op == OpKind::Where
-               ? "only f32 tensors, but for a bool comparison result or where condition"
-               : "only f32 tensors";
+  if (auto why = dtypesAndShapesRefusal(g, n); !why.empty()) return why;
   kernels::Check check = ops_[static_cast<size_t>(n.op)].check;
   return check ? check(g, n) : std::string();
 }
