@@ -1,6 +1,7 @@
 // Host data movement as OpenMP loops (see host_data_movement.h): reshape and stop_grad (a
-// parallel copy, nothing when the executor aliases the buffers), permute / slice / expand (one
-// strided gather each, axes merged at prepare time), and pad of the last two axes (constant
+// parallel copy, nothing when the executor aliases the buffers), permute / slice / expand and
+// pixel_shuffle / pixel_unshuffle (one strided gather each, axes merged at prepare time; the
+// shuffles in PyTorch's channel order c·r² + i·r + j), and pad of the last two axes (constant
 // value, PyTorch 'reflect' without edge repeat, 'replicate') through per-row and per-column
 // source tables built at prepare time.
 #include "backends/host_data_movement.h"
@@ -131,6 +132,32 @@ Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n) {
           y[ow] = cols[ow] < 0 ? value : x[cols[ow]];
       }
   });
+}
+
+Expected<std::unique_ptr<Kernel>> makePixelShuffle(const Graph& g, const Node& n) {
+  int64_t r = attrsOf<PixelShuffleAttrs>(n).factor;
+  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+  if (r < 1 || x.size() != 4 || x[1] % (r * r) ||
+      y != Dims{x[0], x[1] / (r * r), x[2] * r, x[3] * r})
+    return kernels::badNode(n, "shapes disagree with the factor");
+  int64_t C = y[1], H = x[2], W = x[3], plane = H * W;
+  // y[n, c, h·r + i, w·r + j] = x[n, c·r² + i·r + j, h, w], y viewed as [N, C, H, r, W, r].
+  Dims shape{x[0], C, H, r, W, r};
+  Dims strides{x[1] * plane, r * r * plane, W, r * plane, 1, plane};
+  return gatherKernel(shape, strides, 0);
+}
+
+Expected<std::unique_ptr<Kernel>> makePixelUnshuffle(const Graph& g, const Node& n) {
+  int64_t r = attrsOf<PixelShuffleAttrs>(n).factor;
+  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+  if (r < 1 || x.size() != 4 || x[2] % r || x[3] % r ||
+      y != Dims{x[0], x[1] * r * r, x[2] / r, x[3] / r})
+    return kernels::badNode(n, "shapes disagree with the factor");
+  int64_t C = x[1], H = x[2], W = x[3];
+  // y[n, c·r² + i·r + j, h, w] = x[n, c, h·r + i, w·r + j], y viewed as [N, C, r, r, H/r, W/r].
+  Dims shape{x[0], C, r, r, H / r, W / r};
+  Dims strides{C * H * W, H * W, W, 1, r * W, r};
+  return gatherKernel(shape, strides, 0);
 }
 
 } // namespace llie::host

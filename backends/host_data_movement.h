@@ -1,6 +1,7 @@
 // The data-movement kernel family both host backends share, since it moves floats without any
 // arithmetic (nothing here could make the reference a weaker oracle): reshape and stop_grad
-// (copies), permute / slice / expand (strided gathers) and pad of the last two axes.
+// (copies), permute / slice / expand / pixel_shuffle / pixel_unshuffle (strided gathers) and pad
+// of the last two axes.
 #pragma once
 #include "backends/kernel_registry.h"
 
@@ -17,6 +18,8 @@ Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n);
+Expected<std::unique_ptr<Kernel>> makePixelShuffle(const Graph& g, const Node& n);
+Expected<std::unique_ptr<Kernel>> makePixelUnshuffle(const Graph& g, const Node& n);
 
 template <class... Ctx> void registerDataMovement(kernels::Registry<Ctx...>& r) {
   r.template addHost<makeCopy>(OpKind::Reshape);
@@ -25,6 +28,8 @@ template <class... Ctx> void registerDataMovement(kernels::Registry<Ctx...>& r) 
   r.template addHost<makeSlice>(OpKind::Slice);
   r.template addHost<makeExpand>(OpKind::Expand);
   r.template addHost<makePad>(OpKind::Pad);
+  r.template addHost<makePixelShuffle>(OpKind::PixelShuffle);
+  r.template addHost<makePixelUnshuffle>(OpKind::PixelUnshuffle);
 }
 
 } // namespace llie::host

@@ -27,6 +27,66 @@ Expected<ConvGeom> convGeometry(const Graph& g, const Node& n) {
   return c;
 }
 
+Expected<ConvTGeom> convTransposeGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<ConvTranspose2dAttrs>(n);
+  Dims x = inShape(g, n, 0), w = inShape(g, n, 1), y = outShape(g, n);
+  if (x.size() != 4 || w.size() != 4 || y.size() != 4)
+    return badNode(n, "input, weight and output must be rank 4");
+  if (a.stride.size() != 2 || a.pad.size() != 4 || a.dilation.size() != 2 ||
+      a.outputPadding.size() != 2 || a.groups < 1)
+    return badNode(n, "stride/pad/output_padding/dilation/groups");
+  ConvTGeom c{};
+  c.N = x[0], c.C = x[1], c.H = x[2], c.W = x[3], c.OH = y[2], c.OW = y[3];
+  c.Og = w[1], c.KH = w[2], c.KW = w[3], c.G = a.groups, c.O = w[1] * a.groups;
+  c.sh = a.stride[0], c.sw = a.stride[1], c.dh = a.dilation[0], c.dw = a.dilation[1];
+  c.pt = a.pad[0], c.pb = a.pad[1], c.pl = a.pad[2], c.pr = a.pad[3];
+  c.oph = a.outputPadding[0], c.opw = a.outputPadding[1];
+  c.hasBias = n.inputs.size() == 3;
+  if (w[0] != c.C || c.C % c.G || y[0] != c.N || y[1] != c.O)
+    return badNode(n, "channel counts disagree with the weight and groups");
+  int64_t eh = (c.H - 1) * c.sh - c.pt - c.pb + c.dh * (c.KH - 1) + c.oph + 1;
+  int64_t ew = (c.W - 1) * c.sw - c.pl - c.pr + c.dw * (c.KW - 1) + c.opw + 1;
+  if (eh != c.OH || ew != c.OW || c.OH <= 0 || c.OW <= 0)
+    return badNode(n, "output size disagrees with attributes");
+  if (c.hasBias && inShape(g, n, 2) != Dims{c.O}) return badNode(n, "bias shape");
+  return c;
+}
+
+Expected<MatMulGeom> matmulGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<MatMulAttrs>(n);
+  Dims A = inShape(g, n, 0), B = inShape(g, n, 1), y = outShape(g, n);
+  size_t r = y.size();
+  if (A.size() < 2 || B.size() < 2 || r < 2 || A.size() > r || B.size() > r)
+    return badNode(n, "operand ranks");
+  MatMulGeom m{};
+  m.transA = a.transA, m.transB = a.transB, m.hasBias = n.inputs.size() == 3;
+  m.aShape = padLeft(A, r), m.bShape = padLeft(B, r);
+  int64_t aRows = m.aShape[r - 2], aCols = m.aShape[r - 1];
+  int64_t bRows = m.bShape[r - 2], bCols = m.bShape[r - 1];
+  m.M = a.transA ? aCols : aRows, m.K = a.transA ? aRows : aCols;
+  int64_t kb = a.transB ? bCols : bRows;
+  m.N = a.transB ? bRows : bCols;
+  if (kb != m.K || y[r - 2] != m.M || y[r - 1] != m.N) return badNode(n, "matrix sizes");
+  int64_t aMat = aRows * aCols, bMat = bRows * bCols, aS = aMat, bS = bMat;
+  m.batch.assign(y.begin(), y.end() - 2);
+  m.aStrides.assign(r - 2, 0), m.bStrides.assign(r - 2, 0);
+  for (int64_t d = static_cast<int64_t>(r) - 3; d >= 0; --d) {
+    int64_t ad = m.aShape[d], bd = m.bShape[d];
+    if ((ad != y[d] && ad != 1) || (bd != y[d] && bd != 1))
+      return badNode(n, "batch axes do not broadcast to the output");
+    m.aStrides[d] = ad == 1 ? 0 : aS;
+    m.bStrides[d] = bd == 1 ? 0 : bS;
+    aS *= ad, bS *= bd;
+  }
+  if (m.hasBias) {
+    Dims bias = inShape(g, n, 2);
+    if (bias.size() > r || !broadcastStrides(padLeft(bias, r), y, m.biasStrides))
+      return badNode(n, "bias does not broadcast to the output");
+    m.biasShape = padLeft(bias, r);
+  }
+  return m;
+}
+
 namespace {
 
 /// Leading axes as planes, the last two as H x W; false unless rank >= 2 and y has x's rank.

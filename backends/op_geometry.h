@@ -1,7 +1,7 @@
 // The shape checks and index geometry that every backend reads the same way from a specialised
-// conv2d, pooling, resize or concat node (a malformed node is a badNode error value), and
-// PyTorch's source-coordinate formulas for resize. Integer shape arithmetic only: nothing here
-// touches tensor data, so the reference oracle and the fast backends can share it.
+// conv2d, conv_transpose2d, matmul, pooling, resize or concat node (a malformed node is a badNode
+// error value), and PyTorch's source-coordinate formulas for resize. Integer shape arithmetic only:
+// nothing here touches tensor data, so the reference oracle and the fast backends can share it.
 #pragma once
 #include "backends/kernel_util.h"
 
@@ -15,6 +15,27 @@ struct ConvGeom {
   bool hasBias;
 };
 Expected<ConvGeom> convGeometry(const Graph& g, const Node& n);
+
+/// ConvTranspose2d (PyTorch's layout): x [N, C, H, W], weight [C, O/G, KH, KW], y [N, O, OH, OW],
+/// optional bias [O]; OH = (H−1)·sh − pt − pb + dh·(KH−1) + oph + 1 (likewise OW).
+struct ConvTGeom {
+  int64_t N, C, H, W, O, Og, KH, KW, OH, OW, G;
+  int64_t sh, sw, pt, pb, pl, pr, dh, dw, oph, opw;
+  bool hasBias;
+};
+Expected<ConvTGeom> convTransposeGeometry(const Graph& g, const Node& n);
+
+/// MatMul: y[b..., M, N] = op(A)[b..., M, K] · op(B)[b..., K, N] (+ bias), the batch axes
+/// broadcast NumPy-style. `batch` is y's batch shape; aStrides / bStrides give, per batch axis,
+/// the operand's matrix stride (0 where that operand is broadcast). The bias (any shape that
+/// broadcasts to y) is read through biasStrides, over y's full rank.
+struct MatMulGeom {
+  Dims batch, aStrides, bStrides;
+  int64_t M, K, N;
+  bool transA, transB, hasBias;
+  Dims aShape, bShape, biasShape, biasStrides; ///< operands' shapes padded to y's rank
+};
+Expected<MatMulGeom> matmulGeometry(const Graph& g, const Node& n);
 
 /// The last two axes of a tensor as `planes` images of H x W, resampled to OH x OW.
 struct PlaneGeom {

@@ -22,6 +22,8 @@ const Registry& registry() {
     registerResize(x);
     registerReduce(x);
     registerSoftmax(x);
+    registerMatMul(x);
+    registerConvTranspose2d(x);
     registerConcat(x);
     host::registerDataMovement(x);
     registerConv2dGrad(x);

@@ -20,8 +20,11 @@ void registerBinary(Registry& r);    // binary.cpp
 void registerPool(Registry& r);      // pool.cpp
 void registerResize(Registry& r);    // resize.cpp
 void registerReduce(Registry& r);    // reduce.cpp
-void registerSoftmax(Registry& r);   // softmax.cpp
+void registerSoftmax(Registry& r);   // softmax.cpp: softmax, log_softmax
 void registerConcat(Registry& r);    // concat.cpp
+// Matrix products and transposed convolution, one file each.
+void registerMatMul(Registry& r);
+void registerConvTranspose2d(Registry& r);
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad

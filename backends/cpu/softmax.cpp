@@ -1,6 +1,7 @@
-// cpu Softmax on oneDNN's softmax_forward (accurate form, max-subtracted): the axes, which must
-// be contiguous (e.g. H and W together), are folded into one so the tensor is viewed as
-// [outer, K, inner] with softmax along axis 1. Non-contiguous axis sets are not supported.
+// cpu Softmax and LogSoftmax on oneDNN's softmax_forward and logsoftmax_forward (accurate form,
+// max-subtracted): the axes, which must be contiguous (e.g. H and W together), are folded into
+// one so the tensor is viewed as [outer, K, inner] with the op along axis 1. Non-contiguous axis
+// sets are not supported.
 #include "backends/cpu/cpu_kernels.h"
 
 namespace llie::cpu {
@@ -28,6 +29,11 @@ Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n, con
     else K *= x[d];
   }
   if (numel(x) == 0) return kernels::noopKernel();
+  if (n.op == OpKind::LogSoftmax)
+    return srcDstKernel<dnnl::logsoftmax_forward>(n, ctx, [&] {
+      return dnnl::logsoftmax_forward::desc(dnnl::prop_kind::forward_inference,
+                                            plainDesc({outer, K, inner}), 1);
+    });
   return srcDstKernel<dnnl::softmax_forward>(n, ctx, [&] {
     return dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference,
                                        plainDesc({outer, K, inner}), 1);
@@ -36,6 +42,9 @@ Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n, con
 
 } // namespace
 
-void registerSoftmax(Registry& r) { r.add(OpKind::Softmax, makeSoftmax, checkSoftmax); }
+void registerSoftmax(Registry& r) {
+  r.add(OpKind::Softmax, makeSoftmax, checkSoftmax);
+  r.add(OpKind::LogSoftmax, makeSoftmax, checkSoftmax);
+}
 
 } // namespace llie::cpu

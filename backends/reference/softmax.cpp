@@ -1,6 +1,7 @@
-// Reference softmax over ReduceAttrs.axes (one or several, any positions; no axes = all):
-// y = exp(x - max) / sum(exp(x - max)) over each group of elements that share the indices of
-// the other axes. Three passes (max, sum, normalise), in double.
+// Reference softmax and log_softmax over ReduceAttrs.axes (one or several, any positions; no
+// axes = all): y = exp(x - max) / sum(exp(x - max)), or y = x - max - log(sum(exp(x - max))),
+// over each group of elements that share the indices of the other axes. Three passes (max,
+// sum, normalise), in double.
 #include "backends/reference/ref_kernels.h"
 
 #include <limits>
@@ -9,6 +10,7 @@ namespace llie::ref {
 namespace {
 
 Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n) {
+  bool logForm = n.op == OpKind::LogSoftmax;
   const auto& a = attrsOf<ReduceAttrs>(n);
   Dims x = kernels::inShape(g, n, 0);
   if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
@@ -33,12 +35,17 @@ Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n) {
     }
   }
 
-  return kernels::makeFnKernel([group, groups, total](const auto& in, const auto& out) {
+  return kernels::makeFnKernel([group, groups, total, logForm](const auto& in, const auto& out) {
     const float* X = in[0]->f32();
     float* Y = out[0]->f32();
     std::vector<double> mx(groups, -std::numeric_limits<double>::infinity()), sum(groups, 0.0);
     for (int64_t i = 0; i < total; ++i) mx[group[i]] = std::max(mx[group[i]], double(X[i]));
     for (int64_t i = 0; i < total; ++i) sum[group[i]] += std::exp(X[i] - mx[group[i]]);
+    if (logForm) {
+      for (int64_t i = 0; i < total; ++i)
+        Y[i] = static_cast<float>(X[i] - mx[group[i]] - std::log(sum[group[i]]));
+      return;
+    }
     for (int64_t i = 0; i < total; ++i)
       Y[i] = static_cast<float>(std::exp(X[i] - mx[group[i]]) / sum[group[i]]);
   });
@@ -46,6 +53,9 @@ Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n) {
 
 } // namespace
 
-void registerSoftmax(Registry& r) { r.add(OpKind::Softmax, makeSoftmax); }
+void registerSoftmax(Registry& r) {
+  r.add(OpKind::Softmax, makeSoftmax);
+  r.add(OpKind::LogSoftmax, makeSoftmax);
+}
 
 } // namespace llie::ref
