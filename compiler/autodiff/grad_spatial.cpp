@@ -25,12 +25,12 @@ Status conv2dRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) 
 }
 
 // y = conv_transpose2d(x, w) is the data gradient of conv2d(·, w): so dx = conv2d(dy, w), and
-// dw is conv2d's weight gradient with the roles of x and dy exchanged.
+// dw is conv2d's weight gradient with the roles of x and dy exchanged. Groups carry over as they
+// are: PyTorch's [C, O/G, kh, kw] weight is exactly conv2d's [out, in/G, kh, kw] weight of the
+// grouped conv from dy's O channels back to x's C.
 Status convTransposeRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
   const Node& n = q.node;
   const auto& t = attrsOf<ConvTranspose2dAttrs>(n);
-  if (t.groups != 1)
-    return Status::error("gradients of grouped conv_transpose2d are not supported yet", n.span());
   Conv2dAttrs c;
   c.stride = t.stride;
   c.pad = t.pad;
