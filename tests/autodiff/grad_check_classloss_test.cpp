@@ -65,5 +65,20 @@ std::vector<Case> classlossCases() {
 INSTANTIATE_TEST_SUITE_P(Classloss, GradCheck,
                          ::testing::ValuesIn(registerGradCases(classlossCases())), caseName);
 
+// A teacher (or probability target) that needs a gradient is refused with the op's location.
+TEST(ClasslossGradRule, FloatTargetsThatNeedAGradientAreRefused) {
+  for (OpKind k : {OpKind::KlDiv, OpKind::CrossEntropy}) {
+    GC c;
+    ValueId y = c.op(k, ClassLossAttrs{}, {c.param({2, 3}), c.param({2, 3})});
+    c.g.kind = GraphKind::Training;
+    c.g.outputs = {{"loss.l", y}};
+    auto step = buildTrainingStep(c.g, {true, false});
+    ASSERT_FALSE(step.ok()) << opName(k);
+    EXPECT_NE(step.status().message().find(k == OpKind::KlDiv ? "teacher" : "target"),
+              std::string::npos)
+        << step.status().message();
+  }
+}
+
 } // namespace
 } // namespace llie::gradcheck

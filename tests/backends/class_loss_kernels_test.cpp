@@ -110,7 +110,13 @@ std::pair<double, std::vector<double>> naive(const CL& k) {
 CL randomCase(std::string op, Dims shape, int64_t axis, bool indices, double eps, double tau,
               unsigned seed) {
   std::mt19937 rng(seed);
-  CL k{std::move(op), std::move(shape), axis, eps, tau, indices};
+  CL k;
+  k.op = std::move(op);
+  k.shape = std::move(shape);
+  k.axis = axis;
+  k.eps = eps;
+  k.tau = tau;
+  k.indices = indices;
   k.z = uniform(numel(k.shape), rng, -3, 3);
   if (indices) {
     k.tShape = k.shape;
