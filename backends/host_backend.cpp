@@ -44,7 +44,8 @@ struct SlotDtype {
 SlotDtype slotDtype(OpKind op, bool output, size_t i) {
   if (!output) {
     if (op == OpKind::Where && i == 0) return {DType::Bool};
-    if ((op == OpKind::CrossEntropy || op == OpKind::KlDiv) && i == 1)
+    if ((op == OpKind::CrossEntropy || op == OpKind::KlDiv || op == OpKind::ClassLossGrad) &&
+        i == 1)
       return {DType::F32, DType::I64}; // class indices or a distribution
     if ((op == OpKind::Irfft2 || op == OpKind::ComplexAbs || op == OpKind::ComplexAngle) && i == 0)
       return {DType::C64};

@@ -1,9 +1,9 @@
 // Host kernels of the training ops both host backends share (the reference and the cpu backend
-// register the same functions): the elementwise gradient family, pointwise losses, comparisons
-// and where, reductions' gradients, optimizer updates and assign, plus the elementwise forward
-// ops that came with training (sign, sin, cos, acos, pow, atan2, prelu). They accumulate in double
-// where a sum is involved, so they serve as their own oracle; tests compare them with naive
-// formulas and finite differences.
+// register the same functions): the elementwise gradient family, pointwise and class losses,
+// argmax and kth_value, comparisons and where, reductions' gradients, optimizer updates and
+// assign, plus the elementwise forward ops that came with training (sign, sin, cos, acos, pow,
+// atan2, prelu). They accumulate in double where a sum is involved, so they serve as their own
+// oracle; tests compare them with naive formulas and finite differences.
 #pragma once
 #include "backends/kernel_registry.h"
 
@@ -21,6 +21,12 @@ Expected<std::unique_ptr<Kernel>> makeWhere(const Graph& g, const Node& n);
 // losses.cpp: l1 / mse / smooth_l1 / huber / bce_with_logits (mean) and loss_grad.
 Expected<std::unique_ptr<Kernel>> makePointLoss(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeLossGrad(const Graph& g, const Node& n);
+// class_losses.cpp: cross_entropy and kl_div (mean over samples) and class_loss_grad.
+Expected<std::unique_ptr<Kernel>> makeClassLoss(const Graph& g, const Node& n);
+Expected<std::unique_ptr<Kernel>> makeClassLossGrad(const Graph& g, const Node& n);
+// select_reductions.cpp: argmax (I64 out) and kth_value (keepdim); forward only.
+Expected<std::unique_ptr<Kernel>> makeArgMax(const Graph& g, const Node& n);
+Expected<std::unique_ptr<Kernel>> makeKthValue(const Graph& g, const Node& n);
 // reduce_grad.cpp
 Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n);
 // optimizers.cpp: PyTorch 1.13's single-tensor SGD and Adam / AdamW.
@@ -44,6 +50,11 @@ template <class... Ctx> void registerTrainKernels(kernels::Registry<Ctx...>& r) 
                    OpKind::BceWithLogits})
     r.template addHost<makePointLoss>(k);
   r.template addHost<makeLossGrad>(OpKind::LossGrad);
+  r.template addHost<makeClassLoss>(OpKind::CrossEntropy);
+  r.template addHost<makeClassLoss>(OpKind::KlDiv);
+  r.template addHost<makeClassLossGrad>(OpKind::ClassLossGrad);
+  r.template addHost<makeArgMax>(OpKind::ArgMax);
+  r.template addHost<makeKthValue>(OpKind::KthValue);
   r.template addHost<makeReduceGrad>(OpKind::ReduceGrad);
   r.template addHost<makeSgdUpdate>(OpKind::SgdUpdate);
   r.template addHost<makeAdamUpdate>(OpKind::AdamUpdate);

@@ -1,4 +1,4 @@
-// Gradient rules of reductions, softmax, data movement and the pointwise losses. Most are
+// Gradient rules of reductions, softmax, data movement and the losses. Most are
 // other data-movement ops run backwards (reshape back, the inverse permutation, slices of a
 // concat's gradient); sum/mean broadcast back with `reduce_grad`; max/min send the gradient to
 // every element equal to the extreme; pad and slice have adjoint nodes.
@@ -114,6 +114,23 @@ Status bceRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
   return Status::ok();
 }
 
+// cross_entropy and kl_div: class_loss_grad gives d/d logits. Class indices have no gradient;
+// a float target (CE's distribution, KL's teacher logits) is refused like bce's: in practice
+// the teacher sits under stop_grad.
+Status classLossRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
+  const Node& n = q.node;
+  const auto& at = attrsOf<ClassLossAttrs>(n);
+  if (q.need[1] && b.type(n.inputs[1]).dtype != DType::I64)
+    return Status::error(std::string("gradients with respect to ") + opName(n.op) +
+                             (n.op == OpKind::KlDiv ? "'s teacher logits" : "'s target") +
+                             " are not supported",
+                         n.span(), {"wrap the target in stop_grad(...)"});
+  if (!q.need[0]) return Status::ok();
+  ClassLossGradAttrs a{opName(n.op), at.axis, at.labelSmoothing, at.temperature};
+  dx[0] = b.op(OpKind::ClassLossGrad, a, {n.inputs[0], n.inputs[1], q.dy[0]});
+  return Status::ok();
+}
+
 } // namespace
 
 GradRule structuralGradRule(OpKind op) {
@@ -148,6 +165,9 @@ GradRule structuralGradRule(OpKind op) {
     return pointLossRule;
   case OpKind::BceWithLogits:
     return bceRule;
+  case OpKind::CrossEntropy:
+  case OpKind::KlDiv:
+    return classLossRule;
   default:
     return nullptr;
   }

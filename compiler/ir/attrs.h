@@ -304,6 +304,20 @@ struct LossGradAttrs {
   bool operator==(const LossGradAttrs&) const = default;
 };
 
+/// The gradient of cross_entropy or kl_div (`op`, its DSL name) with respect to the logits;
+/// the other fields are the forward op's ClassLossAttrs.
+struct ClassLossGradAttrs {
+  std::string op;
+  int64_t axis = 1;
+  double labelSmoothing = 0.0;
+  double temperature = 1.0;
+  template <class V> void fields(V&& v) {
+    v("op", op), v("axis", axis), v("label_smoothing", labelSmoothing),
+        v("temperature", temperature);
+  }
+  bool operator==(const ClassLossGradAttrs&) const = default;
+};
+
 /// PyTorch's SGD: d = g + wd·p; buf = momentum·buf + (1−dampening)·d (buf = d on the first
 /// step); d = d + momentum·buf (Nesterov) or buf; p -= lr·d.
 struct SgdAttrs {
@@ -333,6 +347,6 @@ using Attrs =
                  ReduceAttrs, KthValueAttrs, Pool2dAttrs, ResizeAttrs, PixelShuffleAttrs, AxisAttrs,
                  SliceAttrs, ReshapeAttrs, PermuteAttrs, PadAttrs, ExpandAttrs, FftAttrs, LossAttrs,
                  ClassLossAttrs, UnaryGradAttrs, ReduceGradAttrs, LossGradAttrs, SgdAttrs,
-                 AdamAttrs>;
+                 AdamAttrs, ClassLossGradAttrs>;
 
 } // namespace llie

@@ -477,16 +477,22 @@ Result reduceGradRule(const ShapeQuery& q) {
 Result classLossRule(const ShapeQuery& q) {
   const Shape& z = q.inputs[0].shape;
   const Shape& t = q.inputs[1].shape;
+  const std::string op = opName(q.op);
+  auto ax = normalizeAxis(std::get<ClassLossAttrs>(q.attrs).axis, z.size());
+  if (!ax) return err(op + ": class axis out of range for logits " + shp(q, z));
+  if (!isFloat(q.inputs[0].dtype)) return err(op + ": the logits must be float");
   if (q.inputs[1].dtype == DType::I64) {
-    auto ax = normalizeAxis(std::get<ClassLossAttrs>(q.attrs).axis, z.size());
-    if (!ax) return err(std::string(opName(q.op)) + ": class axis out of range");
+    if (q.op == OpKind::KlDiv)
+      return err("kl_div: the teacher must be logits (float), not class indices",
+                 {"hard distillation is cross_entropy(z_s, argmax(z_t, axis=1))"});
     Shape want = z;
     want.erase(want.begin() + *ax);
     if (!(t == want))
-      return err(std::string(opName(q.op)) + ": class indices must have shape " + shp(q, want));
+      return err(op + ": class indices must have shape " + shp(q, want) + ", got " + shp(q, t));
+  } else if (!isFloat(q.inputs[1].dtype)) {
+    return err(op + ": the target must be I64 class indices or a float distribution");
   } else if (!(z == t)) {
-    return err(std::string(opName(q.op)) + ": logits " + shp(q, z) + " and targets " + shp(q, t) +
-               " differ in shape");
+    return err(op + ": logits " + shp(q, z) + " and targets " + shp(q, t) + " differ in shape");
   }
   return one({q.inputs[0].dtype, {}});
 }
@@ -636,6 +642,7 @@ ShapeRule shapeRuleFor(OpKind op) {
   case OpKind::PadGrad:
   case OpKind::SliceGrad:
   case OpKind::LossGrad:
+  case OpKind::ClassLossGrad:
     return likeFirstRule;
   case OpKind::Conv2dGradWeight:
     return convWeightGradRule;

@@ -174,8 +174,6 @@ const std::set<std::string> kPending = {
     "complex_abs",
     "complex_angle",
     "polar",
-    "cross_entropy",
-    "kl_div",
 };
 // clang-format on
 

@@ -390,10 +390,6 @@ TEST(StdLosses, SadMatchesNaiveFloat64) {
 }
 
 TEST(StdLosses, RegionLossMatchesNaiveFloat64) {
-  auto backend = createBackend("cpu");
-  ASSERT_TRUE(backend.ok());
-  if (!(*backend)->implements(OpKind::KthValue))
-    GTEST_SKIP() << "kth_value has no forward kernel yet; RegionLoss elaborates but cannot run";
   Img p = randomImg(2, 3, 8, 6, 15), t = randomImg(2, 3, 8, 6, 16);
   // Per image: gray = 0.39 R + 0.5 G + 0.11 B of the prediction; threshold = the
   // int(0.4 H W - 1)-th smallest (0-based); weight 4 at or below it, else 1; mean over all.
@@ -413,10 +409,62 @@ TEST(StdLosses, RegionLossMatchesNaiveFloat64) {
                std::fabs(p.v[(i * 3 + k) * hw + q] - t.v[(i * 3 + k) * hw + q]);
   }
   double want = sum / static_cast<double>(p.v.size());
-  auto r = runLosses("p: [N, 3, H, W], t: [N, 3, H, W]", "l", "  l = RegionLoss(p, t)\n",
-                     {{"p", &p}, {"t", &t}}, "cpu");
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_NEAR(r["l"], want, 1e-5 * want);
+  for (const char* be : kBackends) {
+    auto r = runLosses("p: [N, 3, H, W], t: [N, 3, H, W]", "l", "  l = RegionLoss(p, t)\n",
+                       {{"p", &p}, {"t", &t}}, be);
+    ASSERT_EQ(r.size(), 1u) << be;
+    std::printf("[region] %-9s llie %.9g  naive %.9g\n", be, r["l"], want);
+    EXPECT_NEAR(r["l"], want, 1e-5 * want) << be;
+  }
+}
+
+// Class losses as the language spells them: hard distillation cross_entropy(z_s, argmax(z_t)),
+// label smoothing, a probability target and KL soft distillation with a temperature, on dense
+// [N, K, H, W] logits (class axis 1), against naive float64 per-pixel sums.
+TEST(StdLosses, ClassLossesMatchNaiveFloat64) {
+  Img zs = randomImg(2, 5, 3, 2, 17, -3, 3), zt = randomImg(2, 5, 3, 2, 18, -3, 3);
+  const int64_t K = zs.c, samples = zs.n * zs.h * zs.w;
+  auto logSoftmax = [&](const Img& z, int64_t i, int64_t y, int64_t x, double tau) {
+    std::vector<double> r(K);
+    double s = 0;
+    for (int64_t k = 0; k < K; ++k)
+      s += std::exp(z.at(i, k, y, x) / tau);
+    for (int64_t k = 0; k < K; ++k)
+      r[k] = z.at(i, k, y, x) / tau - std::log(s);
+    return r;
+  };
+  double hard = 0, smooth = 0, prob = 0, soft = 0;
+  const double eps = 0.1, tau = 2.0;
+  for (int64_t i = 0; i < zs.n; ++i)
+    for (int64_t y = 0; y < zs.h; ++y)
+      for (int64_t x = 0; x < zs.w; ++x) {
+        auto ls = logSoftmax(zs, i, y, x, 1.0), lt = logSoftmax(zt, i, y, x, 1.0);
+        auto ls2 = logSoftmax(zs, i, y, x, tau), lt2 = logSoftmax(zt, i, y, x, tau);
+        int64_t c = 0;
+        for (int64_t k = 1; k < K; ++k)
+          if (zt.at(i, k, y, x) > zt.at(i, c, y, x)) c = k;
+        hard -= ls[c];
+        for (int64_t k = 0; k < K; ++k) {
+          smooth -= ((1 - eps) * (k == c) + eps / K) * ls[k];
+          prob -= std::exp(lt[k]) * ls[k];
+          soft += tau * tau * std::exp(lt2[k]) * (lt2[k] - ls2[k]);
+        }
+      }
+  for (const char* be : kBackends) {
+    auto r = runLosses("zs: [N, 5, H, W], zt: [N, 5, H, W]", "hard, smooth, prob, soft",
+                       "  hard = cross_entropy(zs, argmax(zt, axis=1))\n"
+                       "  smooth = cross_entropy(zs, argmax(zt, axis=1), label_smoothing=0.1)\n"
+                       "  prob = cross_entropy(zs, softmax(zt, axes=[1]))\n"
+                       "  soft = kl_div(zs, stop_grad(zt), temperature=2.0)\n",
+                       {{"zs", &zs}, {"zt", &zt}}, be);
+    ASSERT_EQ(r.size(), 4u) << be;
+    for (auto [name, want] : {std::pair{"hard", hard}, std::pair{"smooth", smooth},
+                              std::pair{"prob", prob}, std::pair{"soft", soft}}) {
+      want /= static_cast<double>(samples);
+      std::printf("[class] %-9s %-6s llie %.9g  naive %.9g\n", be, name, r[name], want);
+      EXPECT_NEAR(r[name], want, 1e-5 * std::fabs(want)) << be << " " << name;
+    }
+  }
 }
 
 TEST(StdLosses, AllLossesElaborateOnSymbolicShapes) {
