@@ -23,6 +23,8 @@ const Registry& registry() {
     registerReduce(x);
     registerSoftmax(x);
     registerConcat(x);
+    registerLayerNorm(x);
+    registerNormLoops(x);
     host::registerDataMovement(x);
     registerConv2dGrad(x);
     registerBatchNormTrain(x);

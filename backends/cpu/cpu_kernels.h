@@ -22,6 +22,8 @@ void registerResize(Registry& r);    // resize.cpp
 void registerReduce(Registry& r);    // reduce.cpp
 void registerSoftmax(Registry& r);   // softmax.cpp
 void registerConcat(Registry& r);    // concat.cpp
+void registerLayerNorm(Registry& r); // layernorm.cpp
+void registerNormLoops(Registry& r); // norm_loops.cpp: instancenorm, l2_normalize (host loops)
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad

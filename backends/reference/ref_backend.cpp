@@ -21,6 +21,7 @@ const Registry& registry() {
     registerReduce(x);
     registerSoftmax(x);
     registerConcat(x);
+    registerNorms(x);
     host::registerDataMovement(x);
     registerConv2dGrad(x);
     registerBatchNormTrain(x);

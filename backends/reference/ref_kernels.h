@@ -24,6 +24,7 @@ void registerResize(Registry& r);    // resize.cpp
 void registerReduce(Registry& r);    // reduce.cpp
 void registerSoftmax(Registry& r);   // softmax.cpp
 void registerConcat(Registry& r);    // concat.cpp
+void registerNorms(Registry& r);     // norms.cpp: instancenorm, layernorm, l2_normalize
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
