@@ -25,6 +25,8 @@ const Registry& registry() {
     registerMatMul(x);
     registerConvTranspose2d(x);
     registerConcat(x);
+    registerLayerNorm(x);
+    registerNormLoops(x);
     host::registerDataMovement(x);
     registerConv2dGrad(x);
     registerBatchNormTrain(x);

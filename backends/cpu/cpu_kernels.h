@@ -25,6 +25,8 @@ void registerConcat(Registry& r);    // concat.cpp
 // Matrix products and transposed convolution, one file each.
 void registerMatMul(Registry& r);
 void registerConvTranspose2d(Registry& r);
+void registerLayerNorm(Registry& r); // layernorm.cpp
+void registerNormLoops(Registry& r); // norm_loops.cpp: instancenorm, l2_normalize (host loops)
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad

@@ -23,6 +23,7 @@ const Registry& registry() {
     registerMatMul(x);
     registerConvTranspose2d(x);
     registerConcat(x);
+    registerNorms(x);
     host::registerDataMovement(x);
     registerConv2dGrad(x);
     registerBatchNormTrain(x);

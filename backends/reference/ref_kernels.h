@@ -27,6 +27,7 @@ void registerConcat(Registry& r);    // concat.cpp
 // Matrix products and transposed convolution, one file each.
 void registerMatMul(Registry& r);
 void registerConvTranspose2d(Registry& r);
+void registerNorms(Registry& r);     // norms.cpp: instancenorm, layernorm, l2_normalize
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad

@@ -1,9 +1,9 @@
 // Host kernels of the training ops both host backends share (the reference and the cpu backend
 // register the same functions): the elementwise gradient family, pointwise and class losses,
-// argmax and kth_value, comparisons and where, reductions' gradients, optimizer updates and
-// assign, plus the elementwise forward ops that came with training (sign, sin, cos, acos, pow,
-// atan2, prelu). They accumulate in double where a sum is involved, so they serve as their own
-// oracle; tests compare them with naive formulas and finite differences.
+// argmax and kth_value, comparisons and where, reductions' gradients, optimizer updates, assign
+// and drop_path, plus the elementwise forward ops that came with training (sign, sin, cos, acos,
+// pow, atan2, prelu). They accumulate in double where a sum is involved, so they serve as their
+// own oracle; tests compare them with naive formulas and finite differences.
 #pragma once
 #include "backends/kernel_registry.h"
 
@@ -34,6 +34,11 @@ Expected<std::unique_ptr<Kernel>> makeSgdUpdate(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeAdamUpdate(const Graph& g, const Node& n);
 // assign.cpp
 Expected<std::unique_ptr<Kernel>> makeAssign(const Graph& g, const Node& n);
+// drop_path.cpp: drop_path (inference: a copy) and drop_path_train; dropPathUniform is the
+// hash in [0, 1) that decides a sample's fate (dropped when below p).
+Expected<std::unique_ptr<Kernel>> makeDropPath(const Graph& g, const Node& n);
+Expected<std::unique_ptr<Kernel>> makeDropPathTrain(const Graph& g, const Node& n);
+double dropPathUniform(int64_t seed, int64_t step, int64_t sample);
 
 template <class... Ctx> void registerTrainKernels(kernels::Registry<Ctx...>& r) {
   r.template addHost<makeUnaryGrad>(OpKind::UnaryGrad);
@@ -59,6 +64,8 @@ template <class... Ctx> void registerTrainKernels(kernels::Registry<Ctx...>& r) 
   r.template addHost<makeSgdUpdate>(OpKind::SgdUpdate);
   r.template addHost<makeAdamUpdate>(OpKind::AdamUpdate);
   r.template addHost<makeAssign>(OpKind::Assign);
+  r.template addHost<makeDropPath>(OpKind::DropPath);
+  r.template addHost<makeDropPathTrain>(OpKind::DropPathTrain);
 }
 
 } // namespace llie::train

@@ -61,5 +61,6 @@ GradRule gradRuleFor(OpKind op);
 GradRule elementwiseGradRule(OpKind op); // grad_elementwise.cpp
 GradRule spatialGradRule(OpKind op);     // grad_spatial.cpp: conv, norms, pools, resize
 GradRule structuralGradRule(OpKind op);  // grad_structural.cpp: reductions, data movement, losses
+GradRule normGradRule(OpKind op);        // grad_norms.cpp: instance/layer/l2 norms, drop_path
 
 } // namespace llie

@@ -1,6 +1,8 @@
 // The training-mode pass: rewrites the forward of a train entry the way PyTorch's .train() runs
 // it. Each batchnorm becomes batchnorm_train (batch statistics), whose updated running
-// statistics are written back to their state tensors by `assign` nodes.
+// statistics are written back to their state tensors by `assign` nodes; each drop_path becomes
+// drop_path_train, which reads the scalar input "step" (made, first in the graph, if need be)
+// and gets its ordinal among the drop_paths as the seed of its masks.
 #pragma once
 #include "compiler/ir/graph.h"
 #include "compiler/support/status.h"

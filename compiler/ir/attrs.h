@@ -92,10 +92,12 @@ struct PowScalarAttrs {
   bool operator==(const PowScalarAttrs&) const = default;
 };
 
-/// Stochastic depth / dropout probability.
+/// Stochastic depth / dropout probability; `seed` tells drop_path_train nodes apart (set by the
+/// training-mode pass, one per drop_path).
 struct DropAttrs {
   double p = 0.1;
-  template <class V> void fields(V&& v) { v("p", p); }
+  int64_t seed = 0;
+  template <class V> void fields(V&& v) { v("p", p), v("seed", seed); }
   bool operator==(const DropAttrs&) const = default;
 };
 

@@ -173,8 +173,7 @@ Result matmulRule(const ShapeQuery& q) {
 }
 
 Result normRule(const ShapeQuery& q) {
-  if (q.op == OpKind::BatchNorm || q.op == OpKind::BatchNormTrain ||
-      q.op == OpKind::InstanceNorm) {
+  if (q.op == OpKind::BatchNorm || q.op == OpKind::BatchNormTrain || q.op == OpKind::InstanceNorm) {
     if (q.inputs[0].shape.size() < 2) return err(std::string(opName(q.op)) + ": input rank < 2");
     const Dim& c = q.inputs[0].shape[1];
     auto& nrm = std::get<NormAttrs>(q.attrs);
@@ -185,6 +184,18 @@ Result normRule(const ShapeQuery& q) {
                    " must have shape [" + dimToString(want, q.syms) + "], got " +
                    shp(q, q.inputs[i].shape));
   }
+  if (q.op == OpKind::LayerNorm) {
+    if (q.inputs[0].shape.empty()) return err("layernorm: input rank 0");
+    const Dim& c = q.inputs[0].shape.back();
+    for (size_t i = 1; i < q.inputs.size(); ++i)
+      if (q.inputs[i].shape.size() != 1 || !(q.inputs[i].shape[0] == c))
+        return err("layernorm: parameter " + std::to_string(i) + " must have shape [" +
+                   dimToString(c, q.syms) + "] (the last axis), got " + shp(q, q.inputs[i].shape));
+  }
+  if (q.op == OpKind::L2Normalize &&
+      !normalizeAxis(std::get<NormAttrs>(q.attrs).axis, q.inputs[0].shape.size()))
+    return err("l2_normalize: axis " + std::to_string(std::get<NormAttrs>(q.attrs).axis) +
+               " is out of range for rank " + std::to_string(q.inputs[0].shape.size()));
   return one(q.inputs[0]);
 }
 
@@ -437,6 +448,12 @@ Result batchNormTrainRule(const ShapeQuery& q) {
   return std::vector<TensorType>{(*y)[0], stat, stat, stat, stat};
 }
 
+// drop_path_train(x, step): like x; step is a scalar.
+Result dropPathTrainRule(const ShapeQuery& q) {
+  if (!q.inputs[1].shape.empty()) return err("drop_path_train: step must be a scalar");
+  return one(q.inputs[0]);
+}
+
 // Optimizer updates: the gradient and every moment buffer match the parameter; lr and step are
 // scalars. Outputs: the parameter, then the buffers.
 Result optimizerRule(const ShapeQuery& q) {
@@ -631,6 +648,8 @@ ShapeRule shapeRuleFor(OpKind op) {
     return classLossRule;
   case OpKind::BatchNormTrain:
     return batchNormTrainRule;
+  case OpKind::DropPathTrain:
+    return dropPathTrainRule;
   case OpKind::SgdUpdate:
   case OpKind::AdamUpdate:
     return optimizerRule;

@@ -55,6 +55,11 @@ void checkGradients(GC& c, ValueId y, Tol tol) {
   }
   HostTensor rv = draw(concreteShape(c.g.type(y)), Dist{-1, 1}, rng);
   ASSERT_TRUE(e.setInput("r", rv).ok());
+  if (e.hasInput("step")) { // drop_path_train's masks: a fixed step
+    HostTensor step(std::vector<int64_t>{});
+    step.f32()[0] = 3;
+    ASSERT_TRUE(e.setInput("step", step).ok());
+  }
   auto lossAt = [&](const std::map<std::string, HostTensor>& ws) {
     EXPECT_TRUE(e.setWeights(ws).ok());
     EXPECT_TRUE(e.run().ok());
