@@ -69,6 +69,7 @@ ValueId GradBuilder::keepdims(ValueId v, Shape inputShape,
 GradRule gradRuleFor(OpKind op) {
   if (GradRule r = elementwiseGradRule(op)) return r;
   if (GradRule r = spatialGradRule(op)) return r;
+  if (GradRule r = complexGradRule(op)) return r;
   return structuralGradRule(op);
 }
 

@@ -61,5 +61,6 @@ GradRule gradRuleFor(OpKind op);
 GradRule elementwiseGradRule(OpKind op); // grad_elementwise.cpp
 GradRule spatialGradRule(OpKind op);     // grad_spatial.cpp: conv, norms, pools, resize
 GradRule structuralGradRule(OpKind op);  // grad_structural.cpp: reductions, data movement, losses
+GradRule complexGradRule(OpKind op);     // grad_complex.cpp: rfft2, irfft2, abs, angle, polar
 
 } // namespace llie
