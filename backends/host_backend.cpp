@@ -47,13 +47,21 @@ SlotDtype slotDtype(OpKind op, bool output, size_t i) {
     if ((op == OpKind::CrossEntropy || op == OpKind::KlDiv || op == OpKind::ClassLossGrad) &&
         i == 1)
       return {DType::F32, DType::I64}; // class indices or a distribution
-    if ((op == OpKind::Irfft2 || op == OpKind::ComplexAbs || op == OpKind::ComplexAngle) && i == 0)
+    if ((op == OpKind::Irfft2 || op == OpKind::ComplexAbs || op == OpKind::ComplexAngle ||
+         op == OpKind::Rfft2Grad || op == OpKind::ComplexAbsGrad ||
+         op == OpKind::ComplexAngleGrad) &&
+        i == 0)
       return {DType::C64};
+    if (op == OpKind::PolarGrad && i == 2) return {DType::C64};
+    if (op == OpKind::Add) return {DType::F32, DType::C64}; // complex gradients meeting
     return {};
   }
   if (isComparison(op)) return {DType::Bool};
   if (op == OpKind::ArgMax) return {DType::I64};
-  if (op == OpKind::Rfft2 || op == OpKind::Polar) return {DType::C64};
+  if (op == OpKind::Rfft2 || op == OpKind::Polar || op == OpKind::Irfft2Grad ||
+      op == OpKind::ComplexAbsGrad || op == OpKind::ComplexAngleGrad)
+    return {DType::C64};
+  if (op == OpKind::Add) return {DType::F32, DType::C64};
   return {};
 }
 

@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev                       # oneDNN 2.6 (CPU backend)
+  libfftw3-dev                      # FFTW3 single precision (CPU backend's rfft2/irfft2)
   antlr4 libantlr4-runtime-dev      # grammar tool 4.7.2 + C++ runtime 4.9
   nlohmann-json3-dev                # JSON (safetensors headers, plans)
   libgtest-dev libgmock-dev         # tests

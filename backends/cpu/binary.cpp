@@ -4,7 +4,9 @@
 // commutative ops, and for sub compute -(b - a) with a linear(-1) post-op (exact in IEEE);
 // anything else (div with src0 broadcast, or both operands broadcast) materialises src0 at the
 // output's shape with an OpenMP gather first. Ranks are aligned NumPy-style, rank 0 as [1].
+// add of two c64 tensors (complex gradients meeting) goes to the host loop of host_complex.h.
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/host_complex.h"
 #include "backends/host_loops.h"
 
 namespace llie::cpu {
@@ -58,6 +60,7 @@ public:
 };
 
 Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, const CtxPtr& ctx) {
+  if (g.type(n.outputs[0]).dtype == DType::C64) return host::makeComplexAdd(g, n);
   Dims a = kernels::inShape(g, n, 0), b = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
   Dims expect;
   if (!kernels::broadcastShapes(a, b, expect) || expect != y)

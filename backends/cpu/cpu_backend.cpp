@@ -1,10 +1,12 @@
 // The cpu backend: a HostBackend (host_backend.h) over the registry that the cpu family files
 // fill, plus the shared host data movement and the host gradients of data movement, pooling and
-// resize. One oneDNN cpu engine and stream per backend, shared with its kernels (so a kernel
-// never outlives them).
+// resize, the FFTW kernels and the pointwise complex kernels. One oneDNN cpu engine and stream per
+// backend, shared with its kernels (so a kernel never outlives them).
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/host_backend.h"
+#include "backends/host_complex.h"
 #include "backends/host_data_movement.h"
+#include "backends/host_fft.h"
 #include "backends/host_grad_movement.h"
 #include "backends/train/train_kernels.h"
 
@@ -33,6 +35,8 @@ const Registry& registry() {
     host::registerGradMovement(x);
     host::registerSpatialGrads(x);
     train::registerTrainKernels(x);
+    host::registerFftw(x);
+    host::registerComplexKernels(x);
     return x;
   }();
   return r;

@@ -1,6 +1,7 @@
 // Reference binary elementwise ops with NumPy broadcasting: add, sub, mul, div, maximum,
 // minimum. Both operands are read through broadcast strides (0 along size-1 axes, leading axes
 // added for lower ranks, rank-0 scalars included); the arithmetic is done in double.
+#include "backends/host_complex.h"
 #include "backends/reference/ref_kernels.h"
 
 namespace llie::ref {
@@ -18,6 +19,7 @@ double apply(OpKind op, double a, double b) {
 }
 
 Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n) {
+  if (g.type(n.outputs[0]).dtype == DType::C64) return host::makeComplexAdd(g, n);
   Dims a = kernels::inShape(g, n, 0), b = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
   Dims expect;
   if (!kernels::broadcastShapes(a, b, expect) || expect != y)

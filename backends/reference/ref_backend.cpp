@@ -1,6 +1,8 @@
 // The reference backend: a HostBackend (host_backend.h) over the registry that the reference
-// family files fill, plus the shared host data movement and its gradients (pad_grad, slice_grad).
+// family files fill, plus the shared host data movement and its gradients (pad_grad, slice_grad)
+// and the shared pointwise complex kernels; its FFTs are naive DFTs (reference/fft.cpp).
 #include "backends/host_backend.h"
+#include "backends/host_complex.h"
 #include "backends/host_data_movement.h"
 #include "backends/host_grad_movement.h"
 #include "backends/train/train_kernels.h"
@@ -29,6 +31,8 @@ const Registry& registry() {
     registerBatchNormTrain(x);
     registerPoolGrad(x);
     registerResizeGrad(x);
+    registerFft(x);
+    host::registerComplexKernels(x);
     host::registerGradMovement(x);
     train::registerTrainKernels(x);
     return x;

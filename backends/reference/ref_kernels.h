@@ -33,6 +33,8 @@ void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
 void registerPoolGrad(Registry& r);       // pool_grad.cpp: max/avg_pool2d_grad
 void registerResizeGrad(Registry& r);     // resize_grad.cpp
+// FFT.
+void registerFft(Registry& r); // fft.cpp: rfft2, irfft2, rfft2_grad, irfft2_grad (naive DFT)
 
 std::unique_ptr<Backend> makeReferenceBackend();
 

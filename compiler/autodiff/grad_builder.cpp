@@ -70,6 +70,7 @@ GradRule gradRuleFor(OpKind op) {
   if (GradRule r = elementwiseGradRule(op)) return r;
   if (GradRule r = spatialGradRule(op)) return r;
   if (GradRule r = normGradRule(op)) return r;
+  if (GradRule r = complexGradRule(op)) return r;
   return structuralGradRule(op);
 }
 

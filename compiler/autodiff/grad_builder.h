@@ -62,5 +62,6 @@ GradRule elementwiseGradRule(OpKind op); // grad_elementwise.cpp
 GradRule spatialGradRule(OpKind op);     // grad_spatial.cpp: conv, norms, pools, resize
 GradRule structuralGradRule(OpKind op);  // grad_structural.cpp: reductions, data movement, losses
 GradRule normGradRule(OpKind op);        // grad_norms.cpp: instance/layer/l2 norms, drop_path
+GradRule complexGradRule(OpKind op);     // grad_complex.cpp: rfft2, irfft2, abs, angle, polar
 
 } // namespace llie

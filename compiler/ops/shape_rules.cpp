@@ -84,7 +84,8 @@ Result broadcastRule(const ShapeQuery& q) {
                      shp(q, q.inputs[i].shape) + " cannot be broadcast together",
                  {"each dimension must be equal, or 1 in one of them"});
     out = *b;
-    if (i >= first && q.inputs[i].dtype != dt && isFloat(dt))
+    const bool complexMix = dt == DType::C64 || q.inputs[i].dtype == DType::C64;
+    if (i >= first && q.inputs[i].dtype != dt && (isFloat(dt) || complexMix))
       return err(std::string(opName(q.op)) + ": dtypes differ (" + dtypeName(dt) + " vs " +
                  dtypeName(q.inputs[i].dtype) + ")");
   }
@@ -404,24 +405,51 @@ Result expandRule(const ShapeQuery& q) {
   return one({q.inputs[0].dtype, a.shape});
 }
 
+// rfft2 and irfft2_grad: real [.., H, W] -> complex [.., H, W//2+1].
 Result rfftRule(const ShapeQuery& q) {
+  const std::string name = opName(q.op);
   Shape s = q.inputs[0].shape;
   if (s.size() < 2 || !isFloat(q.inputs[0].dtype))
-    return err("rfft2: needs a real tensor of rank >= 2");
+    return err(name + ": needs a real tensor of rank >= 2");
   auto half = dimFloorDiv(s.back(), 2, q.syms);
-  if (!half) return err("rfft2: width must be known to be even or constant");
+  if (!half) return err(name + ": width must be known to be even or constant");
   s.back() = dimAdd(*half, 1);
   return one({DType::C64, s});
 }
 
+// irfft2 and rfft2_grad: complex [.., H, W//2+1] -> real [.., size[0], size[1]].
 Result irfftRule(const ShapeQuery& q) {
+  const std::string name = opName(q.op);
   auto& a = std::get<FftAttrs>(q.attrs);
   Shape s = q.inputs[0].shape;
   if (s.size() < 2 || q.inputs[0].dtype != DType::C64 || a.size.size() != 2)
-    return err("irfft2: needs a complex tensor of rank >= 2 and a size of two dims");
+    return err(name + ": needs a complex tensor of rank >= 2 and a size of two dims");
+  if (!(s[s.size() - 2] == a.size[0]))
+    return err(name + ": the spectrum has " + dimToString(s[s.size() - 2], q.syms) +
+               " rows but size[0] is " + dimToString(a.size[0], q.syms));
+  auto half = dimFloorDiv(a.size[1], 2, q.syms);
+  if (half && !(dimAdd(*half, 1) == s.back()))
+    return err(name + ": a width of " + dimToString(a.size[1], q.syms) + " needs " +
+               dimToString(dimAdd(*half, 1), q.syms) + " spectrum columns, got " +
+               dimToString(s.back(), q.syms));
   s[s.size() - 2] = a.size[0];
   s[s.size() - 1] = a.size[1];
   return one({DType::F32, s});
+}
+
+// complex_abs_grad and complex_angle_grad: (z, dy) -> dz like z.
+Result complexGradRule(const ShapeQuery& q) {
+  if (q.inputs[0].dtype != DType::C64 || !isFloat(q.inputs[1].dtype) ||
+      !(q.inputs[1].shape == q.inputs[0].shape))
+    return err(std::string(opName(q.op)) + ": needs a complex z and a real dy of z's shape");
+  return one({DType::C64, q.inputs[0].shape});
+}
+
+// polar_grad(A, Φ, dz) -> (dA, dΦ), both real at dz's shape.
+Result polarGradRule(const ShapeQuery& q) {
+  if (q.inputs[2].dtype != DType::C64) return err("polar_grad: dz must be complex");
+  TensorType t{DType::F32, q.inputs[2].shape};
+  return std::vector<TensorType>{t, t};
 }
 
 Result assignRule(const ShapeQuery& q) {
@@ -669,6 +697,15 @@ ShapeRule shapeRuleFor(OpKind op) {
     return batchNormGradRule;
   case OpKind::ReduceGrad:
     return reduceGradRule;
+  case OpKind::Rfft2Grad:
+    return irfftRule;
+  case OpKind::Irfft2Grad:
+    return rfftRule;
+  case OpKind::ComplexAbsGrad:
+  case OpKind::ComplexAngleGrad:
+    return complexGradRule;
+  case OpKind::PolarGrad:
+    return polarGradRule;
   }
   return nullptr;
 }

@@ -2,7 +2,7 @@
 // pooling, resampling, data-movement and pointwise-loss ops (harness: grad_check.h). Inputs are
 // drawn away from kinks (0 for relu/abs, the clamp bounds, ties for max) so that the differences
 // are smooth. The coverage test at the end fails for any differentiable op that has no case in
-// any grad_check_*_test.cpp file and is not on the documented pending list.
+// any grad_check_*_test.cpp file.
 #include "tests/autodiff/grad_check.h"
 
 #include <set>
@@ -161,19 +161,7 @@ std::vector<Case> cases() {
 
 INSTANTIATE_TEST_SUITE_P(Ops, GradCheck, ::testing::ValuesIn(registerGradCases(cases())), caseName);
 
-// Differentiable ops that have no gradient rule or no cpu kernel yet. The check below fails
-// when an op is added without a case, and when a listed op gains one (then take it off).
-// clang-format off
-const std::set<std::string> kPending = {
-    "rfft2",
-    "irfft2",
-    "complex_abs",
-    "complex_angle",
-    "polar",
-};
-// clang-format on
-
-TEST(GradCheckCoverage, EveryDifferentiableOpHasACaseOrIsListedAsPending) {
+TEST(GradCheckCoverage, EveryDifferentiableOpHasACase) {
   std::set<std::string> covered;
   for (auto& c : registeredGradCases())
     covered.insert(opName(c.op));
@@ -183,10 +171,7 @@ TEST(GradCheckCoverage, EveryDifferentiableOpHasACaseOrIsListedAsPending) {
   for (size_t i = 0; i < kNumOps; ++i) {
     OpKind k = static_cast<OpKind>(i);
     if (!opIsDifferentiable(k)) continue;
-    bool has = covered.count(opName(k)) > 0, pending = kPending.count(opName(k)) > 0;
-    EXPECT_TRUE(has != pending) << opName(k)
-                                << (has ? " is checked but listed as pending"
-                                        : " has no gradient check");
+    EXPECT_TRUE(covered.count(opName(k))) << opName(k) << " has no gradient check";
   }
 }
 
