@@ -57,6 +57,13 @@ const char* categoryName(OpCategory c) {
 }
 
 Attrs defaultAttrs(OpKind k) {
+  // Where an op's default differs from its attribute struct's: l2_normalize's eps is
+  // F.normalize's 1e-12 (the norms' 1e-5 would change the result for small vectors).
+  if (k == OpKind::L2Normalize) {
+    NormAttrs a;
+    a.eps = 1e-12;
+    return a;
+  }
   switch (k) {
 #define LLIE_OP(kind, name, minIn, maxIn, nOut, attrs, cat, flags)                                 \
   case OpKind::kind:                                                                               \

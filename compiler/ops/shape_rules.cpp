@@ -170,6 +170,13 @@ Result matmulRule(const ShapeQuery& q) {
   Shape out = *batch;
   out.push_back(A[A.size() - 2]);
   out.push_back(B.back());
+  if (q.inputs.size() == 3) {
+    auto withBias = broadcastShapes(out, q.inputs[2].shape);
+    if (!withBias || !(*withBias == out))
+      return err("matmul: bias " + shp(q, q.inputs[2].shape) +
+                     " does not broadcast to the product's shape " + shp(q, out),
+                 {"a linear layer's bias has shape [out_features]"});
+  }
   return one({q.inputs[0].dtype, out});
 }
 

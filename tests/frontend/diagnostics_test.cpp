@@ -54,6 +54,10 @@ const Case kCases[] = {
      "padding=1)\n}\n",
      "test.llie:5:12: error: conv2d: the height H/4 is not known to be divisible by the stride 2",
      "add `require H % 8 == 0` to the model (llie-run pads inputs to that multiple automatically)"},
+    {"matmul_bias_shape",
+     "model M(x: [N, 8], w: [8, 4], b: [3]) -> y {\n  y = matmul(x, w, b)\n}\n",
+     "test.llie:3:7: error: matmul: bias [3] does not broadcast to the product's shape [N, 4]",
+     "a linear layer's bias has shape [out_features]"},
     {"broadcast_mismatch",
      "model M(x: [N, 3, H, W]) -> y {\n  a = conv2d(x, 8, 1)\n  b = conv2d(x, 4, 1)\n  y = a + "
      "b\n}\n",

@@ -1,9 +1,10 @@
 // The standard losses of models/std/losses.llie (SSIM, MS-SSIM, LogMSE, LogDomainMSE, TV,
-// GradientLoss, RegionLoss, SAD) and the primitive loss ops as the language calls them
-// (l1_loss, mse_loss, smooth_l1_loss(beta=), huber_loss(delta=), bce_with_logits): each is
-// elaborated, specialised and run forward through the Executor on the "cpu" and "reference"
-// backends, and compared with a naive float64 implementation written here from model-zoo.md §9
-// and flagship-model.md (SSIM also with runtime/metrics.h's ssim, which has the same definition).
+// GradientLoss, RegionLoss, SAD, InfoNCE) and the primitive loss ops as the language calls them
+// (l1_loss, mse_loss, smooth_l1_loss(beta=), huber_loss(delta=), bce_with_logits, cross_entropy,
+// kl_div): each is elaborated, specialised and run forward through the Executor on the "cpu" and
+// "reference" backends, and compared with a naive float64 implementation written here from
+// model-zoo.md §9 and flagship-model.md (SSIM also with runtime/metrics.h's ssim, which has the
+// same definition).
 #include "compiler/passes/specialize.h"
 #include "runtime/metrics.h"
 #include "tests/testing/compile.h"
@@ -464,6 +465,43 @@ TEST(StdLosses, ClassLossesMatchNaiveFloat64) {
       std::printf("[class] %-9s %-6s llie %.9g  naive %.9g\n", be, name, r[name], want);
       EXPECT_NEAR(r[name], want, 1e-5 * std::fabs(want)) << be << " " << name;
     }
+  }
+}
+
+TEST(StdLosses, InfoNceMatchesNaiveFloat64) {
+  const int64_t N = 3, C = 8, K = 6;
+  const double tau = 0.07;
+  Img q = randomImg(N, C, 1, 1, 21, -1, 1), k = randomImg(N, C, 1, 1, 22, -1, 1);
+  Img queue = randomImg(K, C, 1, 1, 23, -1, 1);
+  auto unit = [&](const Img& m, int64_t i) {
+    std::vector<double> v(C);
+    double n2 = 0;
+    for (int64_t c = 0; c < C; ++c)
+      n2 += m.at(i, c, 0, 0) * m.at(i, c, 0, 0);
+    for (int64_t c = 0; c < C; ++c)
+      v[c] = m.at(i, c, 0, 0) / std::sqrt(n2);
+    return v;
+  };
+  auto dot = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (size_t i = 0; i < a.size(); ++i)
+      s += a[i] * b[i];
+    return s;
+  };
+  double want = 0;
+  for (int64_t i = 0; i < N; ++i) {
+    auto qi = unit(q, i);
+    double pos = dot(qi, unit(k, i)) / tau, denom = std::exp(pos);
+    for (int64_t j = 0; j < K; ++j)
+      denom += std::exp(dot(qi, unit(queue, j)) / tau);
+    want -= std::log(std::exp(pos) / denom) / N;
+  }
+  for (const char* be : kBackends) {
+    auto r = runLosses("q: [3, 8, 1, 1], k: [3, 8, 1, 1], queue: [6, 8, 1, 1]", "l",
+                       "  l = InfoNCE(flatten(q), flatten(k), flatten(queue))\n",
+                       {{"q", &q}, {"k", &k}, {"queue", &queue}}, be);
+    ASSERT_EQ(r.size(), 1u) << be;
+    EXPECT_NEAR(r["l"], want, 1e-5 * std::fabs(want)) << be;
   }
 }
 
