@@ -94,7 +94,8 @@ bool planes(const Dims& x, const Dims& y, PlaneGeom& p) {
   size_t r = x.size();
   if (r < 2 || y.size() != r) return false;
   p.planes = 1;
-  for (size_t i = 0; i + 2 < r; ++i) p.planes *= x[i];
+  for (size_t i = 0; i + 2 < r; ++i)
+    p.planes *= x[i];
   p.H = x[r - 2], p.W = x[r - 1], p.OH = y[r - 2], p.OW = y[r - 1];
   return true;
 }
@@ -161,6 +162,19 @@ LinearTap linearTap(int64_t dst, int64_t in, int64_t out, bool alignCorners) {
   int64_t i0 = std::min(static_cast<int64_t>(src), in - 1);
   int64_t i1 = i0 < in - 1 ? i0 + 1 : i0;
   return {i0, i1, src - static_cast<double>(i0)};
+}
+
+Expected<AxisGeom> axisGeometry(const Graph& g, const Node& n, int64_t axis) {
+  Dims x = inShape(g, n, 0);
+  if (outShape(g, n) != x) return badNode(n, "output shape differs from input");
+  int64_t ax = normAxis(axis, static_cast<int64_t>(x.size()));
+  if (ax < 0) return badNode(n, "axis out of range");
+  AxisGeom r{1, x[ax], 1};
+  for (int64_t d = 0; d < ax; ++d)
+    r.outer *= x[d];
+  for (size_t d = ax + 1; d < x.size(); ++d)
+    r.inner *= x[d];
+  return r;
 }
 
 } // namespace llie::kernels

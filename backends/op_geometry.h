@@ -1,7 +1,8 @@
 // The shape checks and index geometry that every backend reads the same way from a specialised
-// conv2d, conv_transpose2d, matmul, pooling, resize or concat node (a malformed node is a badNode
-// error value), and PyTorch's source-coordinate formulas for resize. Integer shape arithmetic only:
-// nothing here touches tensor data, so the reference oracle and the fast backends can share it.
+// conv2d, conv_transpose2d, matmul, pooling, resize, concat or l2_normalize node (a malformed
+// node is a badNode error value), and PyTorch's source-coordinate formulas for resize. Integer
+// shape arithmetic only: nothing here touches tensor data, so the reference oracle and the fast
+// backends can share it.
 #pragma once
 #include "backends/kernel_util.h"
 
@@ -36,6 +37,13 @@ struct MatMulGeom {
   Dims aShape, bShape, biasShape, biasStrides; ///< operands' shapes padded to y's rank
 };
 Expected<MatMulGeom> matmulGeometry(const Graph& g, const Node& n);
+
+/// One axis of a same-shape op's input (l2_normalize): the tensor as [outer, K, inner] with K
+/// the axis' length.
+struct AxisGeom {
+  int64_t outer, K, inner;
+};
+Expected<AxisGeom> axisGeometry(const Graph& g, const Node& n, int64_t axis);
 
 /// The last two axes of a tensor as `planes` images of H x W, resampled to OH x OW.
 struct PlaneGeom {

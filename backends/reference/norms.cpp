@@ -3,6 +3,7 @@
 //     `channels` > 0 only the first `channels` channels are normalised, the rest are copied;
 //   layernorm(x, gamma, beta): over the last axis, biased variance, affine per last-axis element;
 //   l2_normalize(x): along `axis`, x / max(‖x‖₂, eps) (PyTorch's F.normalize).
+#include "backends/op_geometry.h"
 #include "backends/reference/ref_kernels.h"
 
 namespace llie::ref {
@@ -81,15 +82,8 @@ Expected<std::unique_ptr<Kernel>> makeLayerNorm(const Graph& g, const Node& n) {
 
 Expected<std::unique_ptr<Kernel>> makeL2Normalize(const Graph& g, const Node& n) {
   const auto& a = attrsOf<NormAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0);
-  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
-  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0) return kernels::badNode(n, "axis out of range");
-  int64_t outer = 1, K = x[axis], inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= x[d];
-  for (size_t d = axis + 1; d < x.size(); ++d)
-    inner *= x[d];
+  LLIE_ASSIGN_OR_RETURN(kernels::AxisGeom geo, kernels::axisGeometry(g, n, a.axis));
+  const int64_t outer = geo.outer, K = geo.K, inner = geo.inner;
   const double eps = a.eps;
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* X = in[0]->f32();

@@ -10,14 +10,6 @@
 namespace llie::gradcheck {
 namespace {
 
-NormAttrs norm(double eps, int64_t axis, int64_t channels = 0) {
-  NormAttrs a;
-  a.eps = eps;
-  a.axis = axis;
-  a.channels = channels;
-  return a;
-}
-
 // The norms' gradients are smooth but x̂ amplifies the FD error by 1/σ: spread-out inputs and a
 // smaller step keep it below the tolerance.
 const Tol kNormTol{2e-3, 2e-3, 1e-2};
@@ -26,14 +18,14 @@ std::vector<Case> normsCases() {
   std::vector<Case> v;
   v.push_back({"instancenorm", OpKind::InstanceNorm,
                [](GC& c) {
-                 return c.op(OpKind::InstanceNorm, norm(1e-5, 1),
+                 return c.op(OpKind::InstanceNorm, NormAttrs{.eps = 1e-5, .axis = 1},
                              {c.param({2, 3, 3, 4}, {-2, 2}), c.param({3}, {0.5f, 1.5f}),
                               c.param({3}, {})});
                },
                kNormTol});
   v.push_back({"instancenorm_first_half", OpKind::InstanceNorm,
                [](GC& c) {
-                 return c.op(OpKind::InstanceNorm, norm(1e-5, 1, 2),
+                 return c.op(OpKind::InstanceNorm, NormAttrs{.eps = 1e-5, .axis = 1, .channels = 2},
                              {c.param({2, 4, 3, 3}, {-2, 2}), c.param({2}, {0.5f, 1.5f}),
                               c.param({2}, {})});
                },
@@ -41,24 +33,27 @@ std::vector<Case> normsCases() {
   v.push_back({"layernorm", OpKind::LayerNorm,
                [](GC& c) {
                  return c.op(
-                     OpKind::LayerNorm, norm(1e-6, 2),
+                     OpKind::LayerNorm, NormAttrs{.eps = 1e-6, .axis = 2},
                      {c.param({2, 3, 6}, {-2, 2}), c.param({6}, {0.5f, 1.5f}), c.param({6}, {})});
                },
                kNormTol});
   v.push_back({"l2_normalize", OpKind::L2Normalize,
                [](GC& c) {
-                 return c.op(OpKind::L2Normalize, norm(1e-12, 1), {c.param({2, 4, 3}, {-1, 1})});
+                 return c.op(OpKind::L2Normalize, NormAttrs{.eps = 1e-12, .axis = 1},
+                             {c.param({2, 4, 3}, {-1, 1})});
                },
                kNormTol});
   v.push_back({"l2_normalize_last", OpKind::L2Normalize,
                [](GC& c) {
-                 return c.op(OpKind::L2Normalize, norm(1e-12, -1), {c.param({3, 5}, {-1, 1})});
+                 return c.op(OpKind::L2Normalize, NormAttrs{.eps = 1e-12, .axis = -1},
+                             {c.param({3, 5}, {-1, 1})});
                },
                kNormTol});
   // Below eps the denominator is eps itself: y = x / eps, dx = dy / eps.
   v.push_back({"l2_normalize_below_eps", OpKind::L2Normalize,
                [](GC& c) {
-                 return c.op(OpKind::L2Normalize, norm(10.0, 1), {c.param({2, 3}, {-1, 1})});
+                 return c.op(OpKind::L2Normalize, NormAttrs{.eps = 10.0, .axis = 1},
+                             {c.param({2, 3}, {-1, 1})});
                },
                kNormTol});
   v.push_back({"drop_path", OpKind::DropPath, [](GC& c) {

@@ -11,31 +11,25 @@
 namespace llie::bt {
 namespace {
 
-NormAttrs norm(double eps, int64_t axis, int64_t channels = 0) {
-  NormAttrs a;
-  a.eps = eps;
-  a.axis = axis;
-  a.channels = channels;
-  return a;
-}
-
 std::vector<Case> normCases() {
   std::vector<Case> v;
-  v.emplace_back("instancenorm", OpKind::InstanceNorm, norm(1e-5, 1),
+  v.emplace_back("instancenorm", OpKind::InstanceNorm, NormAttrs{.eps = 1e-5, .axis = 1},
                  std::vector<Dims>{{2, 5, 6, 7}, {5}, {5}}, Dims{2, 5, 6, 7});
-  v.emplace_back("instancenorm_first_two", OpKind::InstanceNorm, norm(1e-5, 1, 2),
+  v.emplace_back("instancenorm_first_two", OpKind::InstanceNorm,
+                 NormAttrs{.eps = 1e-5, .axis = 1, .channels = 2},
                  std::vector<Dims>{{3, 4, 5, 3}, {2}, {2}}, Dims{3, 4, 5, 3});
-  v.emplace_back("instancenorm_big", OpKind::InstanceNorm, norm(1e-5, 1, 8),
+  v.emplace_back("instancenorm_big", OpKind::InstanceNorm,
+                 NormAttrs{.eps = 1e-5, .axis = 1, .channels = 8},
                  std::vector<Dims>{{2, 16, 32, 40}, {8}, {8}}, Dims{2, 16, 32, 40});
-  v.emplace_back("layernorm", OpKind::LayerNorm, norm(1e-6, 2),
+  v.emplace_back("layernorm", OpKind::LayerNorm, NormAttrs{.eps = 1e-6, .axis = 2},
                  std::vector<Dims>{{2, 7, 192}, {192}, {192}}, Dims{2, 7, 192});
-  v.emplace_back("layernorm_odd", OpKind::LayerNorm, norm(1e-5, 1),
+  v.emplace_back("layernorm_odd", OpKind::LayerNorm, NormAttrs{.eps = 1e-5, .axis = 1},
                  std::vector<Dims>{{5, 3}, {3}, {3}}, Dims{5, 3});
-  v.emplace_back("l2_normalize_channels", OpKind::L2Normalize, norm(1e-12, 1),
+  v.emplace_back("l2_normalize_channels", OpKind::L2Normalize, NormAttrs{.eps = 1e-12, .axis = 1},
                  std::vector<Dims>{{2, 6, 5, 4}}, Dims{2, 6, 5, 4});
-  v.emplace_back("l2_normalize_last", OpKind::L2Normalize, norm(1e-12, -1),
+  v.emplace_back("l2_normalize_last", OpKind::L2Normalize, NormAttrs{.eps = 1e-12, .axis = -1},
                  std::vector<Dims>{{3, 4, 64}}, Dims{3, 4, 64});
-  v.emplace_back("l2_normalize_first", OpKind::L2Normalize, norm(1e-12, 0),
+  v.emplace_back("l2_normalize_first", OpKind::L2Normalize, NormAttrs{.eps = 1e-12, .axis = 0},
                  std::vector<Dims>{{5, 9}}, Dims{5, 9});
   return v;
 }
@@ -114,17 +108,18 @@ TEST_P(NormKernels, InstanceNormMatchesTheFormula) {
   for (int64_t c0 : {0, 3}) {
     Dims xs{2, 5, 4, 6};
     int64_t pc = c0 > 0 ? c0 : 5;
-    OneNode o = oneNode(OpKind::InstanceNorm, norm(1e-5, 1, c0), {xs, {pc}, {pc}}, xs);
+    OneNode o = oneNode(OpKind::InstanceNorm, NormAttrs{.eps = 1e-5, .axis = 1, .channels = c0},
+                        {xs, {pc}, {pc}}, xs);
     HostTensor x = randomTensor(xs, rng, -3, 5), g = randomTensor({pc}, rng, 0.5f, 2),
                b = randomTensor({pc}, rng, -1, 1);
     auto y = runNode(**be, o.g, o.node, {x, g, b});
     ASSERT_TRUE(y.ok()) << y.status().message();
     EXPECT_TRUE(allClose(*y, naiveInstanceNorm(x, g, b, c0 > 0 ? c0 : 5, 1e-5), 2e-5, 2e-5))
         << "channels " << c0;
-    if (c0 > 0) // the pass-through channels are copied bit for bit
-      for (int64_t i = 0; i < 2; ++i)
-        for (int64_t k = c0 * 24; k < 5 * 24; ++k)
-          ASSERT_EQ(y->f32()[i * 120 + k], x.f32()[i * 120 + k]);
+    // The pass-through channels (none when c0 = 0) are copied bit for bit.
+    for (int64_t i = 0; c0 > 0 && i < 2; ++i)
+      for (int64_t k = c0 * 24; k < 5 * 24; ++k)
+        ASSERT_EQ(y->f32()[i * 120 + k], x.f32()[i * 120 + k]);
   }
 }
 
@@ -133,7 +128,7 @@ TEST_P(NormKernels, LayerNormMatchesTheFormula) {
   ASSERT_TRUE(be.ok());
   std::mt19937 rng(4);
   Dims xs{3, 5, 48};
-  OneNode o = oneNode(OpKind::LayerNorm, norm(1e-6, 2), {xs, {48}, {48}}, xs);
+  OneNode o = oneNode(OpKind::LayerNorm, NormAttrs{.eps = 1e-6, .axis = 2}, {xs, {48}, {48}}, xs);
   HostTensor x = randomTensor(xs, rng, -2, 4), g = randomTensor({48}, rng, 0.5f, 2),
              b = randomTensor({48}, rng, -1, 1);
   auto y = runNode(**be, o.g, o.node, {x, g, b});
@@ -146,7 +141,7 @@ TEST_P(NormKernels, L2NormalizeMatchesTheFormulaAndClampsTinyNorms) {
   ASSERT_TRUE(be.ok());
   std::mt19937 rng(5);
   Dims xs{2, 7, 5};
-  OneNode o = oneNode(OpKind::L2Normalize, norm(1e-3, 1), {xs}, xs);
+  OneNode o = oneNode(OpKind::L2Normalize, NormAttrs{.eps = 1e-3, .axis = 1}, {xs}, xs);
   HostTensor x = randomTensor(xs, rng, -1, 1);
   for (int64_t k = 0; k < 7; ++k) { // column (0, ·, 2) is all zero, column (1, ·, 4) tiny
     x.f32()[k * 5 + 2] = 0;

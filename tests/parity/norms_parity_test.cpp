@@ -17,14 +17,6 @@ using llie::gradcheck::GC;
 
 namespace {
 
-NormAttrs norm(double eps, int64_t axis, int64_t channels = 0) {
-  NormAttrs a;
-  a.eps = eps;
-  a.axis = axis;
-  a.channels = channels;
-  return a;
-}
-
 struct NormCase {
   std::string name;
   OpKind op;
@@ -99,9 +91,10 @@ TEST(NormsParity, ForwardAndGradientsMatchPyTorch) {
   auto in = readSafetensors(d.path("case/inputs.safetensors"));
   auto want = readSafetensors(d.path("case/expected.safetensors"));
   ASSERT_TRUE(in.ok() && want.ok());
-  for (const NormCase& nc : {NormCase{"in", OpKind::InstanceNorm, norm(1e-5, 1), 3},
-                             NormCase{"hin", OpKind::InstanceNorm, norm(1e-5, 1, 3), 3},
-                             NormCase{"ln", OpKind::LayerNorm, norm(1e-6, 2), 3},
-                             NormCase{"l2", OpKind::L2Normalize, norm(1e-12, 1), 1}})
+  for (const NormCase& nc :
+       {NormCase{"in", OpKind::InstanceNorm, NormAttrs{.eps = 1e-5, .axis = 1}, 3},
+        NormCase{"hin", OpKind::InstanceNorm, NormAttrs{.eps = 1e-5, .axis = 1, .channels = 3}, 3},
+        NormCase{"ln", OpKind::LayerNorm, NormAttrs{.eps = 1e-6, .axis = 2}, 3},
+        NormCase{"l2", OpKind::L2Normalize, NormAttrs{.eps = 1e-12, .axis = 1}, 1}})
     checkCase(nc, *in, *want);
 }
