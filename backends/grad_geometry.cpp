@@ -1,6 +1,8 @@
 // The gradient-op node geometry declared in grad_geometry.h.
 #include "backends/grad_geometry.h"
 
+#include <algorithm>
+
 namespace llie::kernels {
 
 Expected<ConvGeom> convGradGeometry(const Graph& g, const Node& n) {
@@ -40,20 +42,14 @@ Expected<NormGeom> batchNormGeometry(const Graph& g, const Node& n) {
   const auto& a = attrsOf<NormAttrs>(n);
   if (n.inputs.size() != 5) return badNode(n, "expects five inputs");
   Dims x = inShape(g, n, 0);
-  int64_t axis = normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0) return badNode(n, "axis out of range");
-  NormGeom r{1, x[axis], 1, 0};
-  for (int64_t i = 0; i < axis; ++i)
-    r.outer *= x[i];
-  for (size_t i = axis + 1; i < x.size(); ++i)
-    r.inner *= x[i];
+  LLIE_ASSIGN_OR_RETURN(AxisGeom geo, axisGeometry(g, n, a.axis));
+  NormGeom r{geo.outer, geo.K, geo.inner, 0};
   r.count = r.outer * r.inner;
   bool grad = n.op == OpKind::BatchNormGrad;
   for (size_t i = 1; i < (grad ? 4u : 5u); ++i)
     if (numel(inShape(g, n, i)) != r.C)
       return badNode(n, "statistics must have one value per channel");
   if (grad && inShape(g, n, 4) != x) return badNode(n, "dy differs from x");
-  if (outShape(g, n) != x) return badNode(n, "first output differs from x");
   for (size_t i = 1; i < n.outputs.size(); ++i)
     if (numel(concrete(g.type(n.outputs[i]).shape)) != r.C)
       return badNode(n, "statistics outputs must have one value per channel");
@@ -72,15 +68,8 @@ namespace {
 /// Leading axes as planes, the last two as H x W (y: the forward output, here dy); false unless
 /// rank >= 2, the ranks agree and so do the leading axes.
 bool gradPlanes(const Dims& x, const Dims& y, PlaneGeom& p) {
-  size_t r = x.size();
-  if (r < 2 || y.size() != r) return false;
-  p.planes = 1;
-  for (size_t i = 0; i + 2 < r; ++i) {
-    if (x[i] != y[i]) return false;
-    p.planes *= x[i];
-  }
-  p.H = x[r - 2], p.W = x[r - 1], p.OH = y[r - 2], p.OW = y[r - 1];
-  return true;
+  if (!splitPlanes(x, y, p)) return false;
+  return std::equal(x.begin(), x.end() - 2, y.begin());
 }
 
 } // namespace

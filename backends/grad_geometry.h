@@ -1,5 +1,5 @@
 // The node geometry of the spatial gradient ops, read the same way by the reference and the cpu
-// backends: conv2d_grad_input / conv2d_grad_weight (x, w, dy), batchnorm_train / batchnorm_grad,
+// backends: conv2d_grad_input / conv2d_grad_weight (x, w, dy), batchnorm (all three forms),
 // max/avg_pool2d_grad and resize_grad (x, dy). A gradient node's output has the shape of the
 // forward input it differentiates, so the forward's output shape is read from dy (the last input)
 // instead; the checks are the forward's (op_geometry.h), a malformed node is a badNode error value.

@@ -1,6 +1,7 @@
 // The node geometry and PyTorch coordinate formulas declared in op_geometry.h.
 #include "backends/op_geometry.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace llie::kernels {
@@ -87,10 +88,7 @@ Expected<MatMulGeom> matmulGeometry(const Graph& g, const Node& n) {
   return m;
 }
 
-namespace {
-
-/// Leading axes as planes, the last two as H x W; false unless rank >= 2 and y has x's rank.
-bool planes(const Dims& x, const Dims& y, PlaneGeom& p) {
+bool splitPlanes(const Dims& x, const Dims& y, PlaneGeom& p) {
   size_t r = x.size();
   if (r < 2 || y.size() != r) return false;
   p.planes = 1;
@@ -100,13 +98,11 @@ bool planes(const Dims& x, const Dims& y, PlaneGeom& p) {
   return true;
 }
 
-} // namespace
-
 Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n) {
   const auto& a = attrsOf<Pool2dAttrs>(n);
   Dims x = inShape(g, n, 0), y = outShape(g, n);
   PoolGeom p{};
-  if (!planes(x, y, p)) return badNode(n, "rank");
+  if (!splitPlanes(x, y, p)) return badNode(n, "rank");
   if (a.kernel.size() != 2 || a.stride.size() != 2 || a.pad.size() != 4)
     return badNode(n, "kernel/stride/pad");
   for (size_t i = 0; i + 2 < x.size(); ++i)
@@ -120,7 +116,7 @@ Expected<PlaneGeom> resizeGeometry(const Graph& g, const Node& n) {
   const auto& a = attrsOf<ResizeAttrs>(n);
   Dims x = inShape(g, n, 0), y = outShape(g, n);
   PlaneGeom p{};
-  if (!planes(x, y, p) || a.size.size() != 2) return badNode(n, "rank/size");
+  if (!splitPlanes(x, y, p) || a.size.size() != 2) return badNode(n, "rank/size");
   if (p.OH != a.size[0].off || p.OW != a.size[1].off)
     return badNode(n, "output shape disagrees with size");
   return p;
@@ -174,6 +170,18 @@ Expected<AxisGeom> axisGeometry(const Graph& g, const Node& n, int64_t axis) {
     r.outer *= x[d];
   for (size_t d = ax + 1; d < x.size(); ++d)
     r.inner *= x[d];
+  return r;
+}
+
+Expected<InstanceNormGeom> instanceNormGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<NormAttrs>(n);
+  Dims x = inShape(g, n, 0);
+  if (x.size() < 2 || outShape(g, n) != x)
+    return badNode(n, "input rank < 2 or output shape differs");
+  InstanceNormGeom r{x[0], x[1], numel(x) / std::max<int64_t>(x[0] * x[1], 1), 0};
+  r.c0 = a.channels > 0 ? a.channels : r.C;
+  if (r.c0 > r.C || numel(inShape(g, n, 1)) != r.c0 || numel(inShape(g, n, 2)) != r.c0)
+    return badNode(n, "gamma and beta need one value per normalised channel");
   return r;
 }
 

@@ -45,10 +45,20 @@ struct AxisGeom {
 };
 Expected<AxisGeom> axisGeometry(const Graph& g, const Node& n, int64_t axis);
 
+/// InstanceNorm: x [N, C, spatial...] as N·C rows of S values; the first c0 channels are
+/// normalised (all C unless NormAttrs.channels > 0), gamma and beta have c0 values.
+struct InstanceNormGeom {
+  int64_t N, C, S, c0;
+};
+Expected<InstanceNormGeom> instanceNormGeometry(const Graph& g, const Node& n);
+
 /// The last two axes of a tensor as `planes` images of H x W, resampled to OH x OW.
 struct PlaneGeom {
   int64_t planes, H, W, OH, OW;
 };
+/// x's leading axes as planes, the last two as H x W (y's as OH x OW); false unless rank >= 2
+/// and y has x's rank.
+bool splitPlanes(const Dims& x, const Dims& y, PlaneGeom& p);
 
 /// MaxPool2d / AvgPool2d: leading axes kept, pads top/bottom/left/right.
 struct PoolGeom : PlaneGeom {

@@ -221,12 +221,7 @@ Status checkCheckpointMatches(const Checkpoint& c, const Graph& g, const std::st
                     c.meta.modelHash + ", the model's sources now hash to " + modelHash +
                     " (the .llie file or an import changed)");
   auto list = [&](const char* what, const std::vector<std::string>& v) {
-    if (v.empty()) return;
-    std::string s = std::string(what) + " (" + std::to_string(v.size()) + "):";
-    for (size_t i = 0; i < v.size() && i < 12; ++i)
-      s += "\n    " + v[i];
-    if (v.size() > 12) s += "\n    ... and " + std::to_string(v.size() - 12) + " more";
-    hints.push_back(s);
+    if (!v.empty()) hints.push_back(namesHint(what, v));
   };
   list("missing from the checkpoint", missing);
   list("wrong shape", wrong);

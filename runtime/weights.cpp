@@ -23,6 +23,14 @@ Expected<Weights> initialWeights(const Graph& g, uint64_t seed) {
   return w;
 }
 
+std::string namesHint(const std::string& what, const std::vector<std::string>& names) {
+  std::string s = what + " (" + std::to_string(names.size()) + "):";
+  for (size_t i = 0; i < names.size() && i < 12; ++i)
+    s += "\n    " + names[i];
+  if (names.size() > 12) s += "\n    ... and " + std::to_string(names.size() - 12) + " more";
+  return s;
+}
+
 Status checkWeights(const Graph& g, const TensorFile& file, const std::string& path) {
   std::vector<std::string> missing, wrong, unexpected;
   std::map<std::string, bool> known;
@@ -47,12 +55,7 @@ Status checkWeights(const Graph& g, const TensorFile& file, const std::string& p
   if (missing.empty() && wrong.empty() && unexpected.empty()) return Status::ok();
   std::vector<std::string> hints;
   auto list = [&](const char* what, const std::vector<std::string>& v) {
-    if (v.empty()) return;
-    std::string s = std::string(what) + " (" + std::to_string(v.size()) + "):";
-    for (size_t i = 0; i < v.size() && i < 12; ++i)
-      s += "\n    " + v[i];
-    if (v.size() > 12) s += "\n    ... and " + std::to_string(v.size() - 12) + " more";
-    hints.push_back(s);
+    if (!v.empty()) hints.push_back(namesHint(what, v));
   };
   list("missing from the file", missing);
   list("wrong shape", wrong);

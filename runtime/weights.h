@@ -16,6 +16,9 @@ using Weights = std::map<std::string, HostTensor>;
 Expected<Weights> initialWeights(const Graph& g, uint64_t seed);
 /// Checks a loaded file against the graph; lists every missing, unexpected or misshapen tensor.
 Status checkWeights(const Graph& g, const TensorFile& file, const std::string& path);
+
+/// "what (count):" and the first 12 names, one per line (a hint listing mismatched tensors).
+std::string namesHint(const std::string& what, const std::vector<std::string>& names);
 /// Reads `path` and checks it against the graph.
 Expected<Weights> loadWeights(const Graph& g, const std::string& path);
 

@@ -4,6 +4,7 @@
 // tensor, which is exactly the per-channel normalisation oneDNN computes (4-D rather than 3-D
 // because oneDNN 2.6 only has its reference implementation for 3-D "ncw" data).
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/grad_geometry.h"
 
 #include <unordered_map>
 
@@ -35,19 +36,10 @@ public:
   }
 };
 
-Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n,
-                                                const CtxPtr& ctx) {
+Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n, const CtxPtr& ctx) {
   const auto& a = attrsOf<NormAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0);
-  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
-  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0) return kernels::badNode(n, "axis out of range");
-  int64_t C = x[axis], outer = 1, inner = 1;
-  for (size_t i = 1; i < 5; ++i)
-    if (numel(kernels::inShape(g, n, i)) != C)
-      return kernels::badNode(n, "statistics must have one value per channel");
-  for (int64_t i = 0; i < axis; ++i) outer *= x[i];
-  for (size_t i = axis + 1; i < x.size(); ++i) inner *= x[i];
+  LLIE_ASSIGN_OR_RETURN(kernels::NormGeom geo, kernels::batchNormGeometry(g, n));
+  const int64_t outer = geo.outer, C = geo.C, inner = geo.inner;
 
   auto k = std::make_unique<BatchNormKernel>();
   k->ctx = ctx;
@@ -61,12 +53,15 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n,
     k->bn = dnnl::batch_normalization_forward(pd);
     k->src = userMemory(data, *ctx);
     k->dst = userMemory(data, *ctx);
-    for (memory* m : {&k->scale, &k->shift, &k->mean, &k->var}) *m = userMemory(stat, *ctx);
+    for (memory* m : {&k->scale, &k->shift, &k->mean, &k->var})
+      *m = userMemory(stat, *ctx);
   });
 }
 
 } // namespace
 
-void registerBatchNorm(Registry& r) { r.add(OpKind::BatchNorm, makeBatchNorm); }
+void registerBatchNorm(Registry& r) {
+  r.add(OpKind::BatchNorm, makeBatchNorm);
+}
 
 } // namespace llie::cpu

@@ -17,13 +17,8 @@ namespace {
 
 Expected<std::unique_ptr<Kernel>> makeInstanceNorm(const Graph& g, const Node& n) {
   const auto& a = attrsOf<NormAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0);
-  if (x.size() < 2 || kernels::outShape(g, n) != x)
-    return kernels::badNode(n, "input rank < 2 or output shape differs");
-  const int64_t N = x[0], C = x[1], S = numel(x) / std::max<int64_t>(N * C, 1);
-  const int64_t c0 = a.channels > 0 ? a.channels : C;
-  if (c0 > C || numel(kernels::inShape(g, n, 1)) != c0 || numel(kernels::inShape(g, n, 2)) != c0)
-    return kernels::badNode(n, "gamma and beta need one value per normalised channel");
+  LLIE_ASSIGN_OR_RETURN(kernels::InstanceNormGeom geo, kernels::instanceNormGeometry(g, n));
+  const int64_t N = geo.N, C = geo.C, S = geo.S, c0 = geo.c0;
   const double eps = a.eps;
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float *X = in[0]->f32(), *G = in[1]->f32(), *B = in[2]->f32();

@@ -1,6 +1,7 @@
 // Reference batch normalisation, inference form on running statistics:
 // y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c], with c the index along
 // NormAttrs.axis (1 for NCHW). Inputs: x, gamma, beta, running_mean, running_var.
+#include "backends/grad_geometry.h"
 #include "backends/reference/ref_kernels.h"
 
 namespace llie::ref {
@@ -8,16 +9,8 @@ namespace {
 
 Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n) {
   const auto& a = attrsOf<NormAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0);
-  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0) return kernels::badNode(n, "axis out of range");
-  int64_t C = x[axis];
-  for (size_t i = 1; i < 5; ++i)
-    if (numel(kernels::inShape(g, n, i)) != C)
-      return kernels::badNode(n, "statistics must have one value per channel");
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < axis; ++i) outer *= x[i];
-  for (size_t i = axis + 1; i < x.size(); ++i) inner *= x[i];
+  LLIE_ASSIGN_OR_RETURN(kernels::NormGeom geo, kernels::batchNormGeometry(g, n));
+  const int64_t outer = geo.outer, C = geo.C, inner = geo.inner;
   double eps = a.eps;
 
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
@@ -30,8 +23,8 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n) {
         double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
         for (int64_t i = 0; i < inner; ++i) {
           int64_t k = (o * C + c) * inner + i;
-          Y[k] = static_cast<float>((X[k] - static_cast<double>(mean[c])) * inv * gamma[c] +
-                                    beta[c]);
+          Y[k] =
+              static_cast<float>((X[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]);
         }
       }
   });
@@ -39,6 +32,8 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n) {
 
 } // namespace
 
-void registerBatchNorm(Registry& r) { r.add(OpKind::BatchNorm, makeBatchNorm); }
+void registerBatchNorm(Registry& r) {
+  r.add(OpKind::BatchNorm, makeBatchNorm);
+}
 
 } // namespace llie::ref

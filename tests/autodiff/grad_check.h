@@ -7,6 +7,7 @@
 #include "compiler/autodiff/training_step.h"
 #include "compiler/ops/shape_rules.h"
 #include "runtime/executor.h"
+#include "tests/backends/backend_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -18,14 +19,8 @@
 
 namespace llie::gradcheck {
 
-using Dims = std::vector<int64_t>;
-
-inline TensorType f32(const Dims& d) {
-  TensorType t;
-  for (int64_t x : d)
-    t.shape.push_back(Dim::constant(x));
-  return t;
-}
+using bt::Dims;
+using bt::f32;
 
 // How a parameter's values are drawn: uniform in [lo, hi], |x| >= minAbs, or (distinct) a
 // shuffled evenly spaced grid so that no two values are closer than the FD step. `check` =

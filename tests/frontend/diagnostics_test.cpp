@@ -33,8 +33,9 @@ TEST_P(SemanticError, ReportsMessageLocationAndHint) {
   std::string caretLine = rest.substr(rest.find('\n') + 1);
   caretLine = caretLine.substr(0, caretLine.find('\n'));
   EXPECT_NE(caretLine.find('^'), std::string::npos) << r->errors;
-  if (*c.hint)
+  if (*c.hint) {
     EXPECT_NE(r->errors.find(std::string("hint: ") + c.hint), std::string::npos) << r->errors;
+  }
 }
 
 const Case kCases[] = {

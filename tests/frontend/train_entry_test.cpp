@@ -192,8 +192,9 @@ TEST_P(TrainSettingError, ReportsMessageLocationAndHint) {
   auto r = compileTrain(c.settings);
   ASSERT_FALSE(r->model.ok()) << "expected an error for " << c.name;
   EXPECT_EQ(firstLine(r->errors), c.firstLine) << r->errors;
-  if (*c.hint)
+  if (*c.hint) {
     EXPECT_NE(r->errors.find(std::string("hint: ") + c.hint), std::string::npos) << r->errors;
+  }
 }
 
 const ErrorCase kErrors[] = {
@@ -568,9 +569,10 @@ TEST(TrainPlan, TrainConfigAndDataConstantsRoundTrip) {
     const auto& cb = attrsOf<ConstantAttrs>(back->nodes[b[i]]);
     EXPECT_EQ(ca, cb);
     withData += !ca.data.empty();
-    if (!ca.data.empty())
+    if (!ca.data.empty()) {
       EXPECT_EQ(shapeToString(back->type(back->nodes[b[i]].outputs[0]).shape, back->symbols),
                 "[3, 1, 11, 11]");
+    }
   }
   EXPECT_EQ(withData, 1);
 
