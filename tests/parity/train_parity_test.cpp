@@ -6,10 +6,11 @@
 // reproduce it: the loss and every term to 1e-5 relative; every parameter's gradient to 1e-3
 // (norm-wise relative, per parameter) of PyTorch's float64 gradient; the running statistics
 // after the first update; the loss curve of the entry's optimizer (Adam) and of SGD with
-// momentum 0.9 (to 1e-3 for Zero-DCE; for the flagship, whose float32 trajectory is not
-// reproducible past its first update, to 1e-3 on steps 0-1 and within a band after). Every
-// figure is printed, with PyTorch's own float32-vs-float64 error beside it (README.md explains
-// the choices). Skips with a message when torch is not importable.
+// momentum 0.9 to 1e-3 of PyTorch's float32 curve (for the flagship, whose float32 trajectory is
+// not reproducible past its first update, on steps 0-1; its later steps are held against
+// PyTorch's float64 curve, as close as PyTorch's own float32 curve gets to it). Every figure is
+// printed, with PyTorch's own float32-vs-float64 error beside it (README.md explains the
+// choices). Skips with a message when torch is not importable.
 #include "compiler/autodiff/training_step.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/model.h"
@@ -37,6 +38,9 @@ constexpr double kLossTol = 1e-5;  // relative, loss and terms at step 0
 constexpr double kGradTol = 1e-3;  // norm-wise relative, per parameter
 constexpr double kCurveTol = 1e-3; // relative, per step
 constexpr double kStatsTol = 1e-4; // norm-wise relative, running statistics after the first step
+// Steps past exactSteps (the flagship's float32 trajectory; README.md): llie's distance to
+// PyTorch's float64 curve may be at most this multiple of PyTorch's own float32 distance.
+constexpr double kOwnErrorFactor = 2.0;
 
 struct TrainCase {
   const char* label;     ///< test name suffix
@@ -47,8 +51,7 @@ struct TrainCase {
   bool sgd;              ///< SGD (momentum 0.9) instead of the entry's optimizer
   int64_t size;          ///< H = W
   double lr;             ///< the learning rate; 0 = the entry's (SGD needs one)
-  int exactSteps;        ///< leading steps of the loss curve checked to kCurveTol
-  double chaosBand;      ///< the bar for the later steps (README.md: float32 divergence)
+  int exactSteps;        ///< leading steps checked to kCurveTol; the later ones vs float64
   double deltaTol;       ///< parameter changes after the first and the last update (NaN: shown)
   double finalStatsTol;  ///< running statistics after the last update (NaN: shown)
 };
@@ -114,6 +117,7 @@ std::string referenceCommand(const TrainCase& c, const TrainConfig& t, const std
   cmd += " --threads 1"; // PyTorch's 2-thread float32 gradients are far less accurate
   if (c.sadOn) cmd += " --sad-start 0";
   if (c.sgd) cmd += " --f64 off"; // the gradients are checked by the entry's-optimizer case
+  if (c.exactSteps < kSteps) cmd += " --curve-f64 on"; // the later steps are checked vs float64
   return cmd + " --out " + out;
 }
 
@@ -361,28 +365,52 @@ TEST_P(TrainParity, StepMatchesPyTorch) {
   reportState(tag, "after step 0's update", compareState(after1, *curve, "step1.", *weightsFile),
               kStatsTol, c.deltaTol);
 
-  // The loss curve (each step's loss before its update): the first exactSteps to kCurveTol, the
-  // rest within chaosBand.
-  std::string line = "[train-parity] " + std::string(tag) + " curve rel errors:";
-  double worstExact = 0, worstLater = 0;
+  // The loss curve (each step's loss before its update): the first exactSteps against PyTorch's
+  // float32 curve to kCurveTol; the later ones (the flagship's) against PyTorch's float64 curve,
+  // as close as PyTorch's own float32 curve gets to it (within kOwnErrorFactor, and never
+  // required below kCurveTol).
+  std::vector<double> curve64;
+  if (c.exactSteps < kSteps) {
+    ASSERT_TRUE(curve->tensors.count("f64.loss")) << "train_reference.py wrote no float64 curve";
+    curve64 = values(curve->tensors.at("f64.loss"));
+    ASSERT_EQ(curve64.size(), size_t(kSteps));
+  }
+  std::string line = "[train-parity] " + std::string(tag) + " curve rel errors vs torch32:";
+  std::string l64 = "[train-parity] " + std::string(tag) + " later steps vs torch64: llie";
+  std::string t64 = "[train-parity] " + std::string(tag) + " later steps vs torch64: torch32";
+  double worstExact = 0, worstLater = 0, worstOwn = 0;
   for (int k = 0; k < kSteps; ++k) {
     const double e = relErr(llieCurve[k], torchCurve[k]);
     char b[32];
     std::snprintf(b, sizeof b, " %.1e", e);
     line += b;
-    double& worst = k < c.exactSteps ? worstExact : worstLater;
-    if (!(e <= worst)) worst = e;
-    const double bar = k < c.exactSteps ? kCurveTol : c.chaosBand;
-    EXPECT_LE(e, bar) << "step " << k << ": llie " << llieCurve[k] << ", torch " << torchCurve[k];
+    if (k < c.exactSteps) {
+      if (!(e <= worstExact)) worstExact = e;
+      EXPECT_LE(e, kCurveTol) << "step " << k << ": llie " << llieCurve[k] << ", torch "
+                              << torchCurve[k];
+      continue;
+    }
+    const double mine = relErr(llieCurve[k], curve64[k]), own = relErr(torchCurve[k], curve64[k]);
+    worstLater = std::max(worstLater, std::isnan(mine) ? INFINITY : mine);
+    worstOwn = std::max(worstOwn, own);
+    std::snprintf(b, sizeof b, " %.1e", mine);
+    l64 += b;
+    std::snprintf(b, sizeof b, " %.1e", own);
+    t64 += b;
   }
   std::printf("[train-parity] %s curve: torch %.6g -> %.6g, llie %.6g -> %.6g; worst rel %.3g "
-              "over steps 0..%d (bar %g)",
+              "over steps 0..%d (bar %g)\n%s\n",
               tag, torchCurve.front(), torchCurve.back(), llieCurve.front(), llieCurve.back(),
-              worstExact, c.exactSteps - 1, kCurveTol);
-  if (c.exactSteps < kSteps)
-    std::printf(", %.3g over steps %d..%d (bar %g)", worstLater, c.exactSteps, kSteps - 1,
-                c.chaosBand);
-  std::printf("\n%s\n", line.c_str());
+              worstExact, c.exactSteps - 1, kCurveTol, line.c_str());
+  if (c.exactSteps < kSteps) {
+    const double bar = std::max(kCurveTol, kOwnErrorFactor * worstOwn);
+    std::printf("[train-parity] %s steps %d..%d vs PyTorch float64: llie worst %.3g, PyTorch "
+                "float32 worst %.3g (ratio %.2f; bar %.3g)\n%s\n%s\n",
+                tag, c.exactSteps, kSteps - 1, worstLater, worstOwn,
+                worstOwn > 0 ? worstLater / worstOwn : 0.0, bar, l64.c_str(), t64.c_str());
+    EXPECT_LE(worstLater, bar) << "llie's float32 curve strays from PyTorch's float64 curve "
+                               << "further than PyTorch's own float32 curve does";
+  }
 
   // After the last step.
   reportState(tag, "after the last step",
@@ -394,22 +422,23 @@ TEST_P(TrainParity, StepMatchesPyTorch) {
 // entry's clipping at 0.1 a smaller rate leaves the curve flat; this one takes the loss from 23
 // to 1.3). Float32 errors stay below ~2e-5 over 20 steps: everything is checked at the full bars.
 // The flagship (its entry's Adam has lr 1e-3, no weight decay, no clipping) at 32x32, the
-// smallest size whose deepest BatchNorm sees more than 2 values per channel: Adam at lr 1e-5 and
-// SGD at lr 1e-3 (the loss falls by 20% and 27% in 20 steps). Its float32 trajectory leaves the
-// float64 one from the second update on, PyTorch's as much as llie's (README.md: ReLU6 and L1
-// kinks that rounding puts on either side), so the first update is checked exactly, the later
-// steps within a band (at the entry's lr 1e-3 the band would have to be ~10%), and the weights
-// and running statistics after the last step are shown, not checked.
+// smallest size whose deepest BatchNorm sees more than 2 values per channel and one where the
+// float64 gradient is stable under float32-level input perturbations (conditioning.py): Adam at
+// lr 1e-5 and SGD at lr 1e-3 (the loss falls by 20% and 27% in 20 steps). Its float32 trajectory
+// leaves the float64 one from the second update on, PyTorch's as much as llie's (README.md: ReLU6
+// and L1 kinks that rounding puts on either side), so the first update is checked against
+// PyTorch's float32 run, the later steps against its float64 run (kOwnErrorFactor), and the
+// weights and running statistics after the last step are shown, not checked.
 INSTANTIATE_TEST_SUITE_P(
     , TrainParity,
     ::testing::Values(TrainCase{"zero_dce_adam", "zero_dce", "models/zero_dce.llie", "ZeroDCETrain",
-                                false, false, 64, 0.0, kSteps, 0.0, 1e-3, NAN},
+                                false, false, 64, 0.0, kSteps, 1e-3, NAN},
                       TrainCase{"zero_dce_sgd", "zero_dce", "models/zero_dce.llie", "ZeroDCETrain",
-                                false, true, 64, 0.5, kSteps, 0.0, 1e-3, NAN},
+                                false, true, 64, 0.5, kSteps, 1e-3, NAN},
                       TrainCase{"sadfpn_unet_adam", "sadfpn_unet", "models/sadfpn_unet.llie",
-                                "SADFPNTrain", true, false, 32, 1e-5, 2, 1e-2, NAN, NAN},
+                                "SADFPNTrain", true, false, 32, 1e-5, 2, NAN, NAN},
                       TrainCase{"sadfpn_unet_sgd", "sadfpn_unet", "models/sadfpn_unet.llie",
-                                "SADFPNTrain", true, true, 32, 0.001, 2, 2e-2, NAN, NAN}),
+                                "SADFPNTrain", true, true, 32, 0.001, 2, NAN, NAN}),
     [](const auto& info) { return std::string(info.param.label); });
 
 } // namespace

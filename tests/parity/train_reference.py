@@ -22,7 +22,9 @@ Files written into --out:
   expected_f64.safetensors  the same tensors from the float64 run (float64; not with --f64 off)
   curve.safetensors     "loss" [K] and "loss.<term>" [K] (float32, step k's loss before its
                         update), every parameter and running statistic after the K steps (by
-                        name) and after the first step ("step1.<name>")
+                        name) and after the first step ("step1.<name>"); with --curve-f64 on
+                        also "f64.loss" and "f64.loss.<term>" [K] (float64): the same K steps
+                        run on a float64 copy of the model from the same start
 It prints a one-line JSON summary. Terms are the weighted summands of the total, as the train
 entries declare them (Zero-DCE: tv, spa, col, exp; flagship: l1, ssim, sad with ssim =
 0.5*(1-SSIM) and sad = w_sad*L_sad, w_sad = 0.1 once step >= --sad-start, else 0).
@@ -170,6 +172,37 @@ def float64_check(args, model, batch, terms32, grads32):
     return err, tensors
 
 
+def train_curve(args, model, batch):
+    """K optimizer steps on the same batch in the model's dtype: the loss curve (each step's loss
+    before its update, as Python floats), step 0's terms and gradients, the state after step 0."""
+    dtype = next(model.parameters()).dtype
+    batch = {k: v.to(dtype) for k, v in batch.items()}
+    params = [p for p in model.parameters()]
+    opt = make_optimizer(args, params)
+    curve = {"loss": []}
+    curve.update({f"loss.{k}": [] for k in TERMS[args.model]})
+    terms0, grads0, after1 = None, None, None
+    for k in range(args.steps):
+        opt.zero_grad(set_to_none=True)
+        terms = loss_terms(args.model, model, batch, k, args.sad_start)
+        total = total_of(terms)
+        total.backward()
+        if k == 0:
+            terms0 = {n: v.detach().clone() for n, v in terms.items()}
+            grads0 = {n: p.grad.detach().clone() for n, p in model.named_parameters()
+                      if p.grad is not None}
+        if args.clip > 0:
+            torch.nn.utils.clip_grad_norm_(params, args.clip)
+        opt.step()
+        if k == 0:
+            after1 = {f"step1.{n}": v.detach().clone()
+                      for n, v in exported_state_dict(model).items()}
+        curve["loss"].append(float(total.detach()))
+        for n, v in terms.items():
+            curve[f"loss.{n}"].append(float(v.detach()))
+    return curve, terms0, grads0, after1
+
+
 def parse_size(s):
     try:
         h, w = (int(v) for v in s.lower().split("x"))
@@ -201,6 +234,9 @@ def main():
     ap.add_argument("--train-dtype", choices=("f32", "f64"), default="f32",
                     help="f64 runs the K steps in float64 (to measure PyTorch's own float32 error "
                          "of the curve; the step-0 files are then float64 too)")
+    ap.add_argument("--curve-f64", choices=("on", "off"), default="off",
+                    help="also run the K steps in float64 (same start) and write that curve as "
+                         "f64.loss, f64.loss.<term> into curve.safetensors")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads (default 1: with 2, its float32 gradients behind a "
                          "BatchNorm are ~100x less accurate; README.md)")
@@ -235,42 +271,23 @@ def main():
     model.train()
     t_build = time.perf_counter() - t
 
-    # Float64 reference of step 0, from a copy taken before any update.
-    model_at_0 = copy.deepcopy(model) if args.f64 == "on" else None
+    # Float64 reference of step 0 (and of the curve), from a copy taken before any update.
+    model_at_0 = copy.deepcopy(model) if args.f64 == "on" or args.curve_f64 == "on" else None
 
-    train_batch = batch
+    t = time.perf_counter()
     if args.train_dtype == "f64":
         model = to_float64(model).train()
-        train_batch = {k: v.double() for k, v in batch.items()}
-    t = time.perf_counter()
-    params = [p for p in model.parameters()]
-    opt = make_optimizer(args, params)
-    curve = {"loss": []}
-    curve.update({f"loss.{k}": [] for k in TERMS[args.model]})
-    terms0, grads0 = None, None
-    for k in range(args.steps):
-        opt.zero_grad(set_to_none=True)
-        terms = loss_terms(args.model, model, train_batch, k, args.sad_start)
-        total = total_of(terms)
-        total.backward()
-        if k == 0:
-            terms0 = {n: v.detach().clone() for n, v in terms.items()}
-            grads0 = {n: p.grad.detach().clone() for n, p in model.named_parameters()
-                      if p.grad is not None}
-        if args.clip > 0:
-            torch.nn.utils.clip_grad_norm_(params, args.clip)
-        opt.step()
-        if k == 0:
-            after1 = {f"step1.{n}": v.detach().clone()
-                      for n, v in exported_state_dict(model).items()}
-        curve["loss"].append(float(total.detach()))
-        for n, v in terms.items():
-            curve[f"loss.{n}"].append(float(v.detach()))
+    curve, terms0, grads0, after1 = train_curve(args, model, batch)
     t_train = time.perf_counter() - t
+    curve64 = None
+    if args.curve_f64 == "on":
+        torch.set_num_threads(1)  # float64 runs on the reference BLAS
+        curve64, _, _, _ = train_curve(args, to_float64(copy.deepcopy(model_at_0)).train(), batch)
+        torch.set_num_threads(args.threads)
 
     t = time.perf_counter()
     f64, f64_tensors = None, None
-    if model_at_0 is not None:
+    if args.f64 == "on":
         torch.set_num_threads(1)  # float64 runs on the reference BLAS: one thread avoids barriers
         f64, f64_tensors = float64_check(args, model_at_0, batch, terms0, grads0)
         torch.set_num_threads(args.threads)
@@ -303,6 +320,9 @@ def main():
     final = {k: v.detach().numpy() for k, v in exported_state_dict(model).items()}
     final.update({k: v.numpy() for k, v in after1.items()})
     final.update({k: torch.tensor(v, dtype=torch.float32).numpy() for k, v in curve.items()})
+    if curve64 is not None:
+        final.update({f"f64.{k}": torch.tensor(v, dtype=torch.float64).numpy()
+                      for k, v in curve64.items()})
     save_file(final, os.path.join(args.out, "curve.safetensors"), metadata=meta)
 
     loss0 = curve["loss"][0]
