@@ -5,8 +5,9 @@
 # Run scripts/build.sh first. Extra arguments go to bench/torch_reference.py (e.g. --runs 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LLIE_BUILD="$(cd "${LLIE_BUILD:-build}" && pwd)"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 exec /usr/bin/python3 bench/torch_reference.py \
   --flagship 256x256,384x512 --zero-dce 384x512 --runners eager,script,best --threads 2 \
-  --cmd 'llie={repo}/build/llie-run {repo}/models/{model}.llie bench --size {height}x{width} --warmup {warmup} --iters {runs}' \
+  --cmd 'llie='"${LLIE_BUILD:-build}"'/llie-run {repo}/models/{model}.llie bench --size {height}x{width} --warmup {warmup} --iters {runs}' \
   "$@"
