@@ -21,6 +21,9 @@ public:
   /// Inputs and outputs are device tensors with the shapes given to prepare().
   virtual void run(const std::vector<const Tensor*>& inputs,
                    const std::vector<Tensor*>& outputs) = 0;
+  /// The executor's parameters were (re)set: a kernel that keeps a prepared copy of a weight
+  /// (e.g. in a blocked layout) must refresh it before its next run.
+  virtual void weightsChanged() {}
 };
 
 class Backend {

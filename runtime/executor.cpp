@@ -91,6 +91,8 @@ Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
       return Status::error("parameter '" + name + "' has the wrong shape or dtype");
     backend_.copyIn(t.data, it->second.storage.data(), t.bytes());
   }
+  for (auto& k : kernels_)
+    if (k) k->weightsChanged();
   return Status::ok();
 }
 

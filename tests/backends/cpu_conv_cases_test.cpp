@@ -1,6 +1,7 @@
 // cpu-vs-reference cases for Conv2d and BatchNorm: odd sizes, stride 2, dilation 2,
 // asymmetric padding, groups and depthwise (with a channel multiplier), bias on and off, every
-// epilogue, channel counts large enough for oneDNN to pick blocked layouts, and batchnorm on
+// epilogue, channel counts large enough for oneDNN to pick blocked layouts and for the cpu
+// kernel's Winograd path (to the fixture's 1e-4 bar), and batchnorm on
 // ranks 2 to 4 and a non-default channel axis.
 #include "tests/backends/backend_test_util.h"
 
@@ -68,6 +69,23 @@ std::vector<Case> convCases() {
       {"stem_k7_s2", {1, 3, 33, 29}, 16, 7, 7, 1, {2, 2}, {3, 3, 3, 3}},
       {"blocked_64ch", {2, 64, 17, 19}, 64, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
       {"blocked_32to48_s2", {1, 32, 20, 15}, 48, 3, 3, 1, {2, 2}, {1, 1, 1, 1}},
+      // Winograd (3x3, stride 1, >= 64 channels in and out), odd sizes, epilogue, no bias.
+      {"winograd_96to128_relu",
+       {1, 96, 13, 22},
+       128,
+       3,
+       3,
+       1,
+       {1, 1},
+       {1, 1, 1, 1},
+       {1, 1},
+       true,
+       Epilogue::Relu,
+       0.0,
+       -3.f,
+       3.f},
+      {"winograd_64to80_nobias_nopad", {2, 64, 9, 16}, 80, 3, 3, 1, {1, 1}, {0, 0, 0, 0}, {1, 1},
+       false},
       {"image_like", {1, 3, 60, 39}, 32, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
       {"epi_relu", {1, 8, 9, 10}, 16, 3, 3, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}, true, Epilogue::Relu},
       {"epi_relu6",
@@ -146,8 +164,13 @@ std::vector<Case> convCases() {
        0.1},
   };
   std::vector<Case> r;
-  for (auto& s : specs)
+  for (auto& s : specs) {
     r.push_back(convCase(s));
+    // Winograd's float32 error scales with the size of the partial sums, so its cases use
+    // trained-network magnitudes (weights ~ 1/sqrt(fan-in)) rather than weights in [-3, 3].
+    if (s.name.starts_with("winograd"))
+      r.back().ranges = {{s.lo, s.hi}, {-0.1f, 0.1f}, {-1.f, 1.f}};
+  }
   return r;
 }
 
