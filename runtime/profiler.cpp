@@ -309,8 +309,8 @@ json Profiler::chromeTrace(const SourceManager& sm) const {
     json args = {{"node", s.node},
                  {"location", locations[e.slot]},
                  {"shapes", v.shapes},
-                 {"bytes_read", v.readBytes},
-                 {"bytes_written", v.writtenBytes}};
+                 {"bytes_read", static_cast<uint64_t>(v.readBytes)},
+                 {"bytes_written", static_cast<uint64_t>(v.writtenBytes)}};
     if (!s.name.empty()) args["name"] = s.name;
     if (s.spans.size() > 1) {
       json all = json::array();
