@@ -1,5 +1,6 @@
 // Executor (see executor.h).
 #include "runtime/executor.h"
+#include "runtime/profiler.h"
 
 #include <algorithm>
 
@@ -129,6 +130,7 @@ Status Executor::setInput(const std::string& name, const HostTensor& value) {
 Status Executor::run() {
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> outs;
+  if (profiler_) profiler_->beginRun();
   for (size_t i = 0; i < g_.nodes.size(); ++i) {
     if (!kernels_[i]) continue;
     const Node& n = g_.nodes[i];
@@ -138,9 +140,17 @@ Status Executor::run() {
       ins.push_back(&values_[v]);
     for (ValueId v : n.outputs)
       outs.push_back(&values_[v]);
+    if (!profiler_) {
+      kernels_[i]->run(ins, outs);
+      continue;
+    }
+    const auto t0 = Profiler::Clock::now();
     kernels_[i]->run(ins, outs);
+    backend_.synchronize();
+    profiler_->record(g_, static_cast<NodeId>(i), ins, outs, t0, Profiler::Clock::now());
   }
   backend_.synchronize();
+  if (profiler_) profiler_->endRun();
   return Status::ok();
 }
 

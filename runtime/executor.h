@@ -13,6 +13,8 @@
 
 namespace llie {
 
+class Profiler;
+
 class Executor {
 public:
   /// Fails, naming the op and its .llie span, when the backend cannot run some node.
@@ -28,6 +30,9 @@ public:
   /// Copies every parameter and state tensor (updated by a training step) back to the host.
   std::map<std::string, HostTensor> readWeights() const;
   Status run();
+  /// While set (non-null), run() times every kernel into `p` (synchronising the backend after
+  /// each); results are unchanged. The profiler must outlive its use here.
+  void setProfiler(Profiler* p) { profiler_ = p; }
   /// Copies a graph output back to the host.
   Expected<HostTensor> output(const std::string& name) const;
   const Graph& graph() const { return g_; }
@@ -44,6 +49,7 @@ private:
   uint8_t* arena_ = nullptr;
   std::vector<std::unique_ptr<Kernel>> kernels_; ///< per node (null for sources)
   size_t bytes_ = 0;
+  Profiler* profiler_ = nullptr;
 };
 
 } // namespace llie

@@ -116,6 +116,7 @@ Expected<Executor*> Enhancer::executorFor(const std::vector<int64_t>& shape) {
   LLIE_ASSIGN_OR_RETURN(Graph sg, specializeGraph(model_.graph, {{inputName(), shape}}));
   LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(std::move(sg), backend_));
   LLIE_RETURN_IF_ERROR(ex->setWeights(weights_));
+  ex->setProfiler(profiler_);
   Executor* raw = ex.get();
   // Keep the few most recent shapes: a folder of photos of many sizes must not hold an arena
   // per size.
@@ -126,6 +127,12 @@ Expected<Executor*> Enhancer::executorFor(const std::vector<int64_t>& shape) {
   cache_[shape] = std::move(ex);
   lru_.push_back(shape);
   return raw;
+}
+
+void Enhancer::setProfiler(Profiler* p) {
+  profiler_ = p;
+  for (auto& [shape, ex] : cache_)
+    ex->setProfiler(p);
 }
 
 Expected<std::map<std::string, HostTensor>> Enhancer::runRaw(const HostTensor& input) {

@@ -54,6 +54,8 @@ public:
   /// The executor for one input shape, created on first use.
   Expected<Executor*> executorFor(const std::vector<int64_t>& shape);
   size_t plansCached() const { return cache_.size(); }
+  /// Profiles every run of every executor, cached or made later (nullptr: stop profiling).
+  void setProfiler(Profiler* p);
   std::string inputName() const;
 
 private:
@@ -63,6 +65,7 @@ private:
   static constexpr size_t kMaxCachedShapes = 3;
   std::map<std::vector<int64_t>, std::unique_ptr<Executor>> cache_;
   std::vector<std::vector<int64_t>> lru_; ///< cached shapes, oldest first
+  Profiler* profiler_ = nullptr;
 };
 
 } // namespace llie

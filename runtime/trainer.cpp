@@ -554,6 +554,7 @@ Status Run::createExecutor() {
     shapes[name] = {batch_, 3, crop_, crop_};
   LLIE_ASSIGN_OR_RETURN(Graph sg, specializeGraph(stepGraph_, shapes));
   LLIE_ASSIGN_OR_RETURN(exec_, Executor::create(std::move(sg), *backend_));
+  exec_->setProfiler(o_.profiler);
   LLIE_RETURN_IF_ERROR(exec_->setWeights(resume_ ? resume_->tensors : initial_));
   data::LoaderOptions lo;
   lo.batchSize = batch_;

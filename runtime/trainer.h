@@ -23,6 +23,8 @@
 
 namespace llie {
 
+class Profiler;
+
 /// The settings of a run. Unset optionals take the train entry's TrainConfig (Graph::train).
 struct TrainOptions {
   std::string model; ///< a .llie file
@@ -48,6 +50,8 @@ struct TrainOptions {
   int columns = 0;                  ///< the terminal's width (live lines are cut to it); 0 = any
   /// Polled at every step boundary; once true the run writes a checkpoint and stops.
   const std::atomic<bool>* stop = nullptr;
+  /// When set, every run of the training-step executor is profiled into it (evaluation is not).
+  Profiler* profiler = nullptr;
 };
 
 struct TrainResult {

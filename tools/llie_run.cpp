@@ -4,10 +4,12 @@
 //   llie-run MODEL init-weights -o W.safetensors             write seeded initial weights
 //   llie-run MODEL eval DATA [--max N] [--json]              PSNR/SSIM against DATA/high
 //   llie-run MODEL.llie train --data DIR [--steps N] ...     train the file's train entry
+//   ... --profile [--profile-top N] [--trace FILE]           per-node times and a Chrome trace
 // See docs/cli.md for every option.
 #include "runtime/image_io.h"
 #include "runtime/metrics.h"
 #include "runtime/model.h"
+#include "runtime/profiler.h"
 #include "runtime/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -84,6 +86,21 @@ static std::string fmtMetric(double v, int decimals) {
   return os.str();
 }
 
+/// `--profile`: prints the table (stderr, so that stdout keeps bench's JSON line) and writes the
+/// Chrome trace to `trace`, or to llie-trace.json in `defaultDir`.
+static int finishProfile(const Profiler& p, const SourceManager& sm, size_t top,
+                         const std::string& trace, const std::string& defaultDir) {
+  std::cerr << "\n" << p.report(sm, top);
+  const std::string path =
+      !trace.empty() ? trace : (fs::path(defaultDir) / "llie-trace.json").string();
+  Status st = p.writeChromeTrace(path, sm);
+  if (!st) return fail(sm, st);
+  std::cerr << "\nwrote the trace of " << p.tracedRuns() << " run"
+            << (p.tracedRuns() == 1 ? "" : "s") << " to " << path
+            << " (open it in https://ui.perfetto.dev or chrome://tracing)\n";
+  return 0;
+}
+
 /// Set by the first SIGINT/SIGTERM: the training loop writes a checkpoint at the next step
 /// boundary and stops. A second signal ends the process at once (the default action).
 static std::atomic<bool> gStopRequested{false};
@@ -120,6 +137,17 @@ int main(int argc, char** argv) {
   app.add_option("--weights", weightsPath,
                  "safetensors weights (default: seeded initialisation, see --seed)");
   app.add_option("--seed", seed, "seed for initial weights");
+  bool profile = false;
+  size_t profileTop = 25;
+  std::string tracePath;
+  app.add_flag("--profile", profile,
+               "time every node of the model's runs (enhance, bench, eval, train): a table "
+               "sorted by time with .llie locations, and a Chrome trace");
+  auto* oTop = app.add_option("--profile-top", profileTop, "rows in the profile table (default 25)")
+                   ->check(CLI::PositiveNumber);
+  auto* oTrace = app.add_option("--trace", tracePath,
+                                "where --profile writes its Chrome-trace JSON (default "
+                                "llie-trace.json in the output folder, else the current folder)");
   app.require_subcommand(1);
   // The options above may also follow the command (`enhance x.png -o out --weights w`).
   app.fallthrough();
@@ -202,6 +230,8 @@ int main(int argc, char** argv) {
                      "one of that name), e.g. --set sad_start=500");
 
   CLI11_PARSE(app, argc, argv);
+  profile = profile || oTop->count() > 0 || oTrace->count() > 0;
+  Profiler profiler;
 
   if (*trainc) {
     SourceManager sm;
@@ -231,8 +261,10 @@ int main(int argc, char** argv) {
     topt.stop = &gStopRequested;
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
+    if (profile) topt.profiler = &profiler;
     auto r = train(sm, topt);
     if (!r) return fail(sm, r.status());
+    if (profile && finishProfile(profiler, sm, profileTop, tracePath, r->outDir) != 0) return 1;
     return r->interrupted ? 130 : 0;
   }
 
@@ -253,6 +285,10 @@ int main(int argc, char** argv) {
   if (!w) return fail(sm, w.status());
 
   if (*initw) {
+    if (profile) {
+      std::cerr << "error: --profile applies to enhance, bench, eval and train\n";
+      return 2;
+    }
     TensorFile f;
     f.tensors = std::move(*w);
     f.metadata["model"] = m->graph.entry;
@@ -264,6 +300,7 @@ int main(int argc, char** argv) {
   }
 
   Enhancer enhancer(*m, **backend, std::move(*w));
+  if (profile && !*bench) enhancer.setProfiler(&profiler);
   if (*bench) {
     int64_t H = 0, W = 0;
     if (std::sscanf(size.c_str(), "%ldx%ld", &H, &W) != 2 || H <= 0 || W <= 0) {
@@ -275,6 +312,7 @@ int main(int argc, char** argv) {
       x.f32()[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
     std::vector<double> ms;
     for (int i = 0; i < warmup + iters; ++i) {
+      if (profile && i == warmup) enhancer.setProfiler(&profiler); // the timed runs only
       auto t0 = std::chrono::steady_clock::now();
       auto y = enhancer.enhance(x);
       auto t1 = std::chrono::steady_clock::now();
@@ -285,7 +323,7 @@ int main(int argc, char** argv) {
     std::cout << "{\"model\": \"" << m->graph.entry << "\", \"size\": \"" << size
               << "\", \"median_ms\": " << ms[ms.size() / 2] << ", \"min_ms\": " << ms.front()
               << ", \"iters\": " << iters << "}\n";
-    return 0;
+    return profile ? finishProfile(profiler, sm, profileTop, tracePath, ".") : 0;
   }
 
   if (*evalc) {
@@ -365,6 +403,7 @@ int main(int argc, char** argv) {
       j["images"] = images;
       std::cout << j.dump() << "\n";
     }
+    if (profile && finishProfile(profiler, sm, profileTop, tracePath, ".") != 0) return 1;
     if (failures)
       std::cerr << "error: eval: " << failures << " of " << evalList.size()
                 << " pairs could not be evaluated\n";
@@ -406,5 +445,6 @@ int main(int argc, char** argv) {
     std::cerr << "[" << i + 1 << "/" << files.size() << "] " << files[i] << " -> " << out << " ("
               << img->shape[3] << "x" << img->shape[2] << ", " << static_cast<int>(ms) << " ms)\n";
   }
+  if (profile && finishProfile(profiler, sm, profileTop, tracePath, outDir) != 0) return 1;
   return failures ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 // `llie-run MODEL train` end to end on a tiny paired dataset written by the test (32x32 PNGs
 // whose low image is a darkened copy of the high one) and a one-conv model with an L1 train
 // entry: the loss goes down and the held-out PSNR goes up; log.jsonl has one record per step;
-// two --deterministic runs give identical losses; a run resumed from its step-5 checkpoint
+// two --deterministic runs give identical losses, also with --profile (which times every step);
+// a run resumed from its step-5 checkpoint
 // (after a simulated kill, with the log holding later steps) continues bit for bit; SIGINT
 // leaves a checkpoint to resume from; a foreign, truncated or missing checkpoint and an
 // output folder holding another run are refused without touching a file.
@@ -315,6 +316,34 @@ TEST(TrainCli, DeterministicRunsGiveIdenticalLosses) {
   auto c = f.train("--steps 8 --deterministic --seed 4 --out " + f.tmp.path("c"));
   ASSERT_EQ(c.code, 0) << c.output;
   EXPECT_NE(losses(readLog(f.tmp.path("c") + "/log.jsonl")), la);
+}
+
+TEST(TrainCli, ProfileTimesEveryStepAndChangesNothing) {
+  Fixture f;
+  auto a = f.train("--steps 3 --deterministic --seed 3 --out " + f.tmp.path("a"));
+  auto b = f.train("--steps 3 --deterministic --seed 3 --profile --out " + f.tmp.path("b"));
+  ASSERT_EQ(a.code, 0) << a.output;
+  ASSERT_EQ(b.code, 0) << b.output;
+  EXPECT_EQ(losses(readLog(f.tmp.path("a") + "/log.jsonl")),
+            losses(readLog(f.tmp.path("b") + "/log.jsonl")));
+  EXPECT_EQ(
+      readSafetensors(f.tmp.path("a") + "/weights.safetensors")->tensors.at("conv.weight").storage,
+      readSafetensors(f.tmp.path("b") + "/weights.safetensors")->tensors.at("conv.weight").storage);
+  // The training step's forward, gradient and optimizer nodes, at lines of tiny.llie.
+  EXPECT_NE(b.output.find("profile: 3 runs,"), std::string::npos) << b.output;
+  EXPECT_NE(b.output.find("conv2d_grad_weight"), std::string::npos) << b.output;
+  EXPECT_NE(b.output.find(f.model + ":3:"), std::string::npos) << b.output;
+  // The trace goes into the run folder by default: every node once per step.
+  std::ifstream in(f.tmp.path("b") + "/llie-trace.json");
+  json t = json::parse(in, nullptr, false);
+  ASSERT_FALSE(t.is_discarded());
+  std::map<int64_t, int> perNode;
+  for (auto& e : t["traceEvents"])
+    if (e.value("cat", "") == "node") ++perNode[e["args"]["node"].get<int64_t>()];
+  ASSERT_GT(perNode.size(), 5u);
+  for (auto& [node, count] : perNode)
+    EXPECT_EQ(count, 3) << "node " << node;
+  EXPECT_FALSE(fs::exists(f.tmp.path("a") + "/llie-trace.json"));
 }
 
 TEST(TrainCli, ResumeFromACheckpointContinuesBitForBit) {
