@@ -3,7 +3,7 @@
 #include "compiler/autodiff/training_step.h"
 #include "compiler/ir/serialize.h"
 #include "compiler/ir/verifier.h"
-#include "compiler/passes/dead_code_elim.h"
+#include "compiler/passes/pipelines.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/atomic_file.h"
 #include "runtime/image_io.h"
@@ -54,7 +54,14 @@ Expected<CompiledModel> compileModel(SourceManager& sm, const std::string& path,
     auto step = buildTrainingStep(t, {});
     if (!step) return step.takeStatus();
   }
-  if (opt.optimize) eliminateDeadCode(g);
+  if (opt.optimize) {
+    bool step = opt.trainingStep && g.kind == GraphKind::Training;
+    auto pipeline = g.kind == GraphKind::Training ? trainEntryPipeline() : inferencePipeline();
+    LLIE_RETURN_IF_ERROR(runPipeline(g, pipeline, step ? PassOptions{} : opt.passes, &sm));
+    if (step) {
+      LLIE_ASSIGN_OR_RETURN(g, buildTrainingStep(g, {}, opt.passes, &sm));
+    }
+  }
   LLIE_RETURN_IF_ERROR(verifyGraph(g));
   // The hash covers every file the program reads (also those the manager already held).
   std::string all;

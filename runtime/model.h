@@ -1,11 +1,12 @@
 // From a .llie file or a compiled plan to something that enhances images. compileModel() runs
-// the front end (parse, elaborate, dead-code elimination, verify); plans are the compiled graph
-// as JSON with the source's hash; Enhancer pads any image to the model's divisibility, runs it
-// through an executor specialised for that padded shape (cached, so a new resolution is a
-// re-plan, not a recompile) and crops the result back.
+// the front end (parse, elaborate), the entry's pass pipeline and the verifier; plans are the
+// compiled graph as JSON with the source's hash; Enhancer pads any image to the model's
+// divisibility, runs it through an executor specialised for that padded shape (cached, so a new
+// resolution is a re-plan, not a recompile) and crops the result back.
 #pragma once
 #include "backends/backend.h"
 #include "compiler/frontend/elaborate.h"
+#include "compiler/passes/pass_manager.h"
 #include "runtime/executor.h"
 #include "runtime/weights.h"
 
@@ -25,8 +26,16 @@ struct CompiledModel {
 struct CompileOptions {
   ElaborateOptions elab;
   std::vector<std::string> searchPaths; ///< for imports, after the importing file's folder
-  /// Run the inference pipeline (today: dead-code elimination); off for `--emit ir`.
+  /// Run the entry's pipeline (inferencePipeline() or trainEntryPipeline()); off for
+  /// `--emit ir`.
   bool optimize = true;
+  /// A train entry becomes its whole training step (trainEntryPipeline(), then
+  /// buildTrainingStep()) instead of the entry as written: what llie-compile shows for
+  /// `--emit ir-opt` and `dot`.
+  bool trainingStep = false;
+  /// Dumps, verification, a stop and timing for the pipeline that makes the result (the
+  /// training pipeline when trainingStep applies).
+  PassOptions passes;
 };
 
 /// Folders searched for imports by default: $LLIE_PATH (colon-separated), then the models/

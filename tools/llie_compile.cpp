@@ -1,11 +1,12 @@
 // llie-compile: .llie source -> AST dump, IR, optimised IR, DOT/SVG graph view or a plan file
-// that llie-run executes. Diagnostics are printed as file:line:col with the source line, a
-// caret and hints; the exit code is 1 on any error.
+// that llie-run executes, with the pass manager's dumps, verification, stop and timing on the
+// pipeline that makes the result. Diagnostics are printed as file:line:col with the source
+// line, a caret and hints; the exit code is 1 on any error.
 #include "compiler/frontend/parse.h"
 #include "compiler/ir/dot.h"
 #include "compiler/ir/printer.h"
+#include "compiler/passes/pipelines.h"
 #include "runtime/atomic_file.h"
-#include "compiler/autodiff/training_step.h"
 #include "runtime/model.h"
 
 #include <CLI/CLI.hpp>
@@ -46,6 +47,18 @@ static std::string opTableMarkdown() {
   return out;
 }
 
+// One row per registered pass: name, artifacts, summary.
+static std::string passTable() {
+  std::string out;
+  char line[512];
+  for (auto& p : registeredPasses()) {
+    std::snprintf(line, sizeof line, "%-18s %-10s %s\n", p.name.c_str(), artifactsName(p.artifacts),
+                  p.summary.c_str());
+    out += line;
+  }
+  return out;
+}
+
 static int fail(const SourceManager& sm, const Status& st) {
   std::cerr << renderStatus(sm, st);
   size_t n = st.diagnostics().size();
@@ -61,19 +74,31 @@ static Status writeText(const std::string& out, const std::string& text) {
   return writeFileAtomic(out, text.data(), text.size());
 }
 
+// Renders DOT_PATH to SVG_PATH with Graphviz; a note, not an error, when it is not installed.
+static void renderSvg(const std::string& dotPath, const std::string& svgPath) {
+  std::string cmd = "dot -Tsvg '" + dotPath + "' -o '" + svgPath + "' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0)
+    std::cerr << "note: Graphviz 'dot' is not available; wrote " << dotPath << " only\n";
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "llie-compile: compile a .llie model into a plan, or show what the compiler sees.\n"
       "Examples:\n"
       "  llie-compile models/zero_dce.llie -o zero_dce.plan\n"
       "  llie-compile models/sadfpn_unet.llie --emit ir\n"
-      "  llie-compile models/sadfpn_unet.llie --emit dot -o unet.svg   (SVG needs Graphviz)"};
+      "  llie-compile models/sadfpn_unet.llie --emit dot -o unet.svg   (SVG needs Graphviz)\n"
+      "  llie-compile models/zero_dce.llie --entry ZeroDCETrain --emit ir-opt \\\n"
+      "      --dump-after=all --dump-dir dumps --print-pass-timing"};
   std::string input, entry, emit = "plan", out;
   std::vector<std::string> includes, sets;
   bool allOutputs = false;
-  bool listOps = false;
+  bool listOps = false, listPasses = false;
+  std::string dumpFormat = "ir";
+  PassOptions passes;
   app.add_option("model", input, "the .llie file");
   app.add_flag("--list-ops", listOps, "print the op table as Markdown (docs/ops.md) and exit");
+  app.add_flag("--list-passes", listPasses, "print every pass (name, artifacts, summary) and exit");
   app.add_option("--entry", entry, "model or train entry to compile (default: the first model)");
   app.add_option("--emit", emit, "what to write: ast, ir, ir-opt, plan, dot")
       ->check(CLI::IsMember({"ast", "ir", "ir-opt", "plan", "dot"}));
@@ -82,11 +107,37 @@ int main(int argc, char** argv) {
   app.add_option("-I,--include", includes, "extra folder to search for imports");
   app.add_option("--set", sets, "override an entry parameter, e.g. --set iterations=4");
   app.add_flag("--all-outputs", allOutputs, "keep every declared output (default: the first)");
+  app.add_option("--dump-after", passes.dumpAfter,
+                 "dump the graph after these passes (repeatable or comma-separated; all = every "
+                 "pass)")
+      ->delimiter(',');
+  app.add_option("--dump-format", dumpFormat, "dump as ir (text), dot or svg (needs --dump-dir)")
+      ->check(CLI::IsMember({"ir", "dot", "svg"}));
+  app.add_option("--dump-dir", passes.dumpDir,
+                 "write dumps as DIR/NN-PASS.ir|dot|svg (default: text on stderr)");
+  app.add_flag("--verify-each", passes.verifyEach, "run the IR verifier after every pass");
+  app.add_option("--stop-after", passes.stopAfter, "run the pipeline up to this pass only");
+  app.add_flag("--print-pass-timing", passes.printTiming,
+               "print each pass's time, changes and node counts to stderr");
   CLI11_PARSE(app, argc, argv);
 
   if (listOps) {
     std::cout << opTableMarkdown();
     return 0;
+  }
+  if (listPasses) {
+    std::cout << passTable();
+    return 0;
+  }
+  passes.dumpFormat = dumpFormat == "ir" ? DumpFormat::Ir : DumpFormat::Dot;
+  if (dumpFormat == "svg" && passes.dumpDir.empty()) {
+    std::cerr << "error: --dump-format svg writes files; give --dump-dir\n";
+    return 2;
+  }
+  if (passes.any() && (emit == "ir" || emit == "ast")) {
+    std::cerr << "error: --emit " << emit
+              << " runs no passes; the pass flags apply to ir-opt, dot and plan\n";
+    return 2;
   }
   if (input.empty()) {
     std::cerr << "error: no model given\n" << app.help();
@@ -104,6 +155,10 @@ int main(int argc, char** argv) {
   opt.elab.allOutputs = allOutputs;
   opt.searchPaths = includes;
   opt.optimize = emit != "ir";
+  // A train entry's optimised IR and graph drawing show the whole training step: training-mode
+  // forward, backward and optimizer (plans keep the entry as written; llie-run builds the step).
+  opt.trainingStep = emit == "ir-opt" || emit == "dot";
+  opt.passes = passes;
   for (auto& s : sets) {
     auto eq = s.find('=');
     if (eq == std::string::npos) {
@@ -112,15 +167,14 @@ int main(int argc, char** argv) {
     }
     opt.elab.overrides[s.substr(0, eq)] = s.substr(eq + 1);
   }
+  // The pass manager writes DOT dumps; SVG ones are rendered from them here.
+  PassReport report;
+  opt.passes.report = &report;
   auto m = compileModel(sm, input, opt);
   if (!m) return fail(sm, m.status());
-  // A train entry's optimised IR and graph drawing show the whole training step: training-mode
-  // forward, backward and optimizer (plans keep the entry as written; llie-run builds the step).
-  if (m->graph.kind == GraphKind::Training && (emit == "ir-opt" || emit == "dot")) {
-    auto step = buildTrainingStep(m->graph, {});
-    if (!step) return fail(sm, step.status());
-    m->graph = std::move(*step);
-  }
+  if (dumpFormat == "svg")
+    for (auto& dotPath : report.dumpFiles)
+      renderSvg(dotPath, dotPath.substr(0, dotPath.size() - 4) + ".svg");
   Status st;
   if (emit == "ir" || emit == "ir-opt") {
     st = writeText(out, printGraph(m->graph, &sm));
@@ -129,12 +183,7 @@ int main(int argc, char** argv) {
     if (out.size() > 4 && out.ends_with(".svg")) {
       std::string dotPath = out.substr(0, out.size() - 4) + ".dot";
       st = writeText(dotPath, dot);
-      if (st) {
-        std::string cmd = "dot -Tsvg '" + dotPath + "' -o '" + out + "' 2>/dev/null";
-        if (std::system(cmd.c_str()) != 0) {
-          std::cerr << "note: Graphviz 'dot' is not available; wrote " << dotPath << " only\n";
-        }
-      }
+      if (st) renderSvg(dotPath, out);
     } else {
       st = writeText(out, dot);
     }

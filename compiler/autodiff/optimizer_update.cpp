@@ -1,6 +1,10 @@
 // Clipping and optimizer updates as nodes (see optimizer_update.h).
 #include "compiler/autodiff/optimizer_update.h"
 #include "compiler/autodiff/grad_builder.h"
+#include "compiler/autodiff/loss_gradients.h"
+#include "compiler/autodiff/training_mode.h"
+
+#include <algorithm>
 
 namespace llie {
 
@@ -30,10 +34,11 @@ std::vector<ValueId> clipByGlobalNorm(GradBuilder& b, const std::vector<ParamGra
     total = total == kNoValue ? s : b.op(OpKind::Add, {total, s});
   }
   ValueId norm = b.op(OpKind::Add, {b.op(OpKind::Sqrt, {total}), b.scalar(1e-6)});
-  ValueId coef = b.op(OpKind::Minimum,
-                      {b.op(OpKind::Div, {b.scalar(maxNorm), norm}), b.scalar(1.0)});
+  ValueId coef =
+      b.op(OpKind::Minimum, {b.op(OpKind::Div, {b.scalar(maxNorm), norm}), b.scalar(1.0)});
   std::vector<ValueId> out;
-  for (auto& pg : grads) out.push_back(b.op(OpKind::Mul, {pg.grad, coef}));
+  for (auto& pg : grads)
+    out.push_back(b.op(OpKind::Mul, {pg.grad, coef}));
   return out;
 }
 
@@ -48,7 +53,8 @@ Status appendOptimizer(Graph& g, const std::vector<ParamGrad>& grads, const Trai
   if (cfg.clipGradNorm > 0) {
     gs = clipByGlobalNorm(b, grads, cfg.clipGradNorm);
   } else {
-    for (auto& pg : grads) gs.push_back(pg.grad);
+    for (auto& pg : grads)
+      gs.push_back(pg.grad);
   }
   const OptimizerConfig& o = cfg.optimizer;
   for (size_t i = 0; i < grads.size(); ++i) {
@@ -76,6 +82,23 @@ Status appendOptimizer(Graph& g, const std::vector<ParamGrad>& grads, const Trai
       g.add(OpKind::Assign, NoAttrs{}, {states[k], outs[k + 1]}, t, pn.span());
   }
   return b.status();
+}
+
+Expected<int> updateParameters(Graph& g, bool keepGradientOutputs) {
+  const std::string prefix = kGradOutputPrefix;
+  auto isGrad = [&](const GraphOutput& o) { return o.name.rfind(prefix, 0) == 0; };
+  std::vector<ParamGrad> grads;
+  for (const GraphOutput& o : g.outputs) {
+    if (!isGrad(o)) continue;
+    NodeId p = g.findParam(o.name.substr(prefix.size()));
+    if (p < 0 || g.nodes[p].op != OpKind::Param)
+      return Status::error("internal: the gradient output '" + o.name + "' names no parameter");
+    grads.push_back({p, o.value});
+  }
+  LLIE_RETURN_IF_ERROR(appendOptimizer(g, grads, g.train));
+  if (!keepGradientOutputs) std::erase_if(g.outputs, isGrad);
+  moveAssignsLast(g);
+  return static_cast<int>(grads.size());
 }
 
 } // namespace llie

@@ -21,6 +21,12 @@ struct ParamGrad {
 /// when missing).
 Status appendOptimizer(Graph& g, const std::vector<ParamGrad>& grads, const TrainConfig& cfg);
 
+/// The optimizer-update pass: the gradients the backward pass output as "grad.<param>" are
+/// clipped and applied by appendOptimizer() with the graph's train config, then the gradient
+/// outputs are dropped unless `keepGradientOutputs` (parity tests). Returns the number of
+/// parameters updated.
+Expected<int> updateParameters(Graph& g, bool keepGradientOutputs);
+
 /// The graph's scalar input `name`, created when it has none.
 ValueId scalarInput(Graph& g, const std::string& name);
 

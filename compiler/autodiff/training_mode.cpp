@@ -67,4 +67,12 @@ Expected<int> toTrainingMode(Graph& g) {
   return rewritten;
 }
 
+void moveAssignsLast(Graph& g) {
+  std::stable_partition(g.nodes.begin(), g.nodes.end(),
+                        [](const Node& n) { return n.op != OpKind::Assign; });
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (ValueId v : g.nodes[i].outputs)
+      g.value(v).producer = static_cast<NodeId>(i);
+}
+
 } // namespace llie

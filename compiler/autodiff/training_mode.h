@@ -12,4 +12,10 @@ namespace llie {
 /// Returns the number of nodes rewritten.
 Expected<int> toTrainingMode(Graph& g);
 
+/// Moves every `assign` after all other nodes, keeping both groups in order, so that every read
+/// of a parameter or running statistic happens before it is overwritten. Assigns' outputs are
+/// never read, so the order stays topological. Passes that append nodes after the training-mode
+/// assigns (backward, optimizer-update) call it last.
+void moveAssignsLast(Graph& g);
+
 } // namespace llie

@@ -1,0 +1,68 @@
+// The pass registry and the default pipelines (see pipelines.h).
+#include "compiler/passes/pipelines.h"
+#include "compiler/autodiff/loss_gradients.h"
+#include "compiler/autodiff/optimizer_update.h"
+#include "compiler/autodiff/training_mode.h"
+#include "compiler/passes/dead_code_elim.h"
+
+#include <algorithm>
+
+namespace llie {
+
+std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
+  bool keepGrads = training.exposeGradients;
+  return {
+      {"training-mode", Artifacts::Training,
+       "batchnorm -> batchnorm_train with running-statistics assigns; drop_path -> "
+       "drop_path_train",
+       [](Graph& g) { return toTrainingMode(g); }},
+      {"backward", Artifacts::Training,
+       "sum the loss terms into 'loss' and append its gradient for every trainable parameter "
+       "(outputs grad.<param>)",
+       [](Graph& g) { return appendLossGradients(g); }},
+      {"optimizer-update", Artifacts::Training,
+       "clip the gradients by global norm and append the optimizer update of every parameter",
+       [keepGrads](Graph& g) { return updateParameters(g, keepGrads); }},
+      {"dce", Artifacts::Both, "remove nodes whose values reach no output or state write",
+       [](Graph& g) -> Expected<int> { return eliminateDeadCode(g); }},
+  };
+}
+
+std::vector<std::string> inferencePipeline() {
+  return {"dce"};
+}
+
+std::vector<std::string> trainEntryPipeline() {
+  return {"dce"};
+}
+
+std::vector<std::string> trainingPipeline(const TrainingStepOptions& training) {
+  if (!training.applyOptimizer) return {"training-mode", "backward", "dce"};
+  return {"training-mode", "backward", "optimizer-update", "dce"};
+}
+
+Expected<std::vector<PassInfo>> passesNamed(const std::vector<std::string>& names,
+                                            const TrainingStepOptions& training) {
+  std::vector<PassInfo> all = registeredPasses(training);
+  std::vector<PassInfo> out;
+  for (auto& name : names) {
+    auto it =
+        std::find_if(all.begin(), all.end(), [&](const PassInfo& p) { return p.name == name; });
+    if (it == all.end()) {
+      std::string known;
+      for (auto& p : all)
+        known += (known.empty() ? "" : ", ") + p.name;
+      return Status::error("unknown pass '" + name + "'; the passes are: " + known);
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+Status runPipeline(Graph& g, const std::vector<std::string>& names, const PassOptions& options,
+                   const SourceManager* sm, const TrainingStepOptions& training) {
+  LLIE_ASSIGN_OR_RETURN(auto passes, passesNamed(names, training));
+  return runPasses(g, passes, options, sm);
+}
+
+} // namespace llie
