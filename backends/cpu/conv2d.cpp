@@ -81,20 +81,22 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     k->conv = dnnl::convolution_forward(pd);
 
     auto setup = [&](const memory::desc& plain, const memory::desc& chosen, memory& user,
-                     memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner) {
+                     memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner,
+                     size_t slot) {
       user = userMemory(plain, *ctx);
       need = chosen != plain;
       if (!need) return;
       inner = userMemory(chosen, *ctx); // bound to shared scratch in run()
       bytes = chosen.get_size();
+      ctx->reserveScratch(slot, bytes);
       re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
     };
     setup(plainDesc(x), pd.src_desc(), k->userSrc, k->src, k->srcBytes, k->srcReorder, k->reSrc,
-          true);
+          true, 0);
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
-          k->reWei, true);
+          k->reWei, true, 1);
     setup(plainDesc(y), pd.dst_desc(), k->userDst, k->dst, k->dstBytes, k->dstReorder, k->reDst,
-          false);
+          false, 2);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
   });
 }
