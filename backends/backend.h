@@ -26,6 +26,27 @@ public:
   virtual void weightsChanged() {}
 };
 
+/// Device bytes held through a backend: buffers from allocate() and the backend's own working
+/// memory (scratch its kernels grow while running), now and at most since creation.
+struct MemoryMeter {
+  size_t held = 0;
+  size_t peak = 0;
+  void add(size_t bytes) {
+    held += bytes;
+    if (held > peak) peak = held;
+  }
+  void sub(size_t bytes) { held -= bytes; }
+};
+
+/// What a backend reports about its memory. `workspace` is the working memory the kernels
+/// prepared so far will hold once they have run: it is known after prepare(), before run(), so
+/// a plan's peak (arena + workspace) can be predicted without running anything.
+struct DeviceMemory {
+  size_t held = 0;
+  size_t peak = 0;
+  size_t workspace = 0;
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
@@ -42,6 +63,8 @@ public:
   virtual void copyIn(void* dst, const void* hostSrc, size_t bytes) = 0;
   virtual void copyOut(void* hostDst, const void* src, size_t bytes) = 0;
   virtual void synchronize() {}
+  /// Memory accounting (all zero for a backend that does not keep it).
+  virtual DeviceMemory memoryUse() const { return {}; }
 };
 
 /// Backends by name ("cpu", "reference", "cuda"); an unknown or unbuilt one is an error value.

@@ -113,11 +113,26 @@ void* HostBackend::allocate(size_t bytes) {
   constexpr size_t kAlign = 64;
   size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) rounded = kAlign; // never nullptr, even for 0 bytes
-  return std::aligned_alloc(kAlign, rounded);
+  void* p = std::aligned_alloc(kAlign, rounded);
+  if (p) {
+    sizes_[p] = rounded;
+    meter().add(rounded);
+  }
+  return p;
 }
 
 void HostBackend::release(void* p) {
+  auto it = sizes_.find(p);
+  if (it != sizes_.end()) {
+    meter().sub(it->second);
+    sizes_.erase(it);
+  }
   std::free(p);
+}
+
+DeviceMemory HostBackend::memoryUse() const {
+  const MemoryMeter& m = meter();
+  return {m.held, m.peak, workspaceBytes()};
 }
 
 void HostBackend::copyIn(void* dst, const void* hostSrc, size_t bytes) {

@@ -7,6 +7,7 @@
 #include "backends/kernel_registry.h"
 
 #include <functional>
+#include <unordered_map>
 
 namespace llie {
 
@@ -31,6 +32,14 @@ public:
   void release(void* p) override;
   void copyIn(void* dst, const void* hostSrc, size_t bytes) override;
   void copyOut(void* hostDst, const void* src, size_t bytes) override;
+  DeviceMemory memoryUse() const override;
+
+protected:
+  /// Where allocations are counted; a backend whose kernels keep working memory counts it in
+  /// the same meter, so the peak is of both together.
+  virtual MemoryMeter& meter() const { return meter_; }
+  /// Working memory the prepared kernels will hold once run (0: none).
+  virtual size_t workspaceBytes() const { return 0; }
 
 private:
   struct Op {
@@ -43,6 +52,8 @@ private:
   const char* name_;
   std::function<Expected<std::unique_ptr<Kernel>>(const Graph&, const Node&)> make_;
   std::array<Op, kNumOps> ops_{};
+  mutable MemoryMeter meter_;
+  std::unordered_map<void*, size_t> sizes_; ///< allocate()d bytes by pointer
 };
 
 } // namespace llie

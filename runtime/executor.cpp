@@ -1,6 +1,7 @@
 // Executor (see executor.h).
 #include "runtime/executor.h"
 #include "runtime/profiler.h"
+#include "compiler/passes/memory_requests.h"
 
 #include <algorithm>
 
@@ -12,35 +13,23 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
   for (auto& v : G.values)
     if (!shapeIsConst(v.type.shape))
       return Status::error("internal: executor given a graph with symbolic shapes");
-  // One arena for every value, placed by the memory planner from lifetimes (step = node
-  // index). Weights, state and constants live across runs; outputs live until read.
-  const int32_t end = static_cast<int32_t>(G.nodes.size());
-  std::vector<BufferRequest> reqs(G.values.size());
-  for (size_t i = 0; i < G.nodes.size(); ++i) {
-    const Node& n = G.nodes[i];
-    bool pinned = opInfo(n.op).category == OpCategory::Source;
-    for (ValueId v : n.outputs) reqs[v] = {0, pinned ? 0 : static_cast<int32_t>(i), pinned ? end : static_cast<int32_t>(i)};
-    for (ValueId v : n.inputs) reqs[v].last = std::max(reqs[v].last, static_cast<int32_t>(i));
-  }
-  for (auto& o : G.outputs) reqs[o.value].last = end;
+  // One arena for every value, placed by the memory planner from lifetimes (memoryRequests).
+  MemoryRequests reqs = memoryRequests(G);
   ex->values_.resize(G.values.size());
   for (size_t i = 0; i < G.values.size(); ++i) {
     Tensor& t = ex->values_[i];
     t.dtype = G.values[i].type.dtype;
     t.shape = concreteShape(G.values[i].type);
-    reqs[i].bytes = t.bytes();
   }
-  // An assign's output is the state it writes: it gets no buffer of its own.
-  for (const Node& n : G.nodes)
-    if (!n.dead && n.op == OpKind::Assign) reqs[n.outputs[0]] = {0, 0, 0};
-  ex->plan_ = planMemory(reqs);
+  ex->plan_ = planMemory(reqs.buffers);
   ex->arena_ = static_cast<uint8_t*>(backend.allocate(ex->plan_.arenaBytes));
   if (!ex->arena_)
-    return Status::error("out of memory: the plan needs " + std::to_string(ex->plan_.arenaBytes >> 20) + " MiB");
-  for (size_t i = 0; i < G.values.size(); ++i) ex->values_[i].data = ex->arena_ + ex->plan_.offsets[i];
-  for (const Node& n : G.nodes)
-    if (!n.dead && n.op == OpKind::Assign)
-      ex->values_[n.outputs[0]].data = ex->values_[n.inputs[0]].data;
+    return Status::error("out of memory: the plan needs " +
+                         std::to_string(ex->plan_.arenaBytes >> 20) + " MiB");
+  for (size_t i = 0; i < G.values.size(); ++i)
+    ex->values_[i].data = ex->arena_ + ex->plan_.offsets[i];
+  for (size_t i = 0; i < G.values.size(); ++i)
+    if (reqs.aliasOf[i] != kNoValue) ex->values_[i].data = ex->values_[reqs.aliasOf[i]].data;
   ex->bytes_ = ex->plan_.arenaBytes;
   ex->kernels_.resize(G.nodes.size());
   for (size_t i = 0; i < G.nodes.size(); ++i) {

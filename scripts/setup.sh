@@ -13,6 +13,7 @@ PKGS=(
   libstb-dev                        # PNG/JPEG/BMP read and write
   libcli11-dev                      # command lines
   graphviz                          # DOT -> SVG graph dumps
+  chromium                          # headless check of the HTML graph view (tests)
   python3-torch python3-numpy       # parity references in tests and benchmarks
   python3-pil                       # scripts/darken.py (sample low-light photos)
 )

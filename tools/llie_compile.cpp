@@ -1,18 +1,25 @@
-// llie-compile: .llie source -> AST dump, IR, optimised IR, DOT/SVG graph view or a plan file
-// that llie-run executes, with the pass manager's dumps, verification, stop and timing on the
-// pipeline that makes the result. Diagnostics are printed as file:line:col with the source
-// line, a caret and hints; the exit code is 1 on any error.
+// llie-compile: .llie source -> AST dump, IR, optimised IR, DOT/SVG graph view, the
+// self-contained HTML view, a memory report for an input shape, or a plan file that llie-run
+// executes, with the pass manager's dumps, verification, stop and timing on the pipeline that
+// makes the result. Diagnostics are printed as file:line:col with the source line, a caret and
+// hints; the exit code is 1 on any error.
 #include "compiler/frontend/parse.h"
 #include "compiler/ir/dot.h"
+#include "compiler/ir/html_view.h"
 #include "compiler/ir/printer.h"
 #include "compiler/passes/pipelines.h"
+#include "compiler/passes/memory_report.h"
+#include "compiler/passes/specialize.h"
 #include "runtime/atomic_file.h"
 #include "runtime/model.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <unistd.h>
 
 using namespace llie;
 
@@ -81,6 +88,70 @@ static void renderSvg(const std::string& dotPath, const std::string& svgPath) {
     std::cerr << "note: Graphviz 'dot' is not available; wrote " << dotPath << " only\n";
 }
 
+/// "1,3,256,256" -> {1, 3, 256, 256}; empty on a malformed list.
+static std::vector<int64_t> parseShape(const std::string& text) {
+  std::vector<int64_t> r;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      long long d = std::stoll(item, &used);
+      if (used != item.size() || d <= 0) return {};
+      r.push_back(d);
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+  return r;
+}
+
+/// Every input whose shape is symbolic gets `shape` (the image inputs; a train step's `step` and
+/// `lr` scalars are already concrete).
+static Expected<Graph> specializeFor(const Graph& g, const std::vector<int64_t>& shape) {
+  InputShapes shapes;
+  for (const Node& n : g.nodes)
+    if (!n.dead && n.op == OpKind::Input && !shapeIsConst(g.type(n.outputs[0]).shape))
+      shapes[attrsOf<InputAttrs>(n).name] = shape;
+  return specializeGraph(g, shapes);
+}
+
+/// Graphviz's SVG of a DOT text, or "" when `dot` is not available.
+static std::string renderSvg(const std::string& dot) {
+  auto dir = std::filesystem::temp_directory_path();
+  std::string stem = (dir / ("llie-view-" + std::to_string(::getpid()))).string();
+  if (!writeFileAtomic(stem + ".dot", dot.data(), dot.size())) return {};
+  std::string cmd = "dot -Tsvg '" + stem + ".dot' -o '" + stem + ".svg' 2>/dev/null";
+  std::string svg;
+  if (std::system(cmd.c_str()) == 0) {
+    std::ifstream f(stem + ".svg", std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    svg = ss.str();
+  }
+  std::filesystem::remove(stem + ".dot");
+  std::filesystem::remove(stem + ".svg");
+  return svg;
+}
+
+/// The memory report of the specialised graph, then the backend's view: its kernels are
+/// prepared (nothing runs) so that their working memory is known, and the predicted peak is
+/// the arena plus that workspace.
+static Status reportMemory(const Graph& sg, const SourceManager& sm, const std::string& backendName,
+                           const std::string& shapeText) {
+  MemoryRequests reqs = memoryRequests(sg);
+  MemoryPlan plan = planMemory(reqs.buffers);
+  std::cout << "input shape " << shapeText << "\n" << formatMemoryReport(sg, reqs, plan, &sm);
+  LLIE_ASSIGN_OR_RETURN(auto backend, createBackend(backendName));
+  LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(sg, *backend));
+  DeviceMemory mem = backend->memoryUse();
+  std::cout << "backend " << backendName << ": kernel workspace " << formatBytes(mem.workspace)
+            << "\npredicted peak  " << formatBytes(ex->memoryPlan().arenaBytes + mem.workspace)
+            << "  (" << ex->memoryPlan().arenaBytes + mem.workspace
+            << " bytes: arena + workspace)\n";
+  return Status::ok();
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "llie-compile: compile a .llie model into a plan, or show what the compiler sees.\n"
@@ -89,8 +160,10 @@ int main(int argc, char** argv) {
       "  llie-compile models/sadfpn_unet.llie --emit ir\n"
       "  llie-compile models/sadfpn_unet.llie --emit dot -o unet.svg   (SVG needs Graphviz)\n"
       "  llie-compile models/zero_dce.llie --entry ZeroDCETrain --emit ir-opt \\\n"
-      "      --dump-after=all --dump-dir dumps --print-pass-timing"};
-  std::string input, entry, emit = "plan", out;
+      "      --dump-after=all --dump-dir dumps --print-pass-timing\n"
+      "  llie-compile models/sadfpn_unet.llie --emit html -o unet.html\n"
+      "  llie-compile models/sadfpn_unet.llie --input-shape 1,3,512,512 --report memory"};
+  std::string input, entry, emit = "plan", out, report, inputShape, backendName = "cpu";
   std::vector<std::string> includes, sets;
   bool allOutputs = false;
   bool listOps = false, listPasses = false;
@@ -100,8 +173,17 @@ int main(int argc, char** argv) {
   app.add_flag("--list-ops", listOps, "print the op table as Markdown (docs/ops.md) and exit");
   app.add_flag("--list-passes", listPasses, "print every pass (name, artifacts, summary) and exit");
   app.add_option("--entry", entry, "model or train entry to compile (default: the first model)");
-  app.add_option("--emit", emit, "what to write: ast, ir, ir-opt, plan, dot")
-      ->check(CLI::IsMember({"ast", "ir", "ir-opt", "plan", "dot"}));
+  app.add_option("--emit", emit, "what to write: ast, ir, ir-opt, plan, dot, html")
+      ->check(CLI::IsMember({"ast", "ir", "ir-opt", "plan", "dot", "html"}));
+  app.add_option("--report", report,
+                 "print a report instead of writing a plan: memory (the planned arena and the "
+                 "predicted peak for --input-shape)")
+      ->check(CLI::IsMember({"memory"}));
+  app.add_option("--input-shape", inputShape,
+                 "N,C,H,W of the image input(s) for --report memory and the HTML view's memory "
+                 "timeline (default 1,3,256,256)");
+  app.add_option("--backend", backendName, "backend whose kernels --report memory prepares")
+      ->check(CLI::IsMember({"cpu", "reference"}));
   app.add_option("-o,--output", out,
                  "output file (default: stdout for text, MODEL.plan for plans; .svg renders DOT)");
   app.add_option("-I,--include", includes, "extra folder to search for imports");
@@ -157,7 +239,7 @@ int main(int argc, char** argv) {
   opt.optimize = emit != "ir";
   // A train entry's optimised IR and graph drawing show the whole training step: training-mode
   // forward, backward and optimizer (plans keep the entry as written; llie-run builds the step).
-  opt.trainingStep = emit == "ir-opt" || emit == "dot";
+  opt.trainingStep = emit == "ir-opt" || emit == "dot" || emit == "html" || !report.empty();
   opt.passes = passes;
   for (auto& s : sets) {
     auto eq = s.find('=');
@@ -168,15 +250,46 @@ int main(int argc, char** argv) {
     opt.elab.overrides[s.substr(0, eq)] = s.substr(eq + 1);
   }
   // The pass manager writes DOT dumps; SVG ones are rendered from them here.
-  PassReport report;
-  opt.passes.report = &report;
+  PassReport passReport;
+  opt.passes.report = &passReport;
   auto m = compileModel(sm, input, opt);
   if (!m) return fail(sm, m.status());
   if (dumpFormat == "svg")
-    for (auto& dotPath : report.dumpFiles)
+    for (auto& dotPath : passReport.dumpFiles)
       renderSvg(dotPath, dotPath.substr(0, dotPath.size() - 4) + ".svg");
+  std::string shapeText = inputShape.empty() ? "1,3,256,256" : inputShape;
+  std::vector<int64_t> shape = parseShape(shapeText);
+  if (shape.empty()) {
+    std::cerr << "error: --input-shape expects positive sizes like 1,3,256,256, got '" << shapeText
+              << "'\n";
+    return 2;
+  }
   Status st;
-  if (emit == "ir" || emit == "ir-opt") {
+  if (!report.empty()) {
+    auto sg = specializeFor(m->graph, shape);
+    if (!sg) return fail(sm, sg.status());
+    st = reportMemory(*sg, sm, backendName, shapeText);
+    if (!st) return fail(sm, st);
+    if (emit == "plan" && out.empty()) return 0;
+  }
+  if (emit == "html") {
+    // Shapes and the timeline are those of the specialised graph; a shape the model refuses
+    // (a `require`) still gets the symbolic view, without the timeline.
+    auto sg = specializeFor(m->graph, shape);
+    const Graph& shown = sg ? *sg : m->graph;
+    if (!sg) std::cerr << "note: no memory timeline: " << sg.status().message() << "\n";
+    std::string svg = renderSvg(graphToDot(shown, &sm));
+    if (svg.empty())
+      std::cerr << "note: Graphviz 'dot' is not available; the page has no drawing\n";
+    MemoryRequests reqs;
+    MemoryPlan plan;
+    HtmlMemory mem{&reqs, &plan, shapeText};
+    if (sg) {
+      reqs = memoryRequests(*sg);
+      plan = planMemory(reqs.buffers);
+    }
+    st = writeText(out, htmlView(shown, &sm, svg, sg ? &mem : nullptr));
+  } else if (emit == "ir" || emit == "ir-opt") {
     st = writeText(out, printGraph(m->graph, &sm));
   } else if (emit == "dot") {
     std::string dot = graphToDot(m->graph, &sm);

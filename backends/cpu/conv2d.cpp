@@ -44,7 +44,11 @@ public:
   bool reSrc = false, reWei = false, reDst = false;
   // Fixed weights: their blocked copy, kept by the kernel, and whether it is up to date.
   bool keepWei = false, weiFresh = false;
-  std::unique_ptr<float[]> keptWei;
+  void* keptWei = nullptr;
+
+  ~ConvKernel() override {
+    if (keptWei) ctx->unkeep(keptWei, weiBytes);
+  }
 
   void weightsChanged() override { weiFresh = false; }
 
@@ -116,25 +120,28 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     k->conv = dnnl::convolution_forward(pd);
 
     auto setup = [&](const memory::desc& plain, const memory::desc& chosen, memory& user,
-                     memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner) {
+                     memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner,
+                     int slot) {
       user = userMemory(plain, *ctx);
       need = chosen != plain;
       if (!need) return;
-      inner = userMemory(chosen, *ctx); // bound to shared scratch in run()
+      inner = userMemory(chosen, *ctx); // bound to shared scratch in run() (or kept weights)
       bytes = chosen.get_size();
+      if (slot >= 0) ctx->reserveScratch(slot, bytes);
       re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
     };
     setup(plainDesc(x), pd.src_desc(), k->userSrc, k->src, k->srcBytes, k->srcReorder, k->reSrc,
-          true);
+          true, 0);
+    const bool fixedWei = kernels::fixedBetweenWeightLoads(g, n.inputs[1]);
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
-          k->reWei, true);
+          k->reWei, true, fixedWei ? -1 : 1);
     setup(plainDesc(y), pd.dst_desc(), k->userDst, k->dst, k->dstBytes, k->dstReorder, k->reDst,
-          false);
+          false, 2);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
-    k->keepWei = k->reWei && kernels::fixedBetweenWeightLoads(g, n.inputs[1]);
+    k->keepWei = k->reWei && fixedWei;
     if (k->keepWei) {
-      k->keptWei.reset(new float[(k->weiBytes + sizeof(float) - 1) / sizeof(float)]);
-      bind(k->wei, k->keptWei.get());
+      k->keptWei = ctx->keep(k->weiBytes);
+      bind(k->wei, k->keptWei);
     }
   });
 }

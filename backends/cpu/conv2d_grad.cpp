@@ -37,7 +37,7 @@ struct Port {
   /// Builds the memories for primitive argument `argument`, read from input `input` (or the
   /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout.
   void setup(int argument, size_t input, size_t scratchSlot, const memory::desc& plain,
-             const memory::desc& chosen, const CpuContext& ctx, bool isInput) {
+             const memory::desc& chosen, CpuContext& ctx, bool isInput) {
     arg = argument;
     io = input;
     slot = scratchSlot;
@@ -46,6 +46,7 @@ struct Port {
     if (!reorder) return;
     inner = userMemory(chosen, ctx);
     bytes = chosen.get_size();
+    ctx.reserveScratch(slot, bytes);
     re = isInput ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
   }
   memory& bound(CpuContext& ctx, const void* data) {

@@ -23,13 +23,14 @@ struct Port {
   size_t bytes = 0;
   bool need = false;
 
-  void setup(const memory::desc& plain, const memory::desc& chosen, const CpuContext& ctx,
-             bool toInner) {
+  void setup(const memory::desc& plain, const memory::desc& chosen, CpuContext& ctx, bool toInner,
+             size_t slot) {
     user = userMemory(plain, ctx);
     need = chosen != plain;
     if (!need) return;
     inner = userMemory(chosen, ctx);
     bytes = chosen.get_size();
+    ctx.reserveScratch(slot, bytes);
     re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
   }
   /// The memory the primitive reads or writes, bound for this run.
@@ -101,9 +102,9 @@ Expected<std::unique_ptr<Kernel>> makeConvTranspose(const Graph& g, const Node& 
         {c.pt, c.pl}, {c.pb - c.oph, c.pr - c.opw});
     dnnl::deconvolution_forward::primitive_desc pd(d, ctx->eng);
     k->prim = dnnl::deconvolution_forward(pd);
-    k->src.setup(plainDesc(x), pd.src_desc(), *ctx, true);
-    k->wei.setup(wPlain, pd.weights_desc(), *ctx, true);
-    k->dst.setup(plainDesc(y), pd.dst_desc(), *ctx, false);
+    k->src.setup(plainDesc(x), pd.src_desc(), *ctx, true, 0);
+    k->wei.setup(wPlain, pd.weights_desc(), *ctx, true, 1);
+    k->dst.setup(plainDesc(y), pd.dst_desc(), *ctx, false, 2);
     if (c.hasBias) k->bias = userMemory(biasMd, *ctx);
   });
 }

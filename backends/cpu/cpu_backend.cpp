@@ -47,6 +47,10 @@ public:
   explicit CpuBackend(const CtxPtr& ctx) : HostBackend("cpu", registry(), ctx), ctx_(ctx) {}
   void synchronize() override { ctx_->strm.wait(); }
 
+protected:
+  MemoryMeter& meter() const override { return ctx_->meter; }
+  size_t workspaceBytes() const override { return ctx_->scratchReserved(); }
+
 private:
   CtxPtr ctx_;
 };

@@ -8,6 +8,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <memory>
@@ -29,12 +30,45 @@ struct CpuContext {
   void* scratch(size_t slot, size_t bytes) {
     Scratch& s = scratch_[slot];
     if (bytes > s.bytes) {
+      size_t rounded = (bytes + 63) / 64 * 64;
       std::free(s.p);
-      s.p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+      meter.sub(s.rounded);
+      s.p = std::aligned_alloc(64, rounded);
+      meter.add(rounded);
       s.bytes = bytes;
+      s.rounded = rounded;
     }
     return s.p;
   }
+  /// Called by prepare() for every scratch(slot, bytes) the kernel's run() will make, so that
+  /// the working memory is known before anything runs.
+  void reserveScratch(size_t slot, size_t bytes) {
+    reserved_[slot] = std::max(reserved_[slot], (bytes + 63) / 64 * 64);
+  }
+  /// Memory a kernel keeps for its own lifetime (a conv's fixed weights in oneDNN's layout),
+  /// metered and counted as working memory like the scratch; give it back with unkeep().
+  void* keep(size_t bytes) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(64, rounded);
+    meter.add(rounded);
+    kept_ += rounded;
+    return p;
+  }
+  void unkeep(void* p, size_t bytes) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    std::free(p);
+    meter.sub(rounded);
+    kept_ -= rounded;
+  }
+  /// What the slots will hold once every prepared kernel has run, plus what kernels keep.
+  size_t scratchReserved() const {
+    size_t total = kept_;
+    for (size_t i = 0; i < scratch_.size(); ++i)
+      total += std::max(reserved_[i], scratch_[i].rounded);
+    return total;
+  }
+  /// Counts the backend's allocations and the scratch slots together.
+  MemoryMeter meter;
   ~CpuContext() {
     for (auto& s : scratch_) std::free(s.p);
   }
@@ -46,8 +80,11 @@ private:
   struct Scratch {
     void* p = nullptr;
     size_t bytes = 0;
+    size_t rounded = 0;
   };
   std::array<Scratch, 3> scratch_;
+  size_t kept_ = 0;
+  std::array<size_t, 3> reserved_{};
 };
 using CtxPtr = std::shared_ptr<CpuContext>;
 

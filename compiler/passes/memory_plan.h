@@ -1,7 +1,9 @@
 // The memory planner: a pure function from buffer lifetimes to offsets in one arena. Two
 // buffers may share bytes only when their lifetimes (closed intervals of step indices) do not
-// overlap, so a node's output never aliases one of its inputs. Placement is greedy by size
-// (largest first, lowest offset that fits), the usual heuristic for static activation memory.
+// overlap, so a node's output never aliases one of its inputs. Placement is greedy (each buffer
+// at the lowest offset that fits) in a few orders: largest first (the usual heuristic for static
+// activation memory), longest-lived first, largest bytes x steps first and earliest first; the
+// smallest arena wins.
 // The executor plans each specialised graph with it; the report gives the lower bound (most
 // bytes live at once), the arena and the naive sum.
 #pragma once

@@ -1,0 +1,96 @@
+// Memory report text (see memory_report.h).
+#include "compiler/passes/memory_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+namespace llie {
+
+std::string formatBytes(size_t b) {
+  char buf[32];
+  if (b < 1024)
+    std::snprintf(buf, sizeof buf, "%zu B", b);
+  else if (b < (1u << 20))
+    std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f MiB", b / 1048576.0);
+  return buf;
+}
+
+std::string valueLabel(const Graph& g, ValueId v) {
+  const Value& val = g.value(v);
+  if (!val.name.empty()) return val.name;
+  const Node& n = g.nodes[val.producer];
+  if (n.op == OpKind::Param || n.op == OpKind::State) return attrsOf<ParamAttrs>(n).name;
+  if (n.op == OpKind::Input) return attrsOf<InputAttrs>(n).name;
+  std::string s = std::string(opName(n.op)) + "#" + std::to_string(val.producer);
+  if (n.outputs.size() > 1) s += "." + std::to_string(val.outIndex);
+  return s;
+}
+
+MemorySummary summarizeMemory(const Graph& g, const MemoryRequests& r, const MemoryPlan& p) {
+  MemorySummary s;
+  s.lowerBound = p.lowerBound;
+  s.arenaBytes = p.arenaBytes;
+  s.naiveBytes = p.naiveBytes;
+  s.steps = static_cast<int32_t>(g.nodes.size());
+  for (size_t v = 0; v < r.buffers.size(); ++v) {
+    if (r.aliasOf[v] != kNoValue) continue;
+    size_t b = r.buffers[v].bytes;
+    ++s.values;
+    OpKind k = g.producer(static_cast<ValueId>(v)).op;
+    if (k == OpKind::Input)
+      s.inputBytes += b;
+    else if (r.pinned[v])
+      s.weightBytes += b;
+    else
+      s.activationBytes += b;
+  }
+  return s;
+}
+
+std::string formatMemoryReport(const Graph& g, const MemoryRequests& r, const MemoryPlan& p,
+                               const SourceManager* sm, size_t topN) {
+  MemorySummary s = summarizeMemory(g, r, p);
+  std::string out;
+  char line[512];
+  auto ratio = [](size_t a, size_t b) { return b ? static_cast<double>(a) / b : 0.0; };
+  std::snprintf(line, sizeof line, "memory plan of '%s': %zu values over %d steps\n",
+                g.entry.c_str(), s.values, s.steps);
+  out += line;
+  out += "  lower bound     " + formatBytes(s.lowerBound) + "  (most bytes live at one step)\n";
+  std::snprintf(line, sizeof line, "  planned arena   %s  (%.3f x lower bound)\n",
+                formatBytes(s.arenaBytes).c_str(), ratio(s.arenaBytes, s.lowerBound));
+  out += line;
+  std::snprintf(line, sizeof line, "  naive sum       %s  (%.2f x arena)\n",
+                formatBytes(s.naiveBytes).c_str(), ratio(s.naiveBytes, s.arenaBytes));
+  out += line;
+  out += "  inputs          " + formatBytes(s.inputBytes) + "\n";
+  out += "  params+state    " + formatBytes(s.weightBytes) + "  (pinned, with constants)\n";
+  out += "  activations     " + formatBytes(s.activationBytes) + "  (naive sum)\n";
+  std::vector<ValueId> order;
+  for (size_t v = 0; v < r.buffers.size(); ++v)
+    if (r.aliasOf[v] == kNoValue && r.buffers[v].bytes) order.push_back(static_cast<ValueId>(v));
+  std::stable_sort(order.begin(), order.end(),
+                   [&](ValueId a, ValueId b) { return r.buffers[a].bytes > r.buffers[b].bytes; });
+  if (order.size() > topN) order.resize(topN);
+  if (order.empty()) return out;
+  std::snprintf(line, sizeof line, "largest values:\n  %12s  %11s  %-28s %s\n", "bytes", "steps",
+                "value", "where");
+  out += line;
+  for (ValueId v : order) {
+    const BufferRequest& b = r.buffers[v];
+    const Node& n = g.producer(v);
+    std::string where = std::string(opName(n.op));
+    if (sm && n.span().valid()) where += "  " + sm->format(n.span());
+    std::string steps =
+        r.pinned[v] ? "pinned" : std::to_string(b.first) + "-" + std::to_string(b.last);
+    std::snprintf(line, sizeof line, "  %12s  %11s  %-28s %s\n", formatBytes(b.bytes).c_str(),
+                  steps.c_str(), valueLabel(g, v).c_str(), where.c_str());
+    out += line;
+  }
+  return out;
+}
+
+} // namespace llie

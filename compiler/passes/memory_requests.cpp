@@ -1,0 +1,43 @@
+// Buffer requests of a specialised graph (see memory_requests.h).
+#include "compiler/passes/memory_requests.h"
+
+#include <algorithm>
+
+namespace llie {
+
+size_t valueBytes(const Graph& g, ValueId v) {
+  const TensorType& t = g.type(v);
+  size_t n = 1;
+  for (const Dim& d : t.shape)
+    n *= static_cast<size_t>(d.off);
+  return n * dtypeSize(t.dtype);
+}
+
+MemoryRequests memoryRequests(const Graph& g) {
+  MemoryRequests r;
+  const int32_t end = static_cast<int32_t>(g.nodes.size());
+  r.buffers.resize(g.values.size());
+  r.aliasOf.assign(g.values.size(), kNoValue);
+  r.pinned.assign(g.values.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const int32_t step = static_cast<int32_t>(i);
+    bool pinned = opInfo(n.op).category == OpCategory::Source;
+    for (ValueId v : n.outputs) {
+      r.buffers[v] = {valueBytes(g, v), pinned ? 0 : step, pinned ? end : step};
+      r.pinned[v] = pinned;
+    }
+    for (ValueId v : n.inputs)
+      r.buffers[v].last = std::max(r.buffers[v].last, step);
+  }
+  for (auto& o : g.outputs)
+    r.buffers[o.value].last = end;
+  for (const Node& n : g.nodes)
+    if (!n.dead && n.op == OpKind::Assign) {
+      r.buffers[n.outputs[0]] = {0, 0, 0};
+      r.aliasOf[n.outputs[0]] = n.inputs[0];
+    }
+  return r;
+}
+
+} // namespace llie
