@@ -65,6 +65,9 @@ public:
   virtual void synchronize() {}
   /// Memory accounting (all zero for a backend that does not keep it).
   virtual DeviceMemory memoryUse() const { return {}; }
+  /// Activation layout changes (reorders) the kernels prepared so far make on every run: the
+  /// cost of the layouts the backend chose, shown by llie-compile --report memory.
+  virtual size_t reordersPerRun() const { return 0; }
 };
 
 /// Backends by name ("cpu", "reference", "cuda"); an unknown or unbuilt one is an error value.

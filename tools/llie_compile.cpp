@@ -148,7 +148,9 @@ static Status reportMemory(const Graph& sg, const SourceManager& sm, const std::
   std::cout << "backend " << backendName << ": kernel workspace " << formatBytes(mem.workspace)
             << "\npredicted peak  " << formatBytes(ex->memoryPlan().arenaBytes + mem.workspace)
             << "  (" << ex->memoryPlan().arenaBytes + mem.workspace
-            << " bytes: arena + workspace)\n";
+            << " bytes: arena + workspace)\n"
+            << "layouts: " << backend->reordersPerRun()
+            << " activation reorders per run (layout changes the backend's kernels make)\n";
   return Status::ok();
 }
 

@@ -1,6 +1,7 @@
 // cpu Concat along any axis on oneDNN's concat primitive over plain row-major descriptors.
 // Inputs with no elements are skipped (oneDNN rejects zero-sized sources).
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/op_geometry.h"
 
 #include <unordered_map>
@@ -38,15 +39,17 @@ Expected<std::unique_ptr<Kernel>> makeConcat(const Graph& g, const Node& n, cons
   if (numel(y) == 0) return kernels::noopKernel();
   auto k = std::make_unique<ConcatKernel>();
   k->ctx = ctx;
+  // Channels-last (layout.h) holds for all inputs and the output or for none.
+  const bool cl = channelsLastValues(g)[n.outputs[0]];
   std::vector<memory::desc> mds;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     Dims x = kernels::inShape(g, n, i);
     if (numel(x) == 0) continue;
     k->used.push_back(static_cast<int>(i));
-    mds.push_back(plainDesc(x));
+    mds.push_back(cl ? nhwcDesc(x) : plainDesc(x));
   }
   return finishKernel(n, k, [&] {
-    memory::desc dst = plainDesc(y);
+    memory::desc dst = cl ? nhwcDesc(y) : plainDesc(y);
     dnnl::concat::primitive_desc pd(dst, static_cast<int>(*axis), mds, ctx->eng);
     k->prim = dnnl::concat(pd);
     for (auto& md : mds) k->srcs.push_back(userMemory(md, *ctx));

@@ -1,7 +1,8 @@
 // cpu Conv2d on oneDNN's convolution_forward (inference): src, weights and dst descriptors are
 // format_tag::any so oneDNN picks its preferred (often blocked) layouts; the kernel reorders
 // plain NCHW src into that layout, the plain OIHW / GOIHW weights into theirs, and the dst back
-// to NCHW. The src and dst blocked copies live in the backend's shared scratch (slots 0 and 2),
+// to NCHW; activations the cpu backend keeps channels-last (layout.h) are read and written as
+// NHWC, which is what oneDNN's brgconv wants, with no reorder at all. The src and dst copies live in the backend's shared scratch (slots 0 and 2),
 // so a graph of many convs holds them once, not once per conv. Weights that stay fixed between
 // weight loads (an inference graph's parameters, or values computed from them only) are
 // reordered once after each load into a buffer the kernel keeps; other weights (training,
@@ -16,6 +17,7 @@
 // relative on the flagship's layers (tests/backends/cpu_conv_cases_test.cpp checks it against
 // the reference backend). Everything else is oneDNN's direct convolution.
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/op_geometry.h"
 
 #include <unordered_map>
@@ -128,15 +130,18 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       inner = userMemory(chosen, *ctx); // bound to shared scratch in run() (or kept weights)
       bytes = chosen.get_size();
       if (slot >= 0) ctx->reserveScratch(slot, bytes);
+      if (slot == 0 || slot == 2) ++ctx->reordersPerRun; // activations; weights: below
       re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
     };
-    setup(plainDesc(x), pd.src_desc(), k->userSrc, k->src, k->srcBytes, k->srcReorder, k->reSrc,
-          true, 0);
+    const std::vector<bool> cl = channelsLastValues(g);
+    setup(activationDesc(x, cl[n.inputs[0]]), pd.src_desc(), k->userSrc, k->src, k->srcBytes,
+          k->srcReorder, k->reSrc, true, 0);
     const bool fixedWei = kernels::fixedBetweenWeightLoads(g, n.inputs[1]);
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
           k->reWei, true, fixedWei ? -1 : 1);
-    setup(plainDesc(y), pd.dst_desc(), k->userDst, k->dst, k->dstBytes, k->dstReorder, k->reDst,
-          false, 2);
+    setup(activationDesc(y, cl[n.outputs[0]]), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
+          k->dstReorder, k->reDst, false, 2);
+    if (k->reWei && !fixedWei) ++ctx->reordersPerRun;
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
     k->keepWei = k->reWei && fixedWei;
     if (k->keepWei) {

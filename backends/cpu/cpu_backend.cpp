@@ -50,6 +50,7 @@ public:
 protected:
   MemoryMeter& meter() const override { return ctx_->meter; }
   size_t workspaceBytes() const override { return ctx_->scratchReserved(); }
+  size_t reordersPerRun() const override { return ctx_->reordersPerRun; }
 
 private:
   CtxPtr ctx_;

@@ -69,6 +69,8 @@ struct CpuContext {
   }
   /// Counts the backend's allocations and the scratch slots together.
   MemoryMeter meter;
+  /// Activation reorders the prepared kernels make per run (Backend::reordersPerRun).
+  size_t reordersPerRun = 0;
   ~CpuContext() {
     for (auto& s : scratch_) std::free(s.p);
   }
@@ -95,6 +97,17 @@ inline dnnl::memory::desc plainDesc(const Dims& shape) {
   Dims d = shape.empty() ? Dims{1} : shape;
   return dnnl::memory::desc(toDnnl(d), dnnl::memory::data_type::f32,
                             toDnnl(kernels::stridesOf(d)));
+}
+
+/// A 4-D f32 tensor stored channels-last (NHWC), dims given in NCHW order as oneDNN wants.
+inline dnnl::memory::desc nhwcDesc(const Dims& nchw) {
+  return dnnl::memory::desc(toDnnl(nchw), dnnl::memory::data_type::f32,
+                            dnnl::memory::format_tag::nhwc);
+}
+
+/// A 4-D activation as the cpu backend stores it (layout.h): NHWC or plain.
+inline dnnl::memory::desc activationDesc(const Dims& nchw, bool channelsLast) {
+  return channelsLast ? nhwcDesc(nchw) : plainDesc(nchw);
 }
 
 /// "Let the primitive choose" descriptor (format_tag::any).

@@ -8,6 +8,7 @@
 //    an OpenMP loop in float over per-row/column index and weight tables built at prepare time
 //    from the shared kernels::nearestSrc / kernels::linearTap.
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/op_geometry.h"
 
 namespace llie::cpu {
@@ -64,7 +65,7 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
   int64_t planes = geom->planes, H = geom->H, W = geom->W, OH = geom->OH, OW = geom->OW;
   if (H <= 0 || W <= 0 || OH <= 0 || OW <= 0) return kernels::badNode(n, "empty spatial axes");
   bool nearest = a.mode == ResizeMode::Nearest;
-  bool useDnnl = nearest ? (OH % H == 0 && OW % W == 0) : !a.alignCorners;
+  bool useDnnl = resizeOnDnnl(g, n);
 
   if (!useDnnl) {
     auto k = std::make_unique<LoopResizeKernel>();
@@ -74,6 +75,14 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
     return std::unique_ptr<Kernel>(std::move(k));
   }
   auto alg = nearest ? dnnl::algorithm::resampling_nearest : dnnl::algorithm::resampling_linear;
+  // A channels-last value (layout.h) is 4-D: resample it as [N, C, H, W] in NHWC.
+  if (channelsLastValues(g)[n.outputs[0]]) {
+    Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
+    return srcDstKernel<dnnl::resampling_forward>(n, ctx, [&] {
+      return dnnl::resampling_forward::desc(dnnl::prop_kind::forward_inference, alg, nhwcDesc(x),
+                                            nhwcDesc(y));
+    });
+  }
   return srcDstKernel<dnnl::resampling_forward>(n, ctx, [&] {
     return dnnl::resampling_forward::desc(dnnl::prop_kind::forward_inference, alg,
                                           plainDesc({1, planes, H, W}),
