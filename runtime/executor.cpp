@@ -1,5 +1,6 @@
 // Executor (see executor.h).
 #include "runtime/executor.h"
+#include "compiler/passes/weight_only.h"
 
 #include <algorithm>
 
@@ -22,6 +23,21 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
     for (ValueId v : n.inputs) reqs[v].last = std::max(reqs[v].last, static_cast<int32_t>(i));
   }
   for (auto& o : G.outputs) reqs[o.value].last = end;
+  // Weight-only results read at run time live like parameters; those read only by other
+  // weight-only nodes live at a step of their own after the last node, so they may share bytes
+  // with activations (dead between runs) but never with parameters or unread outputs.
+  const std::vector<bool> weightOnly = weightOnlyNodes(G);
+  std::vector<bool> readAtRunTime(G.values.size(), false);
+  for (size_t i = 0; i < G.nodes.size(); ++i)
+    if (!weightOnly[i])
+      for (ValueId v : G.nodes[i].inputs)
+        readAtRunTime[v] = true;
+  for (auto& o : G.outputs)
+    readAtRunTime[o.value] = true;
+  for (size_t i = 0; i < G.nodes.size(); ++i)
+    if (weightOnly[i])
+      for (ValueId v : G.nodes[i].outputs)
+        reqs[v] = readAtRunTime[v] ? BufferRequest{0, 0, end} : BufferRequest{0, end, end};
   ex->values_.resize(G.values.size());
   for (size_t i = 0; i < G.values.size(); ++i) {
     Tensor& t = ex->values_[i];
@@ -71,7 +87,10 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
         if (!d.span.valid()) d.span = n.span();
       return st;
     }
-    ex->kernels_[i] = std::move(*k);
+    if (weightOnly[i])
+      ex->weightKernels_.emplace_back(static_cast<NodeId>(i), std::move(*k));
+    else
+      ex->kernels_[i] = std::move(*k);
   }
   return ex;
 }
@@ -91,7 +110,24 @@ Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
       return Status::error("parameter '" + name + "' has the wrong shape or dtype");
     backend_.copyIn(t.data, it->second.storage.data(), t.bytes());
   }
+  runWeightOnly();
   return Status::ok();
+}
+
+void Executor::runKernel(const Node& n, Kernel& k) {
+  std::vector<const Tensor*> ins;
+  std::vector<Tensor*> outs;
+  for (ValueId v : n.inputs)
+    ins.push_back(&values_[v]);
+  for (ValueId v : n.outputs)
+    outs.push_back(&values_[v]);
+  k.run(ins, outs);
+}
+
+void Executor::runWeightOnly() {
+  for (auto& [i, k] : weightKernels_)
+    runKernel(g_.nodes[i], *k);
+  weightOnlyDone_ = true;
 }
 
 std::map<std::string, HostTensor> Executor::readWeights() const {
@@ -125,6 +161,7 @@ Status Executor::setInput(const std::string& name, const HostTensor& value) {
 }
 
 Status Executor::run() {
+  if (!weightOnlyDone_) runWeightOnly(); // a graph without parameters never sees setWeights
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> outs;
   for (size_t i = 0; i < g_.nodes.size(); ++i) {
