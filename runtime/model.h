@@ -1,8 +1,9 @@
 // From a .llie file or a compiled plan to something that enhances images. compileModel() runs
-// the front end (parse, elaborate, dead-code elimination, verify); plans are the compiled graph
-// as JSON with the source's hash; Enhancer pads any image to the model's divisibility, runs it
-// through an executor specialised for that padded shape (cached, so a new resolution is a
-// re-plan, not a recompile) and crops the result back.
+// the front end (parse, elaborate, the inference passes of docs/passes.md, dead-code
+// elimination, verify); plans are the compiled graph as JSON with the source's hash; Enhancer
+// pads any image to the model's divisibility, runs it through an executor specialised for that
+// padded shape (cached, so a new resolution is a re-plan, not a recompile) and crops the result
+// back.
 #pragma once
 #include "backends/backend.h"
 #include "compiler/frontend/elaborate.h"
@@ -25,7 +26,8 @@ struct CompiledModel {
 struct CompileOptions {
   ElaborateOptions elab;
   std::vector<std::string> searchPaths; ///< for imports, after the importing file's folder
-  /// Run the inference pipeline (today: dead-code elimination); off for `--emit ir`.
+  /// Run the inference pipeline (fold-batchnorm, fuse-epilogue and cse on inference entries;
+  /// dead-code elimination); off for `--emit ir`.
   bool optimize = true;
 };
 
