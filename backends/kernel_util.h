@@ -25,21 +25,6 @@ inline Dims inShape(const Graph& g, const Node& n, size_t i) {
 }
 inline Dims outShape(const Graph& g, const Node& n) { return concrete(g.type(n.outputs[0]).shape); }
 
-/// Whether `v` stays fixed between setWeights() calls: an inference graph's value computed from
-/// parameters and constants only (a training step updates its parameters in place).
-inline bool fixedBetweenWeightLoads(const Graph& g, ValueId v) {
-  if (g.kind != GraphKind::Inference) return false;
-  std::vector<ValueId> todo{v};
-  while (!todo.empty()) {
-    const Node& n = g.producer(todo.back());
-    todo.pop_back();
-    if (n.op == OpKind::Param || n.op == OpKind::Constant) continue;
-    if (opInfo(n.op).category == OpCategory::Source) return false; // an input or a state
-    todo.insert(todo.end(), n.inputs.begin(), n.inputs.end());
-  }
-  return true;
-}
-
 /// Whether every input and output of `n` is f32 with a constant shape.
 inline bool allF32Const(const Graph& g, const Node& n) {
   for (ValueId v : n.inputs)

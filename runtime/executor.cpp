@@ -2,6 +2,7 @@
 #include "runtime/executor.h"
 #include "runtime/profiler.h"
 #include "compiler/passes/memory_requests.h"
+#include "compiler/passes/weight_only.h"
 
 #include <algorithm>
 
@@ -15,6 +16,7 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
       return Status::error("internal: executor given a graph with symbolic shapes");
   // One arena for every value, placed by the memory planner from lifetimes (memoryRequests).
   MemoryRequests reqs = memoryRequests(G);
+  const std::vector<bool> weightOnly = weightOnlyNodes(G);
   ex->values_.resize(G.values.size());
   for (size_t i = 0; i < G.values.size(); ++i) {
     Tensor& t = ex->values_[i];
@@ -61,7 +63,10 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
         if (!d.span.valid()) d.span = n.span();
       return st;
     }
-    ex->kernels_[i] = std::move(*k);
+    if (weightOnly[i])
+      ex->weightKernels_.emplace_back(static_cast<NodeId>(i), std::move(*k));
+    else
+      ex->kernels_[i] = std::move(*k);
   }
   return ex;
 }
@@ -81,9 +86,26 @@ Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
       return Status::error("parameter '" + name + "' has the wrong shape or dtype");
     backend_.copyIn(t.data, it->second.storage.data(), t.bytes());
   }
+  runWeightOnly();
   for (auto& k : kernels_)
     if (k) k->weightsChanged();
   return Status::ok();
+}
+
+void Executor::runKernel(const Node& n, Kernel& k) {
+  std::vector<const Tensor*> ins;
+  std::vector<Tensor*> outs;
+  for (ValueId v : n.inputs)
+    ins.push_back(&values_[v]);
+  for (ValueId v : n.outputs)
+    outs.push_back(&values_[v]);
+  k.run(ins, outs);
+}
+
+void Executor::runWeightOnly() {
+  for (auto& [i, k] : weightKernels_)
+    runKernel(g_.nodes[i], *k);
+  weightOnlyDone_ = true;
 }
 
 std::map<std::string, HostTensor> Executor::readWeights() const {
@@ -117,6 +139,7 @@ Status Executor::setInput(const std::string& name, const HostTensor& value) {
 }
 
 Status Executor::run() {
+  if (!weightOnlyDone_) runWeightOnly(); // a graph without parameters never sees setWeights
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> outs;
   if (profiler_) profiler_->beginRun();

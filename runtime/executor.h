@@ -2,7 +2,9 @@
 // asks the backend to prepare a kernel for every compute node (primitives are built there, once)
 // and allocates a device buffer per value; run() copies inputs in, calls the kernels in graph
 // order and leaves outputs on the device until read. All values live in one device arena laid
-// out by the memory planner from their lifetimes.
+// out by the memory planner from their lifetimes. In an inference graph, nodes that depend only
+// on parameters, constants and unwritten state (weightOnlyNodes: folded conv weights, ...) run
+// once, at the end of setWeights(), and their results stay like parameters.
 #pragma once
 #include "backends/backend.h"
 #include "compiler/passes/memory_plan.h"
@@ -23,7 +25,8 @@ public:
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  /// Copies parameters and state (by name) to the device. Every param/state must be given.
+  /// Copies parameters and state (by name) to the device, then runs the weight-only nodes.
+  /// Every param/state must be given.
   Status setWeights(const std::map<std::string, HostTensor>& weights);
   Status setInput(const std::string& name, const HostTensor& value);
   bool hasInput(const std::string& name) const;
@@ -47,7 +50,12 @@ private:
   std::vector<Tensor> values_; ///< device views into the arena, one per value
   MemoryPlan plan_;
   uint8_t* arena_ = nullptr;
-  std::vector<std::unique_ptr<Kernel>> kernels_; ///< per node (null for sources)
+  std::vector<std::unique_ptr<Kernel>> kernels_; ///< per node (null for sources, weight-only)
+  /// Weight-only nodes in graph order, with their kernels: run by runWeightOnly().
+  std::vector<std::pair<NodeId, std::unique_ptr<Kernel>>> weightKernels_;
+  bool weightOnlyDone_ = false;
+  void runKernel(const Node& n, Kernel& k);
+  void runWeightOnly();
   size_t bytes_ = 0;
   Profiler* profiler_ = nullptr;
 };

@@ -18,6 +18,7 @@
 // the reference backend). Everything else is oneDNN's direct convolution.
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
+#include "compiler/passes/weight_only.h"
 #include "backends/op_geometry.h"
 
 #include <unordered_map>
@@ -136,7 +137,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     const std::vector<bool> cl = channelsLastValues(g);
     setup(activationDesc(x, cl[n.inputs[0]]), pd.src_desc(), k->userSrc, k->src, k->srcBytes,
           k->srcReorder, k->reSrc, true, 0);
-    const bool fixedWei = kernels::fixedBetweenWeightLoads(g, n.inputs[1]);
+    const bool fixedWei = fixedValues(g)[n.inputs[1]];
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
           k->reWei, true, fixedWei ? -1 : 1);
     setup(activationDesc(y, cl[n.outputs[0]]), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,

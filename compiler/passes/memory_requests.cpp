@@ -1,5 +1,6 @@
 // Buffer requests of a specialised graph (see memory_requests.h).
 #include "compiler/passes/memory_requests.h"
+#include "compiler/passes/weight_only.h"
 
 #include <algorithm>
 
@@ -32,6 +33,25 @@ MemoryRequests memoryRequests(const Graph& g) {
   }
   for (auto& o : g.outputs)
     r.buffers[o.value].last = end;
+  // Weight-only results (computed once per weight load, weight_only.h) read at run time live
+  // like parameters; those read only by other weight-only nodes live at a step of their own
+  // after the last node, so they may share bytes with activations (dead between runs) but never
+  // with parameters or unread outputs.
+  const std::vector<bool> weightOnly = weightOnlyNodes(g);
+  std::vector<bool> readAtRunTime(g.values.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!weightOnly[i])
+      for (ValueId v : g.nodes[i].inputs)
+        readAtRunTime[v] = true;
+  for (auto& o : g.outputs)
+    readAtRunTime[o.value] = true;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (weightOnly[i])
+      for (ValueId v : g.nodes[i].outputs) {
+        r.buffers[v] = readAtRunTime[v] ? BufferRequest{r.buffers[v].bytes, 0, end}
+                                        : BufferRequest{r.buffers[v].bytes, end, end};
+        r.pinned[v] = readAtRunTime[v];
+      }
   for (const Node& n : g.nodes)
     if (!n.dead && n.op == OpKind::Assign) {
       r.buffers[n.outputs[0]] = {0, 0, 0};

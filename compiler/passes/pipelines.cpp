@@ -3,7 +3,11 @@
 #include "compiler/autodiff/loss_gradients.h"
 #include "compiler/autodiff/optimizer_update.h"
 #include "compiler/autodiff/training_mode.h"
+#include "compiler/passes/cse.h"
 #include "compiler/passes/dead_code_elim.h"
+#include "compiler/passes/fold_batchnorm.h"
+#include "compiler/passes/fuse_epilogue.h"
+#include "compiler/passes/batchnorm_to_affine.h"
 
 #include <algorithm>
 
@@ -23,13 +27,27 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
       {"optimizer-update", Artifacts::Training,
        "clip the gradients by global norm and append the optimizer update of every parameter",
        [keepGrads](Graph& g) { return updateParameters(g, keepGrads); }},
+      {"fold-batchnorm", Artifacts::Inference,
+       "conv2d -> batchnorm: the conv's weight and bias absorb the batchnorm (W * a, (b - mean) * "
+       "a + beta, a = gamma / sqrt(var + eps)), computed once per weight load",
+       [](Graph& g) -> Expected<int> { return foldBatchNorm(g); }},
+      {"fuse-epilogue", Artifacts::Inference,
+       "conv2d/matmul -> relu|relu6|sigmoid|tanh|leaky_relu|clamp(0,6): the activation becomes "
+       "the conv's epilogue",
+       [](Graph& g) -> Expected<int> { return fuseEpilogue(g); }},
+      {"cse", Artifacts::Both, "merge nodes with the same op, attributes and inputs",
+       [](Graph& g) -> Expected<int> { return eliminateCommonSubexpressions(g); }},
+      {"batchnorm-to-affine", Artifacts::Inference,
+       "a batchnorm not after a conv -> x * a + c with per-channel a, c computed once per weight "
+       "load (not in the default pipeline: slower than the batchnorm kernel on the cpu)",
+       [](Graph& g) -> Expected<int> { return batchNormToAffine(g); }},
       {"dce", Artifacts::Both, "remove nodes whose values reach no output or state write",
        [](Graph& g) -> Expected<int> { return eliminateDeadCode(g); }},
   };
 }
 
 std::vector<std::string> inferencePipeline() {
-  return {"dce"};
+  return {"fold-batchnorm", "fuse-epilogue", "cse", "dce"};
 }
 
 std::vector<std::string> trainEntryPipeline() {

@@ -3,7 +3,7 @@
 // and must then match the reference backend on the new ones. Also checks which values count as
 // fixed between weight loads (parameters and values computed from them only, in an inference
 // graph).
-#include "backends/kernel_util.h"
+#include "compiler/passes/weight_only.h"
 #include "runtime/executor.h"
 #include "tests/backends/backend_test_util.h"
 
@@ -88,11 +88,11 @@ TEST(ExecutorWeights, CpuConvSeesEveryWeightLoad) {
 
 TEST(ExecutorWeights, FixedBetweenWeightLoadsMeansParametersOnly) {
   ConvGraph c = convGraph(8, 16, 6, 6);
-  EXPECT_TRUE(kernels::fixedBetweenWeightLoads(c.g, c.w));
-  EXPECT_TRUE(kernels::fixedBetweenWeightLoads(c.g, c.scaledW));
-  EXPECT_FALSE(kernels::fixedBetweenWeightLoads(c.g, c.y)); // depends on the input
+  EXPECT_TRUE(fixedValues(c.g)[c.w]);
+  EXPECT_TRUE(fixedValues(c.g)[c.scaledW]);
+  EXPECT_FALSE(fixedValues(c.g)[c.y]); // depends on the input
   c.g.kind = GraphKind::Training; // a training step updates its parameters in place
-  EXPECT_FALSE(kernels::fixedBetweenWeightLoads(c.g, c.scaledW));
+  EXPECT_FALSE(fixedValues(c.g)[c.scaledW]);
 }
 
 } // namespace
