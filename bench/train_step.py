@@ -49,7 +49,7 @@ def torch_side(args):
 
 def llie_side(args):
     with tempfile.TemporaryDirectory() as out:
-        cmd = [os.path.join(REPO, "build", "llie-run"), os.path.join(REPO, "models", "sadfpn_unet.llie"),
+        cmd = [os.path.join(REPO, os.environ.get("LLIE_BUILD", "build"), "llie-run"), os.path.join(REPO, "models", "sadfpn_unet.llie"),
                "train", "--data", os.path.join(REPO, "data"), "--batch", str(args.batch),
                "--crop", str(args.size), "--steps", str(args.steps), "--eval-max", "1",
                "--set", "sad_start=0", "--out", os.path.join(out, "run")]
