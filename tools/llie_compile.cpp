@@ -81,10 +81,15 @@ static Status writeText(const std::string& out, const std::string& text) {
   return writeFileAtomic(out, text.data(), text.size());
 }
 
-// Renders DOT_PATH to SVG_PATH with Graphviz; a note, not an error, when it is not installed.
-static void renderSvg(const std::string& dotPath, const std::string& svgPath) {
+/// Renders DOT_PATH to SVG_PATH with Graphviz; false when `dot` is not installed or fails.
+static bool dotToSvg(const std::string& dotPath, const std::string& svgPath) {
   std::string cmd = "dot -Tsvg '" + dotPath + "' -o '" + svgPath + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0)
+  return std::system(cmd.c_str()) == 0;
+}
+
+/// dotToSvg, with a note (not an error) when Graphviz is missing.
+static void renderSvg(const std::string& dotPath, const std::string& svgPath) {
+  if (!dotToSvg(dotPath, svgPath))
     std::cerr << "note: Graphviz 'dot' is not available; wrote " << dotPath << " only\n";
 }
 
@@ -121,9 +126,8 @@ static std::string renderSvg(const std::string& dot) {
   auto dir = std::filesystem::temp_directory_path();
   std::string stem = (dir / ("llie-view-" + std::to_string(::getpid()))).string();
   if (!writeFileAtomic(stem + ".dot", dot.data(), dot.size())) return {};
-  std::string cmd = "dot -Tsvg '" + stem + ".dot' -o '" + stem + ".svg' 2>/dev/null";
   std::string svg;
-  if (std::system(cmd.c_str()) == 0) {
+  if (dotToSvg(stem + ".dot", stem + ".svg")) {
     std::ifstream f(stem + ".svg", std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
