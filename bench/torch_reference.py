@@ -8,6 +8,11 @@ the first call's time and the process CPU time per timed run). Built-in runners
   eager   the nn.Module from tests/parity/ref_models.py under torch.inference_mode()
   script  torch.jit.trace + torch.jit.freeze
   best    torch.jit.trace + torch.jit.freeze + torch.jit.optimize_for_inference (oneDNN prepack)
+  ort     onnxruntime (CPU provider, all graph optimisations) on the model exported with
+          torch.onnx.export in a process of its own (so the row's RSS is onnxruntime's alone);
+          needs `onnxruntime` importable next to Debian's torch, e.g. a venv made with
+          `/usr/bin/python3 -m venv --system-site-packages V && V/bin/pip install onnxruntime`,
+          then run this script with V/bin/python
 Weights are the seeded random ones of tests/parity/make_reference.py. Other engines (llie) plug
 in as more rows: a Runner(name, fn) whose fn(config, opts) returns a dict with at least
 "median_ms" (see Runner and run_measured below), passed as main(extra_runners=[...]); every row
@@ -36,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARITY_DIR = os.path.join(REPO_ROOT, "tests", "parity")
-TORCH_MODES = ("eager", "script", "best")
+TORCH_MODES = ("eager", "script", "best", "ort")
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,15 @@ def torch_runner(mode):
     def fn(config, opts):
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", config.model, str(config.height),
                str(config.width), mode, str(opts.warmup), str(opts.runs), str(opts.threads), str(opts.seed)]
+        if mode == "ort":  # export first, in a process of its own, so the row's RSS is ORT's
+            tmp = tempfile.TemporaryDirectory()
+            path = os.path.join(tmp.name, "model.onnx")
+            rc, out, err, _, _ = run_measured(
+                [sys.executable, os.path.abspath(__file__), "--export", config.model,
+                 str(config.height), str(config.width), str(opts.seed), path], timeout=opts.timeout)
+            if rc != 0:
+                return {"error": f"ONNX export exit {rc}: {err.strip()[-300:]}"}
+            cmd += [path, str(_last_json_line(out)["gmac"])]
         rc, out, err, rss, _ = run_measured(cmd, timeout=opts.timeout)
         if rc != 0:
             return {"error": f"worker exit {rc}: {err.strip().splitlines()[-1] if err.strip() else ''}"}
@@ -131,7 +145,7 @@ def torch_runner(mode):
         data["peak_rss_mb"] = round(max(data.get("peak_rss_mb", 0.0), rss), 1)
         return data
 
-    return Runner(f"torch-{mode}", fn)
+    return Runner("onnxruntime" if mode == "ort" else f"torch-{mode}", fn)
 
 
 def command_runner(name, template, models=()):
@@ -160,8 +174,60 @@ def command_runner(name, template, models=()):
     return Runner(name, fn, tuple(models))
 
 
-def _worker(model_name, height, width, mode, warmup, runs, threads, seed):
+def _export_onnx(model_name, height, width, seed, path):
+    """Runs in its own process: the seeded model exported to ONNX at [1, 3, H, W]; prints the
+    model's GMAC count as JSON."""
+    import warnings
+    warnings.filterwarnings("ignore")
+    sys.path.insert(0, PARITY_DIR)
+    import torch
+    from make_reference import calibrate, randomize
+    from ref_models import build_model
+    torch.manual_seed(seed)
+    model = randomize(build_model(model_name), seed).eval()
+    macs_per_px = calibrate(model, seed)
+    x = torch.rand((1, 3, height, width), generator=torch.Generator().manual_seed(seed + 1))
+    torch.onnx.export(model, x, path, opset_version=13, input_names=["x"])
+    print(json.dumps({"gmac": round(macs_per_px * width * height / 1e9, 3)}))
+
+
+def _ort_worker(path, gmac, warmup, runs, threads, seed, shape):
+    """onnxruntime's side of a worker: time sess.run on the exported model at `path`."""
+    import numpy as np
+    import onnxruntime as ort
+    rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    height, width = shape
+    x = np.random.default_rng(seed + 1).random((1, 3, height, width), dtype=np.float32)
+    times, first = [], None
+    for i in range(warmup + runs):
+        if i == warmup:
+            cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        sess.run(None, {"x": x})
+        dt = (time.perf_counter() - t0) * 1e3
+        first = dt if first is None else first
+        if i >= warmup:
+            times.append(dt)
+    print(json.dumps({
+        "median_ms": round(statistics.median(times), 3), "min_ms": round(min(times), 3),
+        "first_ms": round(first, 3),
+        "cpu_ms_per_run": round((time.process_time() - cpu0) * 1e3 / runs, 3), "runs": runs,
+        "warmup": warmup, "threads": threads, "gmac": gmac,
+        "rss_after_import_mb": round(rss_import, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "onnxruntime": ort.__version__, "loadavg_1m": round(os.getloadavg()[0], 2),
+    }))
+
+
+def _worker(model_name, height, width, mode, warmup, runs, threads, seed, extra=()):
     """Runs inside the subprocess: build, warm up, time, report one JSON line."""
+    if mode == "ort":
+        return _ort_worker(extra[0], float(extra[1]), warmup, runs, threads, seed, (height, width))
     import warnings
     warnings.filterwarnings("ignore")
     sys.path.insert(0, PARITY_DIR)
@@ -323,8 +389,11 @@ def main(argv=None, extra_runners=()):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+    if len(sys.argv) > 1 and sys.argv[1] == "--export":
+        m, h, w, seed, path = sys.argv[2:7]
+        _export_onnx(m, int(h), int(w), int(seed), path)
+    elif len(sys.argv) > 1 and sys.argv[1] == "--worker":
         m, h, w, mode, warm, n, thr, seed = sys.argv[2:10]
-        _worker(m, int(h), int(w), mode, int(warm), int(n), int(thr), int(seed))
+        _worker(m, int(h), int(w), mode, int(warm), int(n), int(thr), int(seed), sys.argv[10:])
     else:
         main()
