@@ -24,6 +24,11 @@ public:
   /// The executor's parameters were (re)set: a kernel that keeps a prepared copy of a weight
   /// (e.g. in a blocked layout) must refresh it before its next run.
   virtual void weightsChanged() {}
+  /// Bytes of working memory run() needs (a conv's copies in oneDNN's layout). The executor
+  /// plans them into its arena, live during this node's step only, and hands them over with
+  /// setWorkspace() before the first run.
+  virtual size_t workspaceBytes() const { return 0; }
+  virtual void setWorkspace(void* /*p*/) {}
 };
 
 /// Device bytes held through a backend: buffers from allocate() and the backend's own working

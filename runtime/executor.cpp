@@ -14,16 +14,44 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
   for (auto& v : G.values)
     if (!shapeIsConst(v.type.shape))
       return Status::error("internal: executor given a graph with symbolic shapes");
-  // One arena for every value, placed by the memory planner from lifetimes (memoryRequests).
-  MemoryRequests reqs = memoryRequests(G);
+  // Kernels first: prepare() says why a node is refused (the op, or one of its attributes; the
+  // span makes the message point at the .llie line) and how much working memory it needs.
   const std::vector<bool> weightOnly = weightOnlyNodes(G);
+  ex->kernels_.resize(G.nodes.size());
+  std::vector<std::pair<NodeId, Kernel*>> withWorkspace;
+  for (size_t i = 0; i < G.nodes.size(); ++i) {
+    const Node& n = G.nodes[i];
+    if (n.dead || opInfo(n.op).category == OpCategory::Source) continue;
+    auto k = backend.prepare(G, n);
+    if (!k) {
+      Status st = k.takeStatus();
+      for (auto& d : st.diagnostics())
+        if (!d.span.valid()) d.span = n.span();
+      return st;
+    }
+    if ((*k)->workspaceBytes() > 0) withWorkspace.push_back({static_cast<NodeId>(i), k->get()});
+    if (weightOnly[i])
+      ex->weightKernels_.emplace_back(static_cast<NodeId>(i), std::move(*k));
+    else
+      ex->kernels_[i] = std::move(*k);
+  }
+  // One arena for every value and every kernel's workspace, placed by the memory planner from
+  // lifetimes (memoryRequests; a workspace lives during its node's step only, so it takes bytes
+  // that are free then). Weight-only kernels run after the last step.
+  MemoryRequests reqs = memoryRequests(G);
+  std::vector<BufferRequest> buffers = reqs.buffers;
+  const int32_t end = static_cast<int32_t>(G.nodes.size());
+  for (auto& [i, k] : withWorkspace) {
+    int32_t step = weightOnly[i] ? end : static_cast<int32_t>(i);
+    buffers.push_back({k->workspaceBytes(), step, step});
+  }
   ex->values_.resize(G.values.size());
   for (size_t i = 0; i < G.values.size(); ++i) {
     Tensor& t = ex->values_[i];
     t.dtype = G.values[i].type.dtype;
     t.shape = concreteShape(G.values[i].type);
   }
-  ex->plan_ = planMemory(reqs.buffers);
+  ex->plan_ = planMemory(buffers);
   ex->arena_ = static_cast<uint8_t*>(backend.allocate(ex->plan_.arenaBytes));
   if (!ex->arena_)
     return Status::error("out of memory: the plan needs " +
@@ -32,41 +60,24 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
     ex->values_[i].data = ex->arena_ + ex->plan_.offsets[i];
   for (size_t i = 0; i < G.values.size(); ++i)
     if (reqs.aliasOf[i] != kNoValue) ex->values_[i].data = ex->values_[reqs.aliasOf[i]].data;
+  for (size_t w = 0; w < withWorkspace.size(); ++w)
+    withWorkspace[w].second->setWorkspace(ex->arena_ + ex->plan_.offsets[G.values.size() + w]);
   ex->bytes_ = ex->plan_.arenaBytes;
-  ex->kernels_.resize(G.nodes.size());
-  for (size_t i = 0; i < G.nodes.size(); ++i) {
-    const Node& n = G.nodes[i];
-    if (n.dead) continue;
-    if (n.op == OpKind::Constant) {
-      // A broadcast scalar, or (data non-empty) the row-major values of the declared shape.
-      const ConstantAttrs& c = attrsOf<ConstantAttrs>(n);
-      const Tensor& t = ex->values_[n.outputs[0]];
-      std::vector<float> host(static_cast<size_t>(t.numel()), static_cast<float>(c.value));
-      if (!c.data.empty()) {
-        if (c.data.size() != host.size())
-          return Status::error("constant holds " + std::to_string(c.data.size()) +
-                                   " values for a tensor of " + std::to_string(host.size()),
-                               n.span());
-        std::transform(c.data.begin(), c.data.end(), host.begin(),
-                       [](double d) { return static_cast<float>(d); });
-      }
-      backend.copyIn(t.data, host.data(), t.bytes());
-      continue;
+  for (const Node& n : G.nodes) {
+    if (n.dead || n.op != OpKind::Constant) continue;
+    // A broadcast scalar, or (data non-empty) the row-major values of the declared shape.
+    const ConstantAttrs& c = attrsOf<ConstantAttrs>(n);
+    const Tensor& t = ex->values_[n.outputs[0]];
+    std::vector<float> host(static_cast<size_t>(t.numel()), static_cast<float>(c.value));
+    if (!c.data.empty()) {
+      if (c.data.size() != host.size())
+        return Status::error("constant holds " + std::to_string(c.data.size()) +
+                                 " values for a tensor of " + std::to_string(host.size()),
+                             n.span());
+      std::transform(c.data.begin(), c.data.end(), host.begin(),
+                     [](double d) { return static_cast<float>(d); });
     }
-    if (opInfo(n.op).category == OpCategory::Source) continue;
-    // prepare() says why a node is refused (the op, or one of its attributes); the span makes
-    // the message point at the .llie line.
-    auto k = backend.prepare(G, n);
-    if (!k) {
-      Status st = k.takeStatus();
-      for (auto& d : st.diagnostics())
-        if (!d.span.valid()) d.span = n.span();
-      return st;
-    }
-    if (weightOnly[i])
-      ex->weightKernels_.emplace_back(static_cast<NodeId>(i), std::move(*k));
-    else
-      ex->kernels_[i] = std::move(*k);
+    backend.copyIn(t.data, host.data(), t.bytes());
   }
   return ex;
 }

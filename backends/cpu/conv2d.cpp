@@ -3,11 +3,11 @@
 // plain NCHW src into that layout, the plain OIHW / GOIHW weights into theirs, and the dst back
 // to NCHW; activations the cpu backend keeps channels-last (layout.h) are read and written as
 // NHWC, which is what oneDNN's brgconv wants, with no reorder at all. The src and dst copies live
-// in the backend's shared scratch (slots 0 and 2), so a graph of many convs holds them once, not
-// once per conv. Weights that stay fixed between weight loads (an inference graph's parameters, or
-// values computed from them only) are reordered once after each load into a buffer the kernel
-// keeps; other weights (training, dynamic weights) are reordered on every run, through scratch
-// slot 1. Bias is optional; the epilogue activation is a post-op. oneDNN's dilation is PyTorch's
+// in the kernel's workspace, which the executor plans into its arena for this node's step only
+// (so it reuses bytes that are free then). Weights that stay fixed between weight loads (an
+// inference graph's parameters, or values computed from them only) are reordered once after each
+// load into a buffer the kernel keeps; other weights (training, dynamic weights) are reordered on
+// every run, through the workspace. Bias is optional; the epilogue activation is a post-op. oneDNN's dilation is PyTorch's
 // minus one; padding is padding_l = {top, left}, padding_r = {bottom, right}.
 //
 // Algorithm: Winograd F(2x2, 3x3) where oneDNN has it and it pays on this class of CPU (3x3,
@@ -57,6 +57,11 @@ public:
   }
 
   void weightsChanged() override { weiFresh = false; }
+  // The workspace (planned into the executor's arena): [src copy | weights copy | dst copy].
+  uint8_t* ws = nullptr;
+  size_t srcOff = 0, weiOff = 0, dstOff = 0, wsBytes = 0;
+  size_t workspaceBytes() const override { return wsBytes; }
+  void setWorkspace(void* p) override { ws = static_cast<uint8_t*>(p); }
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     auto& s = ctx->strm;
@@ -64,9 +69,11 @@ public:
     bind(userWei, in[1]->data);
     bind(userDst, out[0]->data);
     if (hasBias) bind(bias, in[2]->data);
-    if (reSrc) bind(src, ctx->scratch(0, srcBytes));
-    if (reWei && !keepWei) bind(wei, ctx->scratch(1, weiBytes));
-    if (reDst) bind(dst, ctx->scratch(2, dstBytes));
+    // Outside an executor (a kernel run on its own) the backend's shared scratch stands in.
+    uint8_t* w = ws || wsBytes == 0 ? ws : static_cast<uint8_t*>(ctx->scratch(0, wsBytes));
+    if (reSrc) bind(src, w + srcOff);
+    if (reWei && !keepWei) bind(wei, w + weiOff);
+    if (reDst) bind(dst, w + dstOff);
     if (reSrc) srcReorder.execute(s, userSrc, src);
     if (reWei && !(keepWei && weiFresh)) {
       weiReorder.execute(s, userWei, wei);
@@ -128,31 +135,37 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
 
     auto setup = [&](const memory::desc& plain, const memory::desc& chosen, memory& user,
                      memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner,
-                     int slot) {
+                     bool activation) {
       user = userMemory(plain, *ctx);
       need = chosen != plain;
       if (!need) return;
-      inner = userMemory(chosen, *ctx); // bound to shared scratch in run() (or kept weights)
+      inner = userMemory(chosen, *ctx); // bound to the workspace in run() (or kept weights)
       bytes = chosen.get_size();
-      if (slot >= 0) ctx->reserveScratch(slot, bytes);
-      if (slot == 0 || slot == 2) ++ctx->reordersPerRun; // activations; weights: below
+      if (activation) ++ctx->reordersPerRun;
       re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
     };
     const std::vector<bool> cl = channelsLastValues(g);
     setup(activationDesc(x, cl[n.inputs[0]]), pd.src_desc(), k->userSrc, k->src, k->srcBytes,
-          k->srcReorder, k->reSrc, true, 0);
+          k->srcReorder, k->reSrc, true, true);
     const bool fixedWei = fixedValues(g)[n.inputs[1]];
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
-          k->reWei, true, fixedWei ? -1 : 1);
+          k->reWei, true, false);
     setup(activationDesc(y, cl[n.outputs[0]]), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
-          k->dstReorder, k->reDst, false, 2);
-    if (k->reWei && !fixedWei) ++ctx->reordersPerRun;
+          k->dstReorder, k->reDst, false, true);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
     k->keepWei = k->reWei && fixedWei;
     if (k->keepWei) {
       k->keptWei = ctx->keep(k->weiBytes);
       bind(k->wei, k->keptWei);
     }
+    auto place = [&](bool used, size_t bytes) {
+      size_t off = k->wsBytes;
+      if (used) k->wsBytes += (bytes + 63) / 64 * 64;
+      return off;
+    };
+    k->srcOff = place(k->reSrc, k->srcBytes);
+    k->weiOff = place(k->reWei && !k->keepWei, k->weiBytes);
+    k->dstOff = place(k->reDst, k->dstBytes);
   });
 }
 
