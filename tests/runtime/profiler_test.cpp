@@ -157,9 +157,8 @@ TEST(Profiler, RowsTimesBytesAndTraceOfZeroDce) {
     }
   }
   EXPECT_EQ(convs, 7);
-  // The top row is one of the heavy 32-channel convs, and most lines are the model's own.
-  EXPECT_EQ(rows[0].op, "conv2d");
-  EXPECT_NE(rows[0].location.find("zero_dce.llie:"), std::string::npos);
+  // Which row is slowest is a measurement, not a property (a loaded machine can stall any
+  // kernel), so the order is checked above only as "sorted".
   EXPECT_GT(sumMs, 0.0);
   EXPECT_LE(sumMs, wallMs);
   EXPECT_LE(p.wallMs(), wallMs);
