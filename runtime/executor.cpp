@@ -1,8 +1,8 @@
 // Executor (see executor.h).
 #include "runtime/executor.h"
-#include "runtime/profiler.h"
 #include "compiler/passes/memory_requests.h"
 #include "compiler/passes/weight_only.h"
+#include "runtime/profiler.h"
 
 #include <algorithm>
 
@@ -103,19 +103,23 @@ Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
   return Status::ok();
 }
 
-void Executor::runKernel(const Node& n, Kernel& k) {
-  std::vector<const Tensor*> ins;
-  std::vector<Tensor*> outs;
+void Executor::bindArgs(const Node& n, std::vector<const Tensor*>& ins,
+                        std::vector<Tensor*>& outs) {
+  ins.clear();
+  outs.clear();
   for (ValueId v : n.inputs)
     ins.push_back(&values_[v]);
   for (ValueId v : n.outputs)
     outs.push_back(&values_[v]);
-  k.run(ins, outs);
 }
 
 void Executor::runWeightOnly() {
-  for (auto& [i, k] : weightKernels_)
-    runKernel(g_.nodes[i], *k);
+  std::vector<const Tensor*> ins;
+  std::vector<Tensor*> outs;
+  for (auto& [i, k] : weightKernels_) {
+    bindArgs(g_.nodes[i], ins, outs);
+    k->run(ins, outs);
+  }
   weightOnlyDone_ = true;
 }
 
@@ -156,13 +160,7 @@ Status Executor::run() {
   if (profiler_) profiler_->beginRun();
   for (size_t i = 0; i < g_.nodes.size(); ++i) {
     if (!kernels_[i]) continue;
-    const Node& n = g_.nodes[i];
-    ins.clear();
-    outs.clear();
-    for (ValueId v : n.inputs)
-      ins.push_back(&values_[v]);
-    for (ValueId v : n.outputs)
-      outs.push_back(&values_[v]);
+    bindArgs(g_.nodes[i], ins, outs);
     if (!profiler_) {
       kernels_[i]->run(ins, outs);
       continue;

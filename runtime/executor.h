@@ -54,7 +54,8 @@ private:
   /// Weight-only nodes in graph order, with their kernels: run by runWeightOnly().
   std::vector<std::pair<NodeId, std::unique_ptr<Kernel>>> weightKernels_;
   bool weightOnlyDone_ = false;
-  void runKernel(const Node& n, Kernel& k);
+  /// The device tensors of n's inputs and outputs (the vectors are reused across nodes).
+  void bindArgs(const Node& n, std::vector<const Tensor*>& ins, std::vector<Tensor*>& outs);
   void runWeightOnly();
   size_t bytes_ = 0;
   Profiler* profiler_ = nullptr;

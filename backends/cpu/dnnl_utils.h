@@ -24,9 +24,11 @@ struct CpuContext {
   dnnl::stream strm{eng};
 
   /// Scratch shared by every kernel of the backend: kernels run one at a time, so the blocked
-  /// copies a kernel needs only during its run() (a conv's src, weights and dst in oneDNN's
-  /// layout) live in a few grow-only buffers instead of a private buffer per kernel. The
-  /// pointer may change when another kernel grows the slot, so ask for it in every run().
+  /// copies a kernel needs only during its run() (the gradient and transposed convolutions'
+  /// tensors in oneDNN's layout; a conv's workspace when it runs outside an executor, which
+  /// otherwise plans it into its arena) live in a few grow-only buffers instead of a private
+  /// buffer per kernel. The pointer may change when another kernel grows the slot, so ask for
+  /// it in every run().
   void* scratch(size_t slot, size_t bytes) {
     Scratch& s = scratch_[slot];
     if (bytes > s.bytes) {

@@ -31,13 +31,17 @@ HostTensor draw(const Dims& shape, const Dist& d, std::mt19937& rng) {
   return t;
 }
 
-void checkGradients(GC& c, ValueId y, Tol tol) {
-  ASSERT_NE(y, kNoValue);
+Expected<Graph> weightedSumStep(GC& c, ValueId y) {
   ValueId r = c.g.add(OpKind::Input, InputAttrs{"r"}, {}, c.g.type(y));
   ValueId loss = c.op(OpKind::ReduceSum, ReduceAttrs{}, {c.op(OpKind::Mul, {y, r})});
   c.g.kind = GraphKind::Training;
   c.g.outputs = {{"loss.l", loss}};
-  auto step = buildTrainingStep(c.g, {true, false});
+  return buildTrainingStep(c.g, {true, false});
+}
+
+void checkGradients(GC& c, ValueId y, Tol tol) {
+  ASSERT_NE(y, kNoValue);
+  auto step = weightedSumStep(c, y);
   ASSERT_TRUE(step.ok()) << step.status().message();
   auto spec = specializeGraph(*step, {});
   ASSERT_TRUE(spec.ok()) << spec.status().message();

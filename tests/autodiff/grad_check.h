@@ -65,6 +65,10 @@ struct Tol {
   double eps = 1e-2, atol = 2e-3, rtol = 1e-2;
 };
 
+/// The training step of the loss Σ r·y (r: an input named "r" shaped like y): every parameter's
+/// gradient exposed as output grad.<name>, no optimizer. Turns c.g into the loss graph.
+Expected<Graph> weightedSumStep(GC& c, ValueId y);
+
 /// Builds the loss Σ r·y, differentiates, and compares every parameter's gradient with central
 /// differences.
 void checkGradients(GC& c, ValueId y, Tol tol = {});

@@ -17,11 +17,15 @@ namespace llie::bt {
 
 using Dims = std::vector<int64_t>;
 
-inline TensorType f32(const Dims& d) {
+inline TensorType typed(const Dims& d, DType dtype) {
   TensorType t;
+  t.dtype = dtype;
   for (int64_t x : d)
     t.shape.push_back(Dim::constant(x));
   return t;
+}
+inline TensorType f32(const Dims& d) {
+  return typed(d, DType::F32);
 }
 
 /// A graph of `ins.size()` Input nodes feeding one `op` node with output shape `out`.

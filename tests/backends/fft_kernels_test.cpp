@@ -6,6 +6,7 @@
 // polar, their gradients, c64 add) on both backends against the formulas written out in double.
 #include "backends/backend.h"
 #include "compiler/ops/shape_rules.h"
+#include "tests/backends/backend_test_util.h"
 #include "tests/runtime/tmp_dir.h"
 #include "tests/testing/run.h"
 
@@ -24,14 +25,6 @@ namespace llie {
 namespace {
 
 using Dims = std::vector<int64_t>;
-
-TensorType typed(DType t, const Dims& d) {
-  TensorType r;
-  r.dtype = t;
-  for (int64_t x : d)
-    r.shape.push_back(Dim::constant(x));
-  return r;
-}
 
 /// A graph of inputs of the given types feeding one `op` node; the outputs are typed by the
 /// op's shape rule.
@@ -144,8 +137,8 @@ FftAttrs sizeOf(const Dims& real) {
 /// arbitrary complex values, not Hermitian-consistent).
 OneNode fftNode(OpKind op, const Dims& real) {
   const bool toComplex = op == OpKind::Rfft2 || op == OpKind::Irfft2Grad;
-  if (toComplex) return oneNode(op, defaultAttrs(op), {typed(DType::F32, real)});
-  return oneNode(op, sizeOf(real), {typed(DType::C64, spectrumShape(real))});
+  if (toComplex) return oneNode(op, defaultAttrs(op), {bt::typed(real, DType::F32)});
+  return oneNode(op, sizeOf(real), {bt::typed(spectrumShape(real), DType::C64)});
 }
 
 const OpKind kFftOps[] = {OpKind::Rfft2, OpKind::Irfft2, OpKind::Rfft2Grad, OpKind::Irfft2Grad};
@@ -307,9 +300,9 @@ TEST(ComplexKernels, AbsAngleAndTheirGradientsMatchTheFormulas) {
   const Dims s{2, 3, 4};
   HostTensor z = spectrumWithZeros(s, rng), dy = random(DType::F32, s, rng);
   for (const char* be : {"cpu", "reference"}) {
-    auto abs = run(be, oneNode(OpKind::ComplexAbs, NoAttrs{}, {typed(DType::C64, s)}), {z});
-    auto ang = run(be, oneNode(OpKind::ComplexAngle, NoAttrs{}, {typed(DType::C64, s)}), {z});
-    std::vector<TensorType> gin{typed(DType::C64, s), typed(DType::F32, s)};
+    auto abs = run(be, oneNode(OpKind::ComplexAbs, NoAttrs{}, {bt::typed(s, DType::C64)}), {z});
+    auto ang = run(be, oneNode(OpKind::ComplexAngle, NoAttrs{}, {bt::typed(s, DType::C64)}), {z});
+    std::vector<TensorType> gin{bt::typed(s, DType::C64), bt::typed(s, DType::F32)};
     auto gabs = run(be, oneNode(OpKind::ComplexAbsGrad, NoAttrs{}, gin), {z, dy});
     auto gang = run(be, oneNode(OpKind::ComplexAngleGrad, NoAttrs{}, gin), {z, dy});
     ASSERT_TRUE(abs.size() == 1 && ang.size() == 1 && gabs.size() == 1 && gang.size() == 1);
@@ -337,13 +330,15 @@ TEST(ComplexKernels, PolarAndItsGradientBroadcast) {
   HostTensor A = random(DType::F32, sa, rng), P = random(DType::F32, sp, rng, -3, 3);
   HostTensor dz = random(DType::C64, y, rng);
   for (const char* be : {"cpu", "reference"}) {
-    auto z =
-        run(be, oneNode(OpKind::Polar, NoAttrs{}, {typed(DType::F32, sa), typed(DType::F32, sp)}),
-            {A, P});
-    auto g = run(be,
-                 oneNode(OpKind::PolarGrad, NoAttrs{},
-                         {typed(DType::F32, sa), typed(DType::F32, sp), typed(DType::C64, y)}),
-                 {A, P, dz});
+    auto z = run(
+        be,
+        oneNode(OpKind::Polar, NoAttrs{}, {bt::typed(sa, DType::F32), bt::typed(sp, DType::F32)}),
+        {A, P});
+    auto g = run(
+        be,
+        oneNode(OpKind::PolarGrad, NoAttrs{},
+                {bt::typed(sa, DType::F32), bt::typed(sp, DType::F32), bt::typed(y, DType::C64)}),
+        {A, P, dz});
     ASSERT_TRUE(z.size() == 1 && g.size() == 2);
     double worst = 0;
     for (int64_t i = 0; i < 24; ++i) {
@@ -364,8 +359,9 @@ TEST(ComplexKernels, AddOfTwoSpectra) {
   const Dims s{2, 3, 3};
   HostTensor a = random(DType::C64, s, rng), b = random(DType::C64, s, rng);
   for (const char* be : {"cpu", "reference"}) {
-    auto y = run(be, oneNode(OpKind::Add, NoAttrs{}, {typed(DType::C64, s), typed(DType::C64, s)}),
-                 {a, b});
+    auto y = run(
+        be, oneNode(OpKind::Add, NoAttrs{}, {bt::typed(s, DType::C64), bt::typed(s, DType::C64)}),
+        {a, b});
     ASSERT_EQ(y.size(), 1u);
     ASSERT_EQ(y[0].dtype, DType::C64);
     for (int64_t i = 0; i < floatsOf(a); ++i)
@@ -373,8 +369,8 @@ TEST(ComplexKernels, AddOfTwoSpectra) {
   }
   // Mixing a spectrum with a real tensor is a shape-rule error, not a silent reinterpretation.
   Graph g;
-  auto mixed =
-      inferTypes(OpKind::Add, NoAttrs{}, {typed(DType::C64, s), typed(DType::F32, s)}, g.symbols);
+  auto mixed = inferTypes(OpKind::Add, NoAttrs{},
+                          {bt::typed(s, DType::C64), bt::typed(s, DType::F32)}, g.symbols);
   EXPECT_FALSE(mixed.ok());
 }
 

@@ -13,12 +13,6 @@
 
 namespace llie::bt {
 
-inline TensorType typed(const Dims& d, DType t) {
-  TensorType r = f32(d);
-  r.dtype = t;
-  return r;
-}
-
 inline HostTensor scalar(float v) {
   return tensor({}, {v});
 }

@@ -22,7 +22,7 @@ import torch.nn.functional as F  # noqa: E402
 
 import ref_models  # noqa: E402
 import train_reference as tr  # noqa: E402
-from make_reference import calibrate, randomize, to_float64  # noqa: E402
+from make_reference import to_float64  # noqa: E402
 
 
 def main():
@@ -35,14 +35,11 @@ def main():
     torch.set_num_threads(1)
 
     # train_reference.py's weights and batch.
-    torch.manual_seed(args.seed)
-    model = randomize(ref_models.build_model("sadfpn_unet"), args.seed).eval()
-    calibrate(model, args.seed)
-    shape = (args.batch, 3, args.size, args.size)
-    x = torch.rand(shape, generator=torch.Generator().manual_seed(args.seed + 1_000_003))
-    gt = torch.rand(shape, generator=torch.Generator().manual_seed(args.seed + 2_000_003))
+    model, data = tr.make_case("sadfpn_unet", args.seed, args.batch, args.size, args.size)
+    torch.set_num_threads(1)
+    shape = tuple(data["x"].shape)
     m64 = to_float64(model)
-    batch = {"x": x.double(), "gt": gt.double()}
+    batch = {k: v.double() for k, v in data.items()}
 
     # The distance of every ReLU/ReLU6 input to its kink(s), recorded while the model runs.
     gaps = []

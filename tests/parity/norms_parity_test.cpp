@@ -48,11 +48,7 @@ void checkCase(const NormCase& nc, const TensorFile& in, const TensorFile& want)
   }
   ValueId y = c.op(nc.op, nc.attrs, ins);
   ASSERT_NE(y, kNoValue);
-  ValueId r = c.g.add(OpKind::Input, InputAttrs{"r"}, {}, c.g.type(y));
-  ValueId loss = c.op(OpKind::ReduceSum, ReduceAttrs{}, {c.op(OpKind::Mul, {y, r})});
-  c.g.kind = GraphKind::Training;
-  c.g.outputs = {{"loss.l", loss}};
-  auto step = buildTrainingStep(c.g, {true, false});
+  auto step = weightedSumStep(c, y);
   ASSERT_TRUE(step.ok()) << step.status().message();
   // The forward value too: y joins the outputs of the specialised step.
   Graph sg = *step;

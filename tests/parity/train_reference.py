@@ -203,6 +203,25 @@ def train_curve(args, model, batch):
     return curve, terms0, grads0, after1
 
 
+def make_case(name, seed, batch, h, w):
+    """The case's seeded model (float32, eval mode) and batch: make_reference.py's weights (plus
+    Zero-DCE's A gain), "x" (and "gt" for the flagship) uniform in [0, 1)."""
+    torch.manual_seed(seed)
+    model = randomize(build_model(name), seed).eval()
+    torch.set_num_threads(1)  # as make_reference.py: the calibration is tiny
+    calibrate(model, seed)
+    if name == "zero_dce":
+        with torch.no_grad():
+            model.e_conv7.weight.mul_(ZERO_DCE_A_GAIN)
+            model.e_conv7.bias.mul_(ZERO_DCE_A_GAIN)
+    gx = torch.Generator().manual_seed(seed + 1_000_003)
+    data = {"x": torch.rand((batch, 3, h, w), generator=gx, dtype=torch.float32)}
+    if name == "sadfpn_unet":
+        gg = torch.Generator().manual_seed(seed + 2_000_003)
+        data["gt"] = torch.rand((batch, 3, h, w), generator=gg, dtype=torch.float32)
+    return model, data
+
+
 def parse_size(s):
     try:
         h, w = (int(v) for v in s.lower().split("x"))
@@ -253,21 +272,9 @@ def main():
     t_import = time.perf_counter() - _T0
 
     t = time.perf_counter()
-    torch.manual_seed(args.seed)
-    model = randomize(build_model(args.model), args.seed).eval()
-    torch.set_num_threads(1)  # as make_reference.py: the calibration is tiny
-    calibrate(model, args.seed)
+    model, batch = make_case(args.model, args.seed, args.batch, h, w)
     torch.set_num_threads(args.threads)
-    if args.model == "zero_dce":
-        with torch.no_grad():
-            model.e_conv7.weight.mul_(ZERO_DCE_A_GAIN)
-            model.e_conv7.bias.mul_(ZERO_DCE_A_GAIN)
     initial = {k: v.detach().clone() for k, v in exported_state_dict(model).items()}
-    gx = torch.Generator().manual_seed(args.seed + 1_000_003)
-    batch = {"x": torch.rand((args.batch, 3, h, w), generator=gx, dtype=torch.float32)}
-    if args.model == "sadfpn_unet":
-        gg = torch.Generator().manual_seed(args.seed + 2_000_003)
-        batch["gt"] = torch.rand((args.batch, 3, h, w), generator=gg, dtype=torch.float32)
     model.train()
     t_build = time.perf_counter() - t
 
