@@ -39,6 +39,11 @@ std::vector<Case> reduceCases() {
     r.push_back(reduce(p + "_size1_axis", op, {2, 1, 5, 5}, {1}, true));
     r.push_back(reduce(p + "_rank2_rows", op, {9, 4}, {0}, false));
     r.push_back(reduce(p + "_image_chw", op, {1, 3, 60, 39}, {1, 2, 3}, true));
+    // Large enough to run threaded: a bias gradient (first group reduced, split across threads
+    // into partials), a channel reduction (first group kept), and everything at once.
+    r.push_back(reduce(p + "_bias_grad_threaded", op, {4, 16, 48, 40}, {0, 2, 3}, false));
+    r.push_back(reduce(p + "_channels_threaded", op, {5, 8, 40, 33}, {1}, true));
+    r.push_back(reduce(p + "_all_threaded", op, {3, 4, 61, 59}, {}, false));
   }
   return r;
 }
