@@ -16,7 +16,10 @@ Status unaryRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
     a.alpha = attrsOf<ClampAttrs>(n).lo;
     a.beta = attrsOf<ClampAttrs>(n).hi;
   }
-  dx[0] = b.op(OpKind::UnaryGrad, a, {n.inputs[0], q.dy[0]});
+  // relu and relu6 pass dy where 0 < x (< 6), which is exactly where 0 < y (< 6) for their
+  // output y: reading y lets x die in the forward pass (y is kept anyway when a conv reads it).
+  bool masksOnOutput = n.op == OpKind::Relu || n.op == OpKind::Relu6;
+  dx[0] = b.op(OpKind::UnaryGrad, a, {masksOnOutput ? n.outputs[0] : n.inputs[0], q.dy[0]});
   return Status::ok();
 }
 

@@ -20,7 +20,7 @@ enum class OpCategory : uint8_t {
   Loss
 };
 
-enum OpFlags : uint32_t { kDiff = 1, kInplace = 2, kSideEffect = 4 };
+enum OpFlags : uint32_t { kDiff = 1, kInplace = 2, kSideEffect = 4, kShapeOnlyX = 8 };
 
 enum class OpKind : uint16_t {
 #define LLIE_OP(kind, name, minIn, maxIn, nOut, attrs, cat, flags) kind,
@@ -51,6 +51,11 @@ std::optional<OpKind> opFromName(std::string_view name);
 const char* categoryName(OpCategory c);
 inline bool opIsDifferentiable(OpKind k) {
   return opInfo(k).flags & kDiff;
+}
+/// Whether input `i` of `k` is read for its shape only (kShapeOnlyX: the first input of
+/// conv2d_grad_input, resize_grad, pad_grad, slice_grad), so its data need not be alive.
+inline bool inputIsShapeOnly(OpKind k, size_t i) {
+  return i == 0 && (opInfo(k).flags & kShapeOnlyX);
 }
 /// Default-constructed attributes of the right type for `k`.
 Attrs defaultAttrs(OpKind k);

@@ -69,16 +69,42 @@ std::string formatMemoryReport(const Graph& g, const MemoryRequests& r, const Me
   out += "  inputs          " + formatBytes(s.inputBytes) + "\n";
   out += "  params+state    " + formatBytes(s.weightBytes) + "  (pinned, with constants)\n";
   out += "  activations     " + formatBytes(s.activationBytes) + "  (naive sum)\n";
+  // The step where the most bytes are live, and what is live there.
+  std::vector<int64_t> delta(static_cast<size_t>(s.steps) + 2, 0);
+  for (size_t v = 0; v < r.buffers.size(); ++v) {
+    const BufferRequest& b = r.buffers[v];
+    if (r.aliasOf[v] != kNoValue || !b.bytes || r.pinned[v]) continue;
+    delta[b.first] += static_cast<int64_t>(b.bytes);
+    delta[b.last + 1] -= static_cast<int64_t>(b.bytes);
+  }
+  int32_t peak = 0;
+  int64_t live = 0, most = -1;
+  for (int32_t t = 0; t <= s.steps; ++t)
+    if ((live += delta[t]) > most) most = live, peak = t;
   std::vector<ValueId> order;
-  for (size_t v = 0; v < r.buffers.size(); ++v)
-    if (r.aliasOf[v] == kNoValue && r.buffers[v].bytes) order.push_back(static_cast<ValueId>(v));
+  size_t liveBytes = 0;
+  for (size_t v = 0; v < r.buffers.size(); ++v) {
+    const BufferRequest& b = r.buffers[v];
+    if (r.aliasOf[v] != kNoValue || !b.bytes || r.pinned[v] || b.first > peak || b.last < peak)
+      continue;
+    order.push_back(static_cast<ValueId>(v));
+    liveBytes += b.bytes;
+  }
   std::stable_sort(order.begin(), order.end(),
                    [&](ValueId a, ValueId b) { return r.buffers[a].bytes > r.buffers[b].bytes; });
-  if (order.size() > topN) order.resize(topN);
   if (order.empty()) return out;
-  std::snprintf(line, sizeof line, "largest values:\n  %12s  %11s  %-28s %s\n", "bytes", "steps",
-                "value", "where");
+  std::string at = "after the last node";
+  if (peak < s.steps) {
+    const Node& pn = g.nodes[peak];
+    at = std::string(opName(pn.op));
+    if (sm && pn.span().valid()) at += " " + sm->format(pn.span());
+  }
+  std::snprintf(line, sizeof line,
+                "live at the peak, step %d (%s): %zu activations, %s%s\n  %12s  %11s  %-28s %s\n",
+                peak, at.c_str(), order.size(), formatBytes(liveBytes).c_str(),
+                order.size() > topN ? ", the largest:" : "", "bytes", "steps", "value", "where");
   out += line;
+  if (order.size() > topN) order.resize(topN);
   for (ValueId v : order) {
     const BufferRequest& b = r.buffers[v];
     const Node& n = g.producer(v);

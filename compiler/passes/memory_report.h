@@ -25,7 +25,7 @@ MemorySummary summarizeMemory(const Graph& g, const MemoryRequests& r, const Mem
 /// How a value is called in dumps: its .llie variable, else "op#node" of its producer.
 std::string valueLabel(const Graph& g, ValueId v);
 
-/// The report as text; `topN` largest values are listed.
+/// The report as text, with the activations live at the peak step (the `topN` largest).
 std::string formatMemoryReport(const Graph& g, const MemoryRequests& r, const MemoryPlan& p,
                                const SourceManager* sm, size_t topN = 10);
 

@@ -28,8 +28,9 @@ MemoryRequests memoryRequests(const Graph& g) {
       r.buffers[v] = {valueBytes(g, v), pinned ? 0 : step, pinned ? end : step};
       r.pinned[v] = pinned;
     }
-    for (ValueId v : n.inputs)
-      r.buffers[v].last = std::max(r.buffers[v].last, step);
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (!inputIsShapeOnly(n.op, k))
+        r.buffers[n.inputs[k]].last = std::max(r.buffers[n.inputs[k]].last, step);
   }
   for (auto& o : g.outputs)
     r.buffers[o.value].last = end;
@@ -57,6 +58,23 @@ MemoryRequests memoryRequests(const Graph& g) {
       r.buffers[n.outputs[0]] = {0, 0, 0};
       r.aliasOf[n.outputs[0]] = n.inputs[0];
     }
+  // In place: an op that may write its first input's buffer (kInplace) takes that buffer over
+  // when this node is the input's last reader and the two have the same bytes. The first value
+  // of such a chain owns the bytes and lives until the chain's last read.
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (n.dead || weightOnly[i] || !(opInfo(n.op).flags & kInplace) || n.outputs.size() != 1)
+      continue;
+    const ValueId in = n.inputs[0], out = n.outputs[0];
+    const ValueId root = r.aliasOf[in] == kNoValue ? in : r.aliasOf[in];
+    BufferRequest& owner = r.buffers[root];
+    if (r.pinned[root] || owner.bytes == 0 || owner.last != static_cast<int32_t>(i) ||
+        valueBytes(g, in) != r.buffers[out].bytes || g.type(in).dtype != g.type(out).dtype)
+      continue;
+    owner.last = r.buffers[out].last;
+    r.buffers[out] = {0, owner.first, owner.first};
+    r.aliasOf[out] = root;
+  }
   return r;
 }
 

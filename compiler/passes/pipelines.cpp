@@ -8,6 +8,7 @@
 #include "compiler/passes/fold_batchnorm.h"
 #include "compiler/passes/fuse_epilogue.h"
 #include "compiler/passes/batchnorm_to_affine.h"
+#include "compiler/passes/rematerialize.h"
 
 #include <algorithm>
 
@@ -27,6 +28,10 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
       {"optimizer-update", Artifacts::Training,
        "clip the gradients by global norm and append the optimizer update of every parameter",
        [keepGrads](Graph& g) { return updateParameters(g, keepGrads); }},
+      {"rematerialize", Artifacts::Training,
+       "recompute cheap forward activations (elementwise ops, batchnorm_train's output) right "
+       "before their backward readers instead of keeping them alive across the step",
+       [](Graph& g) -> Expected<int> { return rematerialize(g); }},
       {"fold-batchnorm", Artifacts::Inference,
        "conv2d -> batchnorm: the conv's weight and bias absorb the batchnorm (W * a, (b - mean) * "
        "a + beta, a = gamma / sqrt(var + eps)), computed once per weight load",
@@ -55,8 +60,8 @@ std::vector<std::string> trainEntryPipeline() {
 }
 
 std::vector<std::string> trainingPipeline(const TrainingStepOptions& training) {
-  if (!training.applyOptimizer) return {"training-mode", "backward", "dce"};
-  return {"training-mode", "backward", "optimizer-update", "dce"};
+  if (!training.applyOptimizer) return {"training-mode", "backward", "rematerialize", "dce"};
+  return {"training-mode", "backward", "rematerialize", "optimizer-update", "dce"};
 }
 
 Expected<std::vector<PassInfo>> passesNamed(const std::vector<std::string>& names,

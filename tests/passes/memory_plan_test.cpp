@@ -15,8 +15,8 @@ void expectNoConflicts(const std::vector<BufferRequest>& rs, const MemoryPlan& p
     EXPECT_LE(p.offsets[i] + rs[i].bytes, p.arenaBytes);
     for (size_t j = i + 1; j < rs.size(); ++j) {
       bool timeOverlap = !(rs[i].last < rs[j].first || rs[j].last < rs[i].first);
-      bool spaceOverlap = p.offsets[i] < p.offsets[j] + rs[j].bytes &&
-                          p.offsets[j] < p.offsets[i] + rs[i].bytes;
+      bool spaceOverlap =
+          p.offsets[i] < p.offsets[j] + rs[j].bytes && p.offsets[j] < p.offsets[i] + rs[i].bytes;
       EXPECT_FALSE(timeOverlap && spaceOverlap) << i << " and " << j;
     }
   }
