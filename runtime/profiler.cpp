@@ -1,6 +1,7 @@
 // Profiler (see profiler.h): aggregation per node, the text report and the Chrome trace.
 #include "runtime/profiler.h"
 #include "backends/op_geometry.h"
+#include "compiler/passes/memory_report.h"
 #include "runtime/atomic_file.h"
 
 #include <algorithm>
@@ -186,20 +187,6 @@ std::vector<ProfileOpSummary> Profiler::byOpKind() const {
   return r;
 }
 
-/// "1.5 MiB", "384 KiB", "12 B".
-static std::string bytesText(double b) {
-  char buf[32];
-  if (b >= 1024.0 * 1024 * 1024)
-    std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024 * 1024));
-  else if (b >= 1024.0 * 1024)
-    std::snprintf(buf, sizeof buf, "%.2f MiB", b / (1024.0 * 1024));
-  else if (b >= 1024.0)
-    std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f B", b);
-  return buf;
-}
-
 std::string Profiler::report(const SourceManager& sm, size_t top) const {
   const auto rs = rows(sm);
   const double kernel = kernelMs();
@@ -249,7 +236,7 @@ std::string Profiler::report(const SourceManager& sm, size_t top) const {
     std::string name = r.name.size() > 24 ? r.name.substr(0, 23) + "~" : r.name;
     line(std::to_string(i + 1).c_str(), num("%.1f", 100.0 * r.totalMs / pctBase).c_str(),
          num("%.3f", r.totalMs), num("%.4f", r.meanMs), std::to_string(r.calls),
-         bytesText(r.readBytes), bytesText(r.writtenBytes),
+         formatBytes(r.readBytes), formatBytes(r.writtenBytes),
          r.flops > 0 && r.totalMs > 0 ? num("%.2f", r.flops / (r.totalMs * 1e6)) : "", r.op, name,
          r.location);
   }
@@ -258,8 +245,8 @@ std::string Profiler::report(const SourceManager& sm, size_t top) const {
                   rs.size() - shown);
     out += buf;
   }
-  line("", "100.0", num("%.3f", kernel), "", std::to_string(calls), bytesText(read),
-       bytesText(written), "", "TOTAL", "", "");
+  line("", "100.0", num("%.3f", kernel), "", std::to_string(calls), formatBytes(read),
+       formatBytes(written), "", "TOTAL", "", "");
   out += "\nby op kind:\n";
   size_t kindW = 7;
   const auto kinds = byOpKind();

@@ -7,14 +7,16 @@
 
 namespace llie {
 
-std::string formatBytes(size_t b) {
+std::string formatBytes(double b) {
   char buf[32];
-  if (b < 1024)
-    std::snprintf(buf, sizeof buf, "%zu B", b);
-  else if (b < (1u << 20))
+  if (b >= 1024.0 * 1024 * 1024)
+    std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+  else if (b >= 1024.0 * 1024)
+    std::snprintf(buf, sizeof buf, "%.2f MiB", b / (1024.0 * 1024));
+  else if (b >= 1024.0)
     std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
   else
-    std::snprintf(buf, sizeof buf, "%.2f MiB", b / 1048576.0);
+    std::snprintf(buf, sizeof buf, "%.0f B", b);
   return buf;
 }
 

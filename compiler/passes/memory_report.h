@@ -1,8 +1,8 @@
 // The memory report of a specialised graph: the planner's figures (lower bound = most bytes
 // live at one step, planned arena, naive sum), how the bytes split between what is pinned
-// (inputs, parameters, state, constants) and activations, and the largest values with their
-// producing op, .llie line and lifetime. Pure: it reads the requests and the plan the executor
-// uses, so it predicts the arena before anything runs.
+// (inputs, parameters, state, constants) and activations, and the values live at the peak step
+// with their producing op, .llie line and lifetime. Pure: it reads the requests and the plan the
+// executor uses, so it predicts the arena before anything runs.
 #pragma once
 #include "compiler/passes/memory_requests.h"
 #include "compiler/support/source_span.h"
@@ -29,7 +29,7 @@ std::string valueLabel(const Graph& g, ValueId v);
 std::string formatMemoryReport(const Graph& g, const MemoryRequests& r, const MemoryPlan& p,
                                const SourceManager* sm, size_t topN = 10);
 
-/// "12.3 MiB" (KiB below 1 MiB, bytes below 1 KiB).
-std::string formatBytes(size_t bytes);
+/// "1.43 GiB", "12.30 MiB", "1.5 KiB", "12 B": the byte counts of reports and profiles.
+std::string formatBytes(double bytes);
 
 } // namespace llie
