@@ -1,6 +1,7 @@
 // The training run (see trainer.h): setting up (compile, data, weights or checkpoint, output
 // folder checks), the step loop, evaluation, the JSON-lines log and the progress line.
 #include "runtime/trainer.h"
+#include "compiler/autodiff/training_mode.h"
 #include "compiler/autodiff/training_step.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/atomic_file.h"
@@ -553,6 +554,7 @@ Status Run::createExecutor() {
   for (auto& name : dataInputs_)
     shapes[name] = {batch_, 3, crop_, crop_};
   LLIE_ASSIGN_OR_RETURN(Graph sg, specializeGraph(stepGraph_, shapes));
+  seedDropPaths(sg, seed_);
   LLIE_ASSIGN_OR_RETURN(exec_, Executor::create(std::move(sg), *backend_));
   exec_->setProfiler(o_.profiler);
   LLIE_RETURN_IF_ERROR(exec_->setWeights(resume_ ? resume_->tensors : initial_));

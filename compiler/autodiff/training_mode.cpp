@@ -75,4 +75,12 @@ void moveAssignsLast(Graph& g) {
       g.value(v).producer = static_cast<NodeId>(i);
 }
 
+void seedDropPaths(Graph& g, uint64_t runSeed) {
+  for (Node& n : g.nodes)
+    if (!n.dead && n.op == OpKind::DropPathTrain) {
+      int64_t& seed = std::get<DropAttrs>(n.attrs).seed;
+      seed = static_cast<int64_t>((runSeed << 32) + (static_cast<uint64_t>(seed) & 0xffffffffu));
+    }
+}
+
 } // namespace llie

@@ -92,6 +92,14 @@ TEST(TrainingMode, DropPathBecomesDropPathTrainOnTheStepInput) {
   EXPECT_EQ(first.inputs[1], late); // the existing "step" input, not a second one
   EXPECT_EQ(second.inputs[1], late);
   EXPECT_EQ(c.g.value(late).producer, 0);
+
+  // A run's seed moves every drop_path's seed (distinct per node); seed 0 keeps them.
+  Graph g0 = c.g, g7 = c.g;
+  seedDropPaths(g0, 0);
+  seedDropPaths(g7, 7);
+  EXPECT_EQ(std::get<DropAttrs>(g0.producer(a).attrs).seed, 1);
+  EXPECT_EQ(std::get<DropAttrs>(g7.producer(a).attrs).seed, (int64_t{7} << 32) + 1);
+  EXPECT_EQ(std::get<DropAttrs>(g7.producer(b).attrs).seed, (int64_t{7} << 32) + 2);
 }
 
 } // namespace
