@@ -35,9 +35,10 @@ struct Port {
   bool reorder = false;
 
   /// Builds the memories for primitive argument `argument`, read from input `input` (or the
-  /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout.
+  /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout; a
+  /// reorder of an activation (not of weights) is counted in ctx.reordersPerRun.
   void setup(int argument, size_t input, size_t scratchSlot, const memory::desc& plain,
-             const memory::desc& chosen, CpuContext& ctx, bool isInput) {
+             const memory::desc& chosen, CpuContext& ctx, bool isInput, bool activation) {
     arg = argument;
     io = input;
     slot = scratchSlot;
@@ -47,6 +48,7 @@ struct Port {
     inner = userMemory(chosen, ctx);
     bytes = chosen.get_size();
     ctx.reserveScratch(slot, bytes);
+    if (activation) ++ctx.reordersPerRun;
     re = isInput ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
   }
   memory& bound(CpuContext& ctx, const void* data) {
@@ -105,18 +107,18 @@ Expected<std::unique_ptr<Kernel>> makeConvGrad(const Graph& g, const Node& n, co
                                                  dil, padL, padR);
       dnnl::convolution_backward_weights::primitive_desc pd(d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_weights(pd);
-      k->a.setup(DNNL_ARG_SRC, 0, 0, plainDesc(x), pd.src_desc(), *ctx, true);
-      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true);
+      k->a.setup(DNNL_ARG_SRC, 0, 0, plainDesc(x), pd.src_desc(), *ctx, true, true);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true, true);
       k->result.setup(DNNL_ARG_DIFF_WEIGHTS, 0, 2, plainDesc(wd), pd.diff_weights_desc(), *ctx,
-                      false);
+                      false, false);
     } else {
       dnnl::convolution_backward_data::desc d(alg, anyDesc(x), anyDesc(wd), anyDesc(y), strides,
                                               dil, padL, padR);
       dnnl::convolution_backward_data::primitive_desc pd(d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_data(pd);
-      k->a.setup(DNNL_ARG_WEIGHTS, 1, 0, plainDesc(wd), pd.weights_desc(), *ctx, true);
-      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true);
-      k->result.setup(DNNL_ARG_DIFF_SRC, 0, 2, plainDesc(x), pd.diff_src_desc(), *ctx, false);
+      k->a.setup(DNNL_ARG_WEIGHTS, 1, 0, plainDesc(wd), pd.weights_desc(), *ctx, true, false);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true, true);
+      k->result.setup(DNNL_ARG_DIFF_SRC, 0, 2, plainDesc(x), pd.diff_src_desc(), *ctx, false, true);
     }
   });
 }
