@@ -16,7 +16,8 @@
 // channel that carries ReLU/ReLU6 inputs across their kink (the flagship's training parity case
 // has one 2e-7 from it, which that kernel flips). The loops sum in double
 // (per-thread partial sums over blocks of pixels, added in thread order: deterministic for a
-// thread count), two passes for the variance, and evaluate y and dx in double, rounding once:
+// thread count; the variance from sums shifted by each channel's first value), and evaluate y
+// and dx in double, rounding once:
 //   y  = (x − mean)·γ/√(var + ε) + β,
 //   dx = γ/√(var + ε) · (dy − Σdy/n − (x − mean)/(var + ε) · Σdy·(x − mean)/n),
 //   dγ = Σdy·(x − mean)/√(var + ε), dβ = Σdy.
@@ -26,6 +27,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -135,22 +137,27 @@ public:
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     const float *X = in[0]->f32(), *G = in[1]->f32(), *B = in[2]->f32();
     float* Y = out[0]->f32();
+    if (M == 0 || C == 0) return;
     const double n = static_cast<double>(M);
-    std::vector<double> mean = channelSums(M, C, 1, [&](int64_t r, double* s) {
+    // One pass of shifted sums: d = x − x₀ (x₀ the channel's first value) keeps Σd² − (Σd)²/n
+    // free of the cancellation that Σx² − (Σx)²/n suffers when the mean is large.
+    const float* X0 = X;
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, double* acc) {
       const float* x = X + r * C;
-      for (int64_t c = 0; c < C; ++c)
-        s[c] += x[c];
+      for (int64_t c = 0; c < C; ++c) {
+        const double d = static_cast<double>(x[c]) - X0[c];
+        acc[c] += d;
+        acc[C + c] += d * d;
+      }
     });
-    for (double& m : mean)
-      m /= n;
-    std::vector<double> var = channelSums(M, C, 1, [&](int64_t r, double* s) {
-      const float* x = X + r * C;
-      for (int64_t c = 0; c < C; ++c)
-        s[c] += (x[c] - mean[c]) * (x[c] - mean[c]);
-    });
+    std::vector<double> mean(C), var(C);
+    for (int64_t c = 0; c < C; ++c) {
+      const double m = s[c] / n;
+      mean[c] = X0[c] + m;
+      var[c] = std::max(s[C + c] / n - m * m, 0.0);
+    }
     std::vector<double> scale(C);
     for (int64_t c = 0; c < C; ++c) {
-      var[c] /= n;
       scale[c] = G[c] / std::sqrt(var[c] + eps);
       out[1]->f32()[c] = static_cast<float>(mean[c]);
       out[2]->f32()[c] = static_cast<float>(var[c]);
