@@ -71,7 +71,11 @@ Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n) {
   return gatherKernel(y, strides, 0);
 }
 
-Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n) {
+namespace {
+
+/// Slice as a gather; a channels-last 4-D input and result (the cpu backend's NHWC values) are
+/// walked in their memory order [N, H, W, C], the sliced axis keeping its stride.
+Expected<std::unique_ptr<Kernel>> slice(const Graph& g, const Node& n, bool channelsLast) {
   const auto& a = attrsOf<SliceAttrs>(n);
   Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
   int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
@@ -81,10 +85,26 @@ Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n) {
   start = std::clamp<int64_t>(start, 0, x[axis]);
   if (y[axis] > 0 && start + (y[axis] - 1) * a.step >= x[axis])
     return kernels::badNode(n, "slice runs past the input");
-  Dims strides = kernels::stridesOf(x);
+  if (channelsLast && x.size() != 4) return kernels::badNode(n, "channels-last needs rank 4");
+  Dims strides =
+      channelsLast ? Dims{x[1] * x[2] * x[3], 1, x[3] * x[1], x[1]} : kernels::stridesOf(x);
   int64_t base = start * strides[axis];
   strides[axis] *= a.step;
+  if (channelsLast) {
+    y = {y[0], y[2], y[3], y[1]};
+    strides = {strides[0], strides[2], strides[3], strides[1]};
+  }
   return gatherKernel(y, strides, base);
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n) {
+  return slice(g, n, false);
+}
+
+Expected<std::unique_ptr<Kernel>> makeSliceChannelsLast(const Graph& g, const Node& n) {
+  return slice(g, n, true);
 }
 
 Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n) {

@@ -1,7 +1,7 @@
 // The data-movement kernel family both host backends share, since it moves floats without any
 // arithmetic (nothing here could make the reference a weaker oracle): reshape and stop_grad
 // (copies), permute / slice / expand / pixel_shuffle / pixel_unshuffle (strided gathers) and pad
-// of the last two axes.
+// of the last two axes; slice also over 4-D tensors stored channels-last (the cpu backend's).
 #pragma once
 #include "backends/kernel_registry.h"
 
@@ -16,6 +16,8 @@ std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode
 Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n);
+/// slice of a 4-D tensor stored channels-last (NHWC) into one stored so: the cpu backend's.
+Expected<std::unique_ptr<Kernel>> makeSliceChannelsLast(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makePixelShuffle(const Graph& g, const Node& n);

@@ -1,6 +1,7 @@
 // The host gradient kernels declared in host_grad_movement.h: one separable-adjoint gather
-// (pad_grad, resize_grad, avg_pool2d_grad), a per-plane scatter for max_pool2d_grad, and a row
-// copy-or-zero pass for slice_grad, all parallel with OpenMP. The node checks are the forwards'
+// (pad_grad, resize_grad, avg_pool2d_grad; resize_grad also over NHWC tensors, channels
+// innermost), a per-plane scatter for max_pool2d_grad, and a row copy-or-zero pass for
+// slice_grad, all parallel with OpenMP. The node checks are the forwards'
 // (host_data_movement.cpp's pad and slice, grad_geometry.h for pooling and resize), dy taking
 // the output's place.
 #include "backends/host_grad_movement.h"
@@ -75,6 +76,45 @@ std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, i
           dx[iw] = static_cast<float>(acc);
         }
       }
+  });
+}
+
+/// The same gather over channels-last (NHWC) dy and dx of N images with C channels: each dx pixel
+/// gathers the dy pixels that read it, channel by channel, in the plain loop's order (so the
+/// sums are the same to the bit).
+std::unique_ptr<Kernel> separableAdjointNhwc(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
+                                             int64_t OW, AxisAdjoint rows, AxisAdjoint cols) {
+  if (N * C * H * W == 0) return kernels::noopKernel();
+  return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+    const float* DY = in[1]->f32();
+    float* DX = out[0]->f32();
+#pragma omp parallel if (N * C * H * W > 4096)
+    {
+      std::vector<double> acc(C), s(C);
+#pragma omp for collapse(2) schedule(static)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t ih = 0; ih < H; ++ih) {
+          const float* dy = DY + n * OH * OW * C;
+          for (int64_t iw = 0; iw < W; ++iw) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (int64_t r = rows.begin[ih]; r < rows.begin[ih + 1]; ++r) {
+              std::fill(s.begin(), s.end(), 0.0);
+              for (int64_t c = cols.begin[iw]; c < cols.begin[iw + 1]; ++c) {
+                const float* px = dy + (rows.dst[r] * OW + cols.dst[c]) * C;
+                const double w = cols.w[c];
+                for (int64_t ch = 0; ch < C; ++ch)
+                  s[ch] += w * px[ch];
+              }
+              const double w = rows.w[r];
+              for (int64_t ch = 0; ch < C; ++ch)
+                acc[ch] += w * s[ch];
+            }
+            float* dx = DX + ((n * H + ih) * W + iw) * C;
+            for (int64_t ch = 0; ch < C; ++ch)
+              dx[ch] = static_cast<float>(acc[ch]);
+          }
+        }
+    }
   });
 }
 
@@ -244,15 +284,31 @@ Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n)
   return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
 }
 
-Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n) {
+namespace {
+
+Expected<std::unique_ptr<Kernel>> resizeGrad(const Graph& g, const Node& n, bool channelsLast) {
   const auto& a = attrsOf<ResizeAttrs>(n);
   Expected<kernels::PlaneGeom> geom = kernels::resizeGradGeometry(g, n);
   if (!geom) return geom.takeStatus();
   const kernels::PlaneGeom& p = *geom;
   bool nearest = a.mode == ResizeMode::Nearest;
-  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW,
-                          resizeAdjoint(p.OH, p.H, nearest, a.alignCorners),
-                          resizeAdjoint(p.OW, p.W, nearest, a.alignCorners));
+  AxisAdjoint rows = resizeAdjoint(p.OH, p.H, nearest, a.alignCorners);
+  AxisAdjoint cols = resizeAdjoint(p.OW, p.W, nearest, a.alignCorners);
+  if (!channelsLast)
+    return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
+  Dims x = kernels::inShape(g, n, 0);
+  if (x.size() != 4) return kernels::badNode(n, "channels-last needs rank 4");
+  return separableAdjointNhwc(x[0], x[1], p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n) {
+  return resizeGrad(g, n, false);
+}
+
+Expected<std::unique_ptr<Kernel>> makeResizeGradChannelsLast(const Graph& g, const Node& n) {
+  return resizeGrad(g, n, true);
 }
 
 } // namespace llie::host

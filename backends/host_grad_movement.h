@@ -5,7 +5,8 @@
 //    position back onto the input element it was read from (reflect/replicate may read one
 //    element several times), in double;
 //  - avg_pool2d_grad, max_pool2d_grad and resize_grad for the cpu backend, whose oracle is the
-//    reference backend's naive scatter loops (reference/pool_grad.cpp, resize_grad.cpp).
+//    reference backend's naive scatter loops (reference/pool_grad.cpp, resize_grad.cpp);
+//    resize_grad also over channels-last dy and dx (the cpu backend's NHWC values, layout.h).
 // Pad, resize and average pooling are separable linear maps y = Rh·x·Rwᵀ of the last two axes,
 // so their adjoint is computed as a race-free gather dx = Rhᵀ·dy·Rw from per-axis tables built at
 // prepare time (for every input index, the output indices that read it and their weights).
@@ -19,6 +20,8 @@ Expected<std::unique_ptr<Kernel>> makeSliceGrad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeMaxPoolGrad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n);
+/// resize_grad with dy and dx stored channels-last (NHWC, 4-D): the cpu backend's layout.h.
+Expected<std::unique_ptr<Kernel>> makeResizeGradChannelsLast(const Graph& g, const Node& n);
 
 /// pad_grad and slice_grad: both host backends.
 template <class... Ctx> void registerGradMovement(kernels::Registry<Ctx...>& r) {

@@ -4,14 +4,18 @@
 //  conv2d_grad_weight(x, w, dy) -> dw on convolution_backward_weights (src, diff_dst ->
 //    diff_weights, no bias; w only lends its shape).
 // Both need a forward_training convolution primitive descriptor as their hint, built here over
-// the same format_tag::any descriptors. As in conv2d.cpp, every descriptor is `any`, the kernel
-// reorders the plain NCHW / OIHW (GOIHW when grouped) inputs into the chosen layouts and the
-// result back, the blocked copies living in the backend's shared scratch (slots 0 and 1 for the
-// two inputs, 2 for the result); descriptors, primitives and reorders are built once at prepare
-// time. Stride, asymmetric padding (padding_l = {top, left}, padding_r = {bottom, right}),
-// dilation (oneDNN's is PyTorch's minus one) and groups; per-sample weights and fused epilogues
-// are refused (grad_geometry.h: checkConvGrad).
+// the same descriptors. When x or dy is kept channels-last (layout.h), the activations'
+// descriptors are NHWC, which oneDNN's jit kernels read and write as they are (a plain operand
+// is reordered into NHWC); otherwise they are format_tag::any and the plain NCHW tensors are
+// reordered into the layouts oneDNN chose (blocked) and the result back. Weights are `any`: the
+// plain OIHW / GOIHW (grouped) weights, and the weight gradient, are reordered when oneDNN chose
+// another layout. The reordered copies live in the backend's shared scratch (slots 0 and 1 for
+// the two inputs, 2 for the result); descriptors, primitives and reorders are built once at
+// prepare time. Stride, asymmetric padding (padding_l = {top, left}, padding_r = {bottom,
+// right}), dilation (oneDNN's is PyTorch's minus one) and groups; per-sample weights and fused
+// epilogues are refused (grad_geometry.h: checkConvGrad).
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/grad_geometry.h"
 
 #include <algorithm>
@@ -35,9 +39,10 @@ struct Port {
   bool reorder = false;
 
   /// Builds the memories for primitive argument `argument`, read from input `input` (or the
-  /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout.
+  /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout; a
+  /// reorder of an activation (not of weights) is counted in ctx.reordersPerRun.
   void setup(int argument, size_t input, size_t scratchSlot, const memory::desc& plain,
-             const memory::desc& chosen, CpuContext& ctx, bool isInput) {
+             const memory::desc& chosen, CpuContext& ctx, bool isInput, bool activation) {
     arg = argument;
     io = input;
     slot = scratchSlot;
@@ -47,6 +52,7 @@ struct Port {
     inner = userMemory(chosen, ctx);
     bytes = chosen.get_size();
     ctx.reserveScratch(slot, bytes);
+    if (activation) ++ctx.reordersPerRun;
     re = isInput ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
   }
   memory& bound(CpuContext& ctx, const void* data) {
@@ -95,28 +101,37 @@ Expected<std::unique_ptr<Kernel>> makeConvGrad(const Graph& g, const Node& n, co
 
   auto k = std::make_unique<ConvGradKernel>();
   k->ctx = ctx;
+  // The activations' layouts (layout.h): x (the weight gradient's input, or the data gradient's
+  // result) and dy. When either is channels-last, the primitive works in NHWC throughout (a
+  // plain one is reordered into it); else every layout is oneDNN's choice.
+  const std::vector<bool> cl = channelsLastValues(g);
+  const bool xCl = weight ? cl[n.inputs[0]] : cl[n.outputs[0]], yCl = cl[n.inputs[2]];
+  auto act = [&](const Dims& d) { return xCl || yCl ? nhwcDesc(d) : anyDesc(d); };
   return finishKernel(n, k, [&] {
     auto alg = dnnl::algorithm::convolution_direct;
-    dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, anyDesc(x),
-                                       anyDesc(wd), anyDesc(y), strides, dil, padL, padR);
+    dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, act(x), anyDesc(wd),
+                                       act(y), strides, dil, padL, padR);
     dnnl::convolution_forward::primitive_desc hint(fd, ctx->eng);
     if (weight) {
-      dnnl::convolution_backward_weights::desc d(alg, anyDesc(x), anyDesc(wd), anyDesc(y), strides,
-                                                 dil, padL, padR);
+      dnnl::convolution_backward_weights::desc d(alg, act(x), anyDesc(wd), act(y), strides, dil,
+                                                 padL, padR);
       dnnl::convolution_backward_weights::primitive_desc pd(d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_weights(pd);
-      k->a.setup(DNNL_ARG_SRC, 0, 0, plainDesc(x), pd.src_desc(), *ctx, true);
-      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true);
+      k->a.setup(DNNL_ARG_SRC, 0, 0, activationDesc(x, xCl), pd.src_desc(), *ctx, true, true);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, activationDesc(y, yCl), pd.diff_dst_desc(), *ctx, true,
+                 true);
       k->result.setup(DNNL_ARG_DIFF_WEIGHTS, 0, 2, plainDesc(wd), pd.diff_weights_desc(), *ctx,
-                      false);
+                      false, false);
     } else {
-      dnnl::convolution_backward_data::desc d(alg, anyDesc(x), anyDesc(wd), anyDesc(y), strides,
-                                              dil, padL, padR);
+      dnnl::convolution_backward_data::desc d(alg, act(x), anyDesc(wd), act(y), strides, dil, padL,
+                                              padR);
       dnnl::convolution_backward_data::primitive_desc pd(d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_data(pd);
-      k->a.setup(DNNL_ARG_WEIGHTS, 1, 0, plainDesc(wd), pd.weights_desc(), *ctx, true);
-      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, plainDesc(y), pd.diff_dst_desc(), *ctx, true);
-      k->result.setup(DNNL_ARG_DIFF_SRC, 0, 2, plainDesc(x), pd.diff_src_desc(), *ctx, false);
+      k->a.setup(DNNL_ARG_WEIGHTS, 1, 0, plainDesc(wd), pd.weights_desc(), *ctx, true, false);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, activationDesc(y, yCl), pd.diff_dst_desc(), *ctx, true,
+                 true);
+      k->result.setup(DNNL_ARG_DIFF_SRC, 0, 2, activationDesc(x, xCl), pd.diff_src_desc(), *ctx,
+                      false, true);
     }
   });
 }

@@ -37,6 +37,7 @@ const Registry& registry() {
     train::registerTrainKernels(x);
     host::registerFftw(x);
     host::registerComplexKernels(x);
+    registerChannelsLastHost(x); // replaces the shared slice, reduce_grad and resize_grad
     return x;
   }();
   return r;

@@ -30,6 +30,8 @@ void registerNormLoops(Registry& r); // norm_loops.cpp: instancenorm, l2_normali
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
+// channels_last_host.cpp: slice, reduce_grad, resize_grad by layout (after the shared families).
+void registerChannelsLastHost(Registry& r);
 
 std::unique_ptr<Backend> makeCpuBackend();
 

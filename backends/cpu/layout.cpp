@@ -1,5 +1,6 @@
-// The channels-last analysis (see layout.h): the greatest set of candidate values that is
-// consistent with every producer and reader, found by removing offenders until nothing changes.
+// The channels-last analysis (see layout.h): each node's LayoutRule, then the greatest set of
+// candidate values that is consistent with every producer and reader, found by removing
+// offenders until nothing changes.
 #include "backends/cpu/layout.h"
 
 #include "backends/kernel_registry.h"
@@ -20,32 +21,85 @@ bool isActivation4d(const Graph& g, ValueId v) {
   return t.dtype == DType::F32 && t.shape.size() == 4;
 }
 
-/// The inputs of `n` whose layout must equal its output's, or false when `n` is not
-/// layout-transparent.
-bool transparentInputs(const Graph& g, const Node& n, std::vector<ValueId>& ins) {
-  ins.clear();
-  if (n.outputs.size() != 1 || !isActivation4d(g, n.outputs[0])) return false;
+/// How a node treats the layouts of its 4-D operands (input and output indices). An operand in
+/// none of the lists is read or written plain.
+struct LayoutRule {
+  std::vector<int> tiedIns, tiedOuts; ///< share one layout, NHWC or plain, all together
+  std::vector<int> freeIns, freeOuts; ///< each NHWC or plain on its own: the kernel adapts
+  std::vector<int> shapeIns;          ///< only lend their shape, so any layout
+};
+
+bool sameShapes(const Graph& g, const Node& n, std::initializer_list<int> ins) {
   const Shape& y = g.type(n.outputs[0]).shape;
-  if (isIn(n.op, kernels::kUnaryOps)) {
-    ins = {n.inputs[0]};
-  } else if (isIn(n.op, kernels::kBinaryOps)) {
-    if (g.type(n.inputs[0]).shape != y || g.type(n.inputs[1]).shape != y) return false;
-    ins = n.inputs;
-  } else if (n.op == OpKind::Concat) {
-    auto axis = kernels::concatAxis(g, n);
-    if (!axis || *axis != 1) return false;
-    ins = n.inputs;
-  } else if (n.op == OpKind::Resize) {
-    if (!resizeOnDnnl(g, n)) return false;
-    ins = {n.inputs[0]};
-  } else {
-    return false;
-  }
-  return std::all_of(ins.begin(), ins.end(), [&](ValueId v) { return isActivation4d(g, v); });
+  return std::all_of(ins.begin(), ins.end(), [&](int i) { return g.type(n.inputs[i]).shape == y; });
 }
 
-bool isConv(const Node& n) {
-  return n.op == OpKind::Conv2d && !attrsOf<Conv2dAttrs>(n).perSample;
+/// Elementwise and other ops whose listed inputs and first output share one layout (the kernel
+/// sees flat arrays, or builds its oneDNN descriptors in whichever layout the values have).
+LayoutRule tied(std::vector<int> ins) {
+  return {std::move(ins), {0}, {}, {}, {}};
+}
+
+LayoutRule ruleFor(const Graph& g, const Node& n) {
+  if (n.outputs.empty()) return {};
+  switch (n.op) {
+  case OpKind::Conv2d:
+    if (attrsOf<Conv2dAttrs>(n).perSample) return {};
+    return {{}, {}, {0}, {0}, {}};
+  case OpKind::Conv2dGradInput: // (x, w, dy) -> dx; x lends its shape
+    return {{}, {}, {2}, {0}, {0}};
+  case OpKind::Conv2dGradWeight: // (x, w, dy) -> dw, dw plain; w lends its shape
+    return {{}, {}, {0, 2}, {}, {1}};
+  case OpKind::BatchNormTrain: // (x, gamma, beta, rm, rv) -> (y, mean, var, rm', rv')
+    if (kernels::normAxis(attrsOf<NormAttrs>(n).axis, 4) != 1) return {};
+    return tied({0});
+  case OpKind::BatchNormGrad: // (x, gamma, mean, var, dy) -> (dx, dgamma, dbeta)
+    if (kernels::normAxis(attrsOf<NormAttrs>(n).axis, 4) != 1) return {};
+    return tied({0, 4});
+  case OpKind::UnaryGrad: // (x, dy) -> dx, a flat elementwise kernel
+    if (!sameShapes(g, n, {0, 1})) return {};
+    return tied({0, 1});
+  case OpKind::Concat: {
+    auto axis = kernels::concatAxis(g, n);
+    if (!axis || *axis != 1) return {};
+    std::vector<int> all(n.inputs.size());
+    for (size_t i = 0; i < all.size(); ++i)
+      all[i] = static_cast<int>(i);
+    return tied(all);
+  }
+  case OpKind::Resize:
+    if (!resizeOnDnnl(g, n)) return {};
+    return tied({0});
+  case OpKind::ResizeGrad: // (x, dy) -> dx; x lends its shape
+    return {{1}, {0}, {}, {}, {0}};
+  case OpKind::Slice: // any axis: a gather in either layout
+    return tied({0});
+  case OpKind::ReduceGrad: { // dy (plain) broadcast into dx, written in either layout
+    if (g.type(n.outputs[0]).shape.size() != 4) return {};
+    const auto& a = attrsOf<ReduceGradAttrs>(n);
+    bool ok = true;
+    kernels::Dims axes = kernels::normAxes(a.axes, 4, ok);
+    auto reduced = [&](int64_t d) {
+      const Dim& s = g.type(n.outputs[0]).shape[d];
+      return std::find(axes.begin(), axes.end(), d) != axes.end() || (s.isConst() && s.off == 1);
+    };
+    // dy's elements must be in the same order either way: one channel or one pixel.
+    if (!ok || !(reduced(1) || (reduced(2) && reduced(3)))) return {};
+    return {{}, {}, {}, {0}, {}};
+  }
+  default:
+    break;
+  }
+  if (isIn(n.op, kernels::kUnaryOps) && sameShapes(g, n, {0})) return tied({0});
+  // Without broadcasting, a binary op is elementwise over flat arrays.
+  if (isIn(n.op, kernels::kBinaryOps) && sameShapes(g, n, {0, 1})) return tied({0, 1});
+  if (isIn(n.op, kernels::kReduceOps) && reduceReadsChannelsLast(g, n))
+    return {{}, {}, {0}, {}, {}};
+  return {};
+}
+
+bool has(const std::vector<int>& list, int i) {
+  return std::find(list.begin(), list.end(), i) != list.end();
 }
 
 } // namespace
@@ -58,17 +112,36 @@ bool resizeOnDnnl(const Graph& g, const Node& n) {
   return !a.alignCorners;
 }
 
+bool reduceReadsChannelsLast(const Graph& g, const Node& n) {
+  if (n.inputs.empty() || !isActivation4d(g, n.inputs[0])) return false;
+  const Shape& x = g.type(n.inputs[0]).shape;
+  bool ok = true;
+  kernels::Dims axes = kernels::normAxes(attrsOf<ReduceAttrs>(n).axes, 4, ok);
+  if (!ok) return false;
+  // An axis that stays in the result with more than one element.
+  auto kept = [&](int64_t d) {
+    return std::find(axes.begin(), axes.end(), d) == axes.end() &&
+           !(x[d].isConst() && x[d].off == 1);
+  };
+  return !(kept(1) && (kept(2) || kept(3)));
+}
+
 std::vector<bool> channelsLastValues(const Graph& g) {
   std::vector<bool> cl(g.values.size(), false);
-  if (g.kind != GraphKind::Inference) return cl;
-  std::vector<ValueId> ins;
   const auto users = g.users();
-  // Candidates: values read inside the graph (a graph output, or a value nobody reads and a
-  // caller may fetch, stays plain).
-  for (const Node& n : g.nodes) {
-    if (n.dead || n.outputs.size() != 1 || !isActivation4d(g, n.outputs[0])) continue;
-    if (users[n.outputs[0]].empty()) continue;
-    if (isConv(n) || transparentInputs(g, n, ins)) cl[n.outputs[0]] = true;
+  std::vector<LayoutRule> rules(g.nodes.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!g.nodes[i].dead) rules[i] = ruleFor(g, g.nodes[i]);
+  // Candidates: the 4-D outputs a producer can write NHWC that are read inside the graph (a
+  // graph output, or a value nobody reads and a caller may fetch, stays plain).
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      ValueId v = n.outputs[o];
+      int oi = static_cast<int>(o);
+      if (!isActivation4d(g, v) || users[v].empty()) continue;
+      if (has(rules[i].tiedOuts, oi) || has(rules[i].freeOuts, oi)) cl[v] = true;
+    }
   }
   for (const GraphOutput& o : g.outputs)
     cl[o.value] = false;
@@ -77,26 +150,33 @@ std::vector<bool> channelsLastValues(const Graph& g) {
     auto drop = [&](ValueId v) {
       if (cl[v]) cl[v] = false, changed = true;
     };
-    for (const Node& n : g.nodes) {
-      if (n.dead || isConv(n) || !transparentInputs(g, n, ins)) continue;
-      // A transparent op is all-NHWC or all-NCHW.
+    // A tied group is all-NHWC or all-plain.
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      const Node& n = g.nodes[i];
+      const LayoutRule& r = rules[i];
+      if (n.dead || (r.tiedIns.empty() && r.tiedOuts.empty())) continue;
       bool all =
-          cl[n.outputs[0]] && std::all_of(ins.begin(), ins.end(), [&](ValueId v) { return cl[v]; });
-      if (!all) {
-        drop(n.outputs[0]);
-        for (ValueId v : ins)
-          drop(v);
-      }
+          std::all_of(r.tiedIns.begin(), r.tiedIns.end(), [&](int k) { return cl[n.inputs[k]]; }) &&
+          std::all_of(r.tiedOuts.begin(), r.tiedOuts.end(),
+                      [&](int k) { return cl[n.outputs[k]]; });
+      if (all) continue;
+      for (int k : r.tiedIns)
+        drop(n.inputs[k]);
+      for (int k : r.tiedOuts)
+        drop(n.outputs[k]);
     }
+    // Every reader must take NHWC at every place it reads the value.
     for (size_t v = 0; v < cl.size(); ++v) {
       if (!cl[v]) continue;
       for (NodeId u : users[v]) {
         const Node& r = g.nodes[u];
-        bool takes = isConv(r) ? r.inputs[0] == static_cast<ValueId>(v) &&
-                                     std::count(r.inputs.begin(), r.inputs.end(),
-                                                static_cast<ValueId>(v)) == 1
-                               : transparentInputs(g, r, ins) && cl[r.outputs[0]];
-        if (!takes) drop(static_cast<ValueId>(v));
+        const LayoutRule& rule = rules[u];
+        for (size_t k = 0; k < r.inputs.size(); ++k) {
+          int ki = static_cast<int>(k);
+          if (r.inputs[k] == static_cast<ValueId>(v) && !has(rule.tiedIns, ki) &&
+              !has(rule.freeIns, ki) && !has(rule.shapeIns, ki))
+            drop(static_cast<ValueId>(v));
+        }
       }
     }
   }

@@ -1,13 +1,18 @@
 // Activation layouts on the cpu backend. oneDNN's convolutions on this class of CPU (brgconv,
-// the depthwise brdgmm) read and write channels-last (NHWC) tensors; keeping the activations
-// between them in NHWC removes the reorder into and out of every conv. This analysis, run by
-// the kernels that care when they are prepared, decides once per graph which 4-D values are
-// stored channels-last: a value is NHWC when it is written by a conv or by a layout-transparent
-// op whose activation inputs are NHWC, and every op that reads it takes NHWC (a conv's input; a
-// transparent op whose output is NHWC). Transparent ops: unary elementwise ops (the cpu kernel
-// sees a flat array), binary elementwise ops without broadcasting, channel concat and oneDNN's
-// resampling. Graph inputs and outputs, parameters and everything else stay plain NCHW, so the
-// executor and the other backends never see a layout. Only inference graphs are analysed.
+// the depthwise brdgmm, and the jit kernels of the gradients) read and write channels-last
+// (NHWC) tensors; keeping the activations between them in NHWC removes the reorder into and out
+// of every conv. This analysis, run by the kernels that care when they are prepared, decides once
+// per graph (inference or training) which 4-D f32 values are stored channels-last. Every node
+// says how it treats its 4-D operands (LayoutRule): some take each operand in either layout and
+// adapt (a conv's data input and output; the data gradient's dy and dx; the weight gradient's x
+// and dy; a reduction whose plain result is the same either way), some need a group of operands
+// to share one layout and are indifferent to which (elementwise ops, unary_grad, batchnorm_train's
+// x and y, batchnorm_grad's x, dy and dx, channel concat, oneDNN's resampling, ...), some only
+// read an operand's shape (the gradients' x or w), and everything else reads and writes plain
+// NCHW. A value is NHWC when its producer can write it so and every reader takes it; the set is
+// the largest consistent one. Graph inputs and outputs, parameters, optimizer state, the 1-D
+// statistics of the norms and everything else stay plain, so the executor and the other backends
+// never see a layout.
 #pragma once
 #include "compiler/ir/graph.h"
 
@@ -20,5 +25,10 @@ std::vector<bool> channelsLastValues(const Graph& g);
 
 /// Whether the resize node runs on oneDNN's resampling (else on loops over NCHW planes).
 bool resizeOnDnnl(const Graph& g, const Node& n);
+
+/// Whether the reduction `n` of a 4-D input gives the same plain result when it walks the input
+/// channels-last: the kept axes of size > 1 are in the same order in NCHW and NHWC (the channel
+/// axis is reduced or 1, or both spatial axes are).
+bool reduceReadsChannelsLast(const Graph& g, const Node& n);
 
 } // namespace llie::cpu

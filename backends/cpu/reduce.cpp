@@ -7,8 +7,11 @@
 // the output row. Sums and means accumulate in double and round once. Threads split the first
 // group: kept, they own disjoint outputs; reduced, each fills its own partial result and the
 // partials are combined in thread order (deterministic for a given thread count). When nothing
-// is actually reduced the kernel is a copy.
+// is actually reduced the kernel is a copy. An input the cpu backend keeps channels-last
+// (layout.h) is walked as the NHWC tensor [N, H, W, C] it is in memory, over the same axes; the
+// analysis lets a reduction read it only when its plain result comes out in the same order.
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/host_data_movement.h"
 
 #include <omp.h>
@@ -31,6 +34,9 @@ struct Groups {
   int64_t rows = 0;      ///< product of every group but the last
   int64_t inner = 0;     ///< size of the last group
   int64_t outCount = 0;  ///< output elements
+  /// Sum reduced rows in double lanes (a channels-last input summed over its channels: as close
+  /// to exact as the plain walk over NCHW, which adds every float into a double).
+  bool doubleLanes = false;
 };
 
 Groups groupAxes(const Dims& x, const Dims& axes) {
@@ -65,18 +71,18 @@ inline int64_t rowOffset(const Groups& gr, int64_t r) {
   return off;
 }
 
-/// Σ x[0..n) in eight float lanes, flushed into a double every 1024 elements.
-double sumRow(const float* x, int64_t n) {
+/// Σ x[0..n) in eight Lane lanes, flushed into a double every 1024 elements.
+template <class Lane> double sumRow(const float* x, int64_t n) {
   double total = 0;
   for (int64_t b = 0; b < n; b += 1024) {
     const int64_t e = std::min(n, b + 1024);
-    float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    Lane lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = b;
     for (; i + 8 <= e; i += 8)
       for (int j = 0; j < 8; ++j)
         lane[j] += x[i + j];
     double part = 0;
-    for (float l : lane)
+    for (Lane l : lane)
       part += l;
     for (; i < e; ++i)
       part += x[i];
@@ -108,7 +114,7 @@ void foldRows(const Groups& gr, const float* X, Acc* acc, int64_t r0, int64_t r1
     const int64_t o = rowOffset(gr, r);
     if (innerRed) {
       if constexpr (R == Red::Sum || R == Red::Mean)
-        acc[o] += sumRow(row, inner);
+        acc[o] += gr.doubleLanes ? sumRow<double>(row, inner) : sumRow<float>(row, inner);
       else
         acc[o] = pickRow<R == Red::Max>(row, inner, acc[o]);
     } else {
@@ -184,7 +190,16 @@ Expected<std::unique_ptr<Kernel>> makeReduce(const Graph& g, const Node& n) {
       return kernels::unsupported(n, "cpu", "reduction of an empty tensor");
     return host::makeCopy(g, n);
   }
+  const bool channelsLast = channelsLastValues(g)[n.inputs[0]];
+  if (channelsLast) {
+    // NCHW axis d is at position nhwcPos[d] of the NHWC tensor in memory.
+    const int64_t nhwcPos[4] = {0, 3, 1, 2};
+    x = {x[0], x[2], x[3], x[1]};
+    for (int64_t& ax : axes)
+      ax = nhwcPos[ax];
+  }
   Groups gr = groupAxes(x, axes);
+  gr.doubleLanes = channelsLast;
   switch (n.op) {
   case OpKind::ReduceSum:
     return reduceKernel<Red::Sum>(gr);

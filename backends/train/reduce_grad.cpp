@@ -3,14 +3,18 @@
 // dropped; either form is accepted whatever `keepdim` says, since both name the same elements.
 // dx is dy broadcast back to `shape` (a strided gather with stride 0 along the reduced axes),
 // divided by the number of reduced elements when `mean` (an f32 division, as PyTorch's
-// mean backward).
+// mean backward). The cpu backend's channels-last variant writes a 4-D dx in NHWC order (see
+// backends/cpu/layout.h); it needs dy's elements in the same order either way (dy has one channel,
+// or one pixel), so it is the same broadcast over the permuted shapes [N, H, W, C].
 #include "backends/train/train_kernels.h"
 
 #include "backends/train/train_loops.h"
 
 namespace llie::train {
 
-Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n) {
+namespace {
+
+Expected<std::unique_ptr<Kernel>> reduceGrad(const Graph& g, const Node& n, bool channelsLast) {
   const auto& a = attrsOf<ReduceGradAttrs>(n);
   Dims y = kernels::outShape(g, n), dy = kernels::inShape(g, n, 0);
   const int64_t rank = static_cast<int64_t>(y.size());
@@ -33,6 +37,13 @@ Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n) 
   }
   if (dy != kept && dy != dropped)
     return kernels::badNode(n, "dy's shape is not the reduced shape");
+  if (channelsLast) {
+    if (rank != 4 || (kept[1] != 1 && (kept[2] != 1 || kept[3] != 1)))
+      return kernels::badNode(n, "a channels-last result needs dy with one channel or pixel");
+    auto nhwc = [](const Dims& d) { return Dims{d[0], d[2], d[3], d[1]}; };
+    kept = nhwc(kept);
+    y = nhwc(y);
+  }
   Broadcast<1> b;
   if (!b.init({kept}, y)) return kernels::badNode(n, "dy does not broadcast to `shape`");
   const bool mean = a.mean;
@@ -51,6 +62,16 @@ Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n) 
           yr[i] = d[i * is[0]];
     });
   });
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n) {
+  return reduceGrad(g, n, false);
+}
+
+Expected<std::unique_ptr<Kernel>> makeReduceGradChannelsLast(const Graph& g, const Node& n) {
+  return reduceGrad(g, n, true);
 }
 
 } // namespace llie::train

@@ -27,8 +27,9 @@ Expected<std::unique_ptr<Kernel>> makeClassLossGrad(const Graph& g, const Node& 
 // select_reductions.cpp: argmax (I64 out) and kth_value (keepdim); forward only.
 Expected<std::unique_ptr<Kernel>> makeArgMax(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeKthValue(const Graph& g, const Node& n);
-// reduce_grad.cpp
+// reduce_grad.cpp; the channels-last variant writes a 4-D result NHWC (the cpu backend's).
 Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n);
+Expected<std::unique_ptr<Kernel>> makeReduceGradChannelsLast(const Graph& g, const Node& n);
 // optimizers.cpp: PyTorch 1.13's single-tensor SGD and Adam / AdamW.
 Expected<std::unique_ptr<Kernel>> makeSgdUpdate(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeAdamUpdate(const Graph& g, const Node& n);

@@ -10,7 +10,9 @@
 
 #include "backends/train/train_loops.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace llie::train {
 namespace {
@@ -33,13 +35,18 @@ template <class D> std::unique_ptr<Kernel> gradKernel(D d) {
 
 /// The kernel passing dy where pass(x[i]) holds and writing 0 elsewhere (PyTorch's
 /// threshold/hardtanh/clamp backward select rather than multiply, so a non-finite dy is
-/// dropped where the mask is off).
+/// dropped where the mask is off). The select is a bit mask (dy's bits, or +0), with no branch
+/// on the data: channels-last activations alternate sides of a kink from one element to the
+/// next, which made a branch mispredict about every other element (4x slower).
 template <class P> std::unique_ptr<Kernel> maskKernel(P pass) {
   return kernels::makeFnKernel([pass](const auto& in, const auto& out) {
     const float* x = in[0]->f32();
     const float* dy = in[1]->f32();
     float* dx = out[0]->f32();
-    parallelFor(out[0]->numel(), [&](int64_t i) { dx[i] = pass(x[i]) ? dy[i] : 0.f; });
+    parallelFor(out[0]->numel(), [&](int64_t i) {
+      const uint32_t keep = 0u - static_cast<uint32_t>(pass(x[i]));
+      dx[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(dy[i]) & keep);
+    });
   });
 }
 
@@ -54,7 +61,7 @@ Expected<std::unique_ptr<Kernel>> makeUnaryGrad(const Graph& g, const Node& n) {
   const std::string& op = a.op;
   if (op == "neg") return gradKernel([](double) { return -1.0; });
   if (op == "relu") return maskKernel([](float x) { return x > 0; });
-  if (op == "relu6") return maskKernel([](float x) { return x > 0 && x < 6; });
+  if (op == "relu6") return maskKernel([](float x) { return (x > 0) & (x < 6); });
   if (op == "leaky_relu") return gradKernel([alpha](double x) { return x > 0 ? 1.0 : alpha; });
   if (op == "sigmoid")
     return gradKernel([](double x) {
@@ -89,7 +96,7 @@ Expected<std::unique_ptr<Kernel>> makeUnaryGrad(const Graph& g, const Node& n) {
   }
   if (op == "clamp") { // bounds compared as f32, as PyTorch does for a float tensor
     const float lo = static_cast<float>(alpha), hi = static_cast<float>(beta);
-    return maskKernel([lo, hi](float x) { return x >= lo && x <= hi; });
+    return maskKernel([lo, hi](float x) { return (x >= lo) & (x <= hi); });
   }
   if (op == "sin") return gradKernel([](double x) { return std::cos(x); });
   if (op == "cos") return gradKernel([](double x) { return -std::sin(x); });
