@@ -2,8 +2,11 @@
 // use_global_stats | use_scale | use_shift (oneDNN 2.6 takes scale and shift as separate
 // memories). Any rank and any channel axis: x is viewed as [outer, C, inner, 1], a plain NCHW
 // tensor, which is exactly the per-channel normalisation oneDNN computes (4-D rather than 3-D
-// because oneDNN 2.6 only has its reference implementation for 3-D "ncw" data).
+// because oneDNN 2.6 only has its reference implementation for 3-D "ncw" data). A channels-last
+// x (layout.h; in training steps, the recomputation of a batchnorm_train output) runs
+// normalizeChannelsLast instead, batchnorm_train's own loop, so the recomputation is exact.
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/grad_geometry.h"
 
 #include <unordered_map>
@@ -40,6 +43,14 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n, c
   const auto& a = attrsOf<NormAttrs>(n);
   LLIE_ASSIGN_OR_RETURN(kernels::NormGeom geo, kernels::batchNormGeometry(g, n));
   const int64_t outer = geo.outer, C = geo.C, inner = geo.inner;
+  if (channelsLastValues(g)[n.inputs[0]]) {
+    const int64_t M = geo.count;
+    const double eps = a.eps;
+    return kernels::makeFnKernel([=](const auto& in, const auto& out) {
+      normalizeChannelsLast(in[0]->f32(), out[0]->f32(), M, C, in[3]->f32(), in[4]->f32(),
+                            in[1]->f32(), in[2]->f32(), eps);
+    });
+  }
 
   auto k = std::make_unique<BatchNormKernel>();
   k->ctx = ctx;

@@ -17,7 +17,8 @@
 // has one 2e-7 from it, which that kernel flips). The loops sum in double
 // (per-thread partial sums over blocks of pixels, added in thread order: deterministic for a
 // thread count; the variance from sums shifted by each channel's first value), and evaluate y
-// and dx in double, rounding once:
+// (from the statistics as stored in f32, so that the inference batchnorm over channels-last x,
+// normalizeChannelsLast, recomputes it bit for bit) and dx in double, rounding once:
 //   y  = (x − mean)·γ/√(var + ε) + β,
 //   dx = γ/√(var + ε) · (dy − Σdy/n − (x − mean)/(var + ε) · Σdy·(x − mean)/n),
 //   dγ = Σdy·(x − mean)/√(var + ε), dβ = Σdy.
@@ -128,6 +129,24 @@ std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc)
   return total;
 }
 
+} // namespace
+
+void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
+                           const float* var, const float* gamma, const float* beta, double eps) {
+  std::vector<double> scale(C);
+  for (int64_t c = 0; c < C; ++c)
+    scale[c] = gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+#pragma omp parallel for schedule(static) if (M * C > 32768)
+  for (int64_t r = 0; r < M; ++r) {
+    const float* x = X + r * C;
+    float* y = Y + r * C;
+    for (int64_t c = 0; c < C; ++c)
+      y[c] = static_cast<float>((x[c] - static_cast<double>(mean[c])) * scale[c] + beta[c]);
+  }
+}
+
+namespace {
+
 /// batchnorm_train over channels-last x: [M = N·H·W, C].
 class BatchNormTrainNhwc : public Kernel {
 public:
@@ -150,25 +169,13 @@ public:
         acc[C + c] += d * d;
       }
     });
-    std::vector<double> mean(C), var(C);
     for (int64_t c = 0; c < C; ++c) {
       const double m = s[c] / n;
-      mean[c] = X0[c] + m;
-      var[c] = std::max(s[C + c] / n - m * m, 0.0);
+      out[1]->f32()[c] = static_cast<float>(X0[c] + m);
+      out[2]->f32()[c] = static_cast<float>(std::max(s[C + c] / n - m * m, 0.0));
     }
-    std::vector<double> scale(C);
-    for (int64_t c = 0; c < C; ++c) {
-      scale[c] = G[c] / std::sqrt(var[c] + eps);
-      out[1]->f32()[c] = static_cast<float>(mean[c]);
-      out[2]->f32()[c] = static_cast<float>(var[c]);
-    }
-#pragma omp parallel for schedule(static) if (M * C > 32768)
-    for (int64_t r = 0; r < M; ++r) {
-      const float* x = X + r * C;
-      float* y = Y + r * C;
-      for (int64_t c = 0; c < C; ++c)
-        y[c] = static_cast<float>((x[c] - mean[c]) * scale[c] + B[c]);
-    }
+    // Normalised with the statistics as stored (what batchnorm_grad and a recomputation read).
+    normalizeChannelsLast(X, Y, M, C, out[1]->f32(), out[2]->f32(), G, B, eps);
     blendRunningStats(in, out, C, momentum, unbias);
   }
 };

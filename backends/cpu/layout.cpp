@@ -50,6 +50,7 @@ LayoutRule ruleFor(const Graph& g, const Node& n) {
     return {{}, {}, {2}, {0}, {0}};
   case OpKind::Conv2dGradWeight: // (x, w, dy) -> dw, dw plain; w lends its shape
     return {{}, {}, {0, 2}, {}, {1}};
+  case OpKind::BatchNorm:      // (x, gamma, beta, mean, var) -> y
   case OpKind::BatchNormTrain: // (x, gamma, beta, rm, rv) -> (y, mean, var, rm', rv')
     if (kernels::normAxis(attrsOf<NormAttrs>(n).axis, 4) != 1) return {};
     return tied({0});
