@@ -4,7 +4,9 @@
 // in float32 and float64, a 20-step loss curve, the state after the first and the last update),
 // and llie's training-step graph (buildTrainingStep with exposed gradients, CPU backend) must
 // reproduce it: the loss and every term to 1e-5 relative; every parameter's gradient to 1e-3
-// (norm-wise relative, per parameter) of PyTorch's float64 gradient; the running statistics
+// (norm-wise relative, per parameter) of PyTorch's float64 gradient, or, where PyTorch's own
+// float32 gradient misses that one, to 1e-3 of PyTorch's float32 gradient and at most twice its
+// distance from float64 (kink rounding, README.md); the running statistics
 // after the first update; the loss curve of the entry's optimizer (Adam) and of SGD with
 // momentum 0.9 to 1e-3 of PyTorch's float32 curve (for the flagship, whose float32 trajectory is
 // not reproducible past its first update, on steps 0-1; its later steps are held against
@@ -334,26 +336,33 @@ TEST_P(TrainParity, StepMatchesPyTorch) {
     }
     std::sort(rows.begin(), rows.end(),
               [](const GradRow& a, const GradRow& b) { return a.vs64 > b.vs64; });
+    // Within 1e-3 of float64; or, where PyTorch's own float32 gradient misses float64 (a ReLU
+    // kink that float32 rounding puts on the other side; README.md), within 1e-3 of PyTorch's
+    // float32 gradient and at most kOwnErrorFactor times its distance from float64.
+    auto ok = [](const GradRow& g) {
+      return g.vs64 <= kGradTol || (g.vs32 <= kGradTol && g.vs64 <= kOwnErrorFactor * g.torch);
+    };
     double worst32 = 0, worstTorch = 0;
     int failing = 0;
     for (auto& g : rows) {
       worst32 = std::max(worst32, g.vs32);
       worstTorch = std::max(worstTorch, g.torch);
-      failing += !(g.vs64 <= kGradTol);
+      failing += !ok(g);
     }
     std::printf("[train-parity] %s step 0 gradients of %zu parameters (norm-wise relative "
-                "error), worst first; %d over %g:\n",
-                tag, rows.size(), failing, kGradTol);
+                "error), worst first; %d failing (over %g of f64 and not within %g of f32 at "
+                "most %gx its own f64 error):\n",
+                tag, rows.size(), failing, kGradTol, kGradTol, kOwnErrorFactor);
     std::printf("[train-parity]   %-28s %11s %11s %11s\n", "parameter", "vs torch64", "vs torch32",
                 "torch32-64");
     for (size_t i = 0; i < rows.size(); ++i) {
       const GradRow& g = rows[i];
-      const bool bad = !(g.vs64 <= kGradTol);
+      const bool bad = !ok(g);
       if (i < 6 || bad)
         std::printf("[train-parity]   %-28s %11.3g %11.3g %11.3g%s\n", g.name.c_str(), g.vs64,
                     g.vs32, g.torch, bad ? "  FAIL" : "");
-      EXPECT_LE(g.vs64, kGradTol) << "gradient of " << g.name << " (vs torch f32: " << g.vs32
-                                  << ", torch's own f32 error " << g.torch << ")";
+      EXPECT_TRUE(ok(g)) << "gradient of " << g.name << ": vs torch f64 " << g.vs64
+                         << ", vs torch f32 " << g.vs32 << ", torch's own f32 error " << g.torch;
     }
     std::printf("[train-parity] %s step 0 gradients: worst vs torch64 %.3g (%s), vs torch32 "
                 "%.3g; torch's own f32 worst %.3g\n",
