@@ -14,11 +14,12 @@
 // loops over the [N·H·W, C] matrix instead: oneDNN 2.6's NHWC kernel sums the batch mean in
 // float, off by ~1.5e-6 on a 4x64x128x128 batch (10x its NCHW kernel's error), a shift of a whole
 // channel that carries ReLU/ReLU6 inputs across their kink (the flagship's training parity case
-// has one 2e-7 from it, which that kernel flips). The loops sum in double
-// (per-thread partial sums over blocks of pixels, added in thread order: deterministic for a
-// thread count; the variance from sums shifted by each channel's first value), and evaluate y
-// (from the statistics as stored in f32, so that the inference batchnorm over channels-last x,
-// normalizeChannelsLast, recomputes it bit for bit) and dx in double, rounding once:
+// has one 2e-7 from it, which that kernel flips). The loops sum in float vectors over blocks of
+// 32 pixels flushed into double (per-thread partial sums added in thread order: deterministic
+// for a thread count; the variance from sums shifted by each channel's first value), and
+// evaluate y (from the statistics as stored in f32, so that the inference batchnorm over
+// channels-last x, normalizeChannelsLast, recomputes it bit for bit) and dx in float from
+// per-channel coefficients computed in double:
 //   y  = (x − mean)·γ/√(var + ε) + β,
 //   dx = γ/√(var + ε) · (dy − Σdy/n − (x − mean)/(var + ε) · Σdy·(x − mean)/n),
 //   dγ = Σdy·(x − mean)/√(var + ε), dβ = Σdy.
@@ -107,19 +108,28 @@ public:
   }
 };
 
-/// Per-channel double sums over the rows of an [M, C] matrix: acc(row, sums) adds one row's
-/// terms into `terms` arrays of C sums each. Threads take contiguous blocks of rows; their
-/// partial sums are added in thread order.
+/// Per-channel sums over the rows of an [M, C] matrix: acc(row, sums) adds one row's terms
+/// into `terms` arrays of C float sums, which are flushed into double every kBlock rows (so the
+/// inner loops run on float vectors and the totals keep double accuracy). Threads take
+/// contiguous blocks of rows; their partial sums are added in thread order.
 template <class Acc>
 std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc) {
+  constexpr int64_t kBlock = 32;
   const int threads = M * C > 32768 ? omp_get_max_threads() : 1;
   std::vector<std::vector<double>> part(threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     std::vector<double> s(terms * C, 0.0);
-    for (int64_t r = M * t / nt; r < M * (t + 1) / nt; ++r)
-      acc(r, s.data());
+    std::vector<float> f(terms * C);
+    const int64_t end = M * (t + 1) / nt;
+    for (int64_t r0 = M * t / nt; r0 < end; r0 += kBlock) {
+      std::fill(f.begin(), f.end(), 0.f);
+      for (int64_t r = r0; r < std::min(end, r0 + kBlock); ++r)
+        acc(r, f.data());
+      for (size_t i = 0; i < f.size(); ++i)
+        s[i] += f[i];
+    }
     part[t] = std::move(s);
   }
   std::vector<double> total(terms * C, 0.0);
@@ -133,15 +143,16 @@ std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc)
 
 void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
                            const float* var, const float* gamma, const float* beta, double eps) {
-  std::vector<double> scale(C);
+  std::vector<float> scale(C);
   for (int64_t c = 0; c < C; ++c)
-    scale[c] = gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+    scale[c] = static_cast<float>(gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps));
+  const float* sc = scale.data();
 #pragma omp parallel for schedule(static) if (M * C > 32768)
   for (int64_t r = 0; r < M; ++r) {
     const float* x = X + r * C;
     float* y = Y + r * C;
     for (int64_t c = 0; c < C; ++c)
-      y[c] = static_cast<float>((x[c] - static_cast<double>(mean[c])) * scale[c] + beta[c]);
+      y[c] = (x[c] - mean[c]) * sc[c] + beta[c];
   }
 }
 
@@ -161,10 +172,10 @@ public:
     // One pass of shifted sums: d = x − x₀ (x₀ the channel's first value) keeps Σd² − (Σd)²/n
     // free of the cancellation that Σx² − (Σx)²/n suffers when the mean is large.
     const float* X0 = X;
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, double* acc) {
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, float* acc) {
       const float* x = X + r * C;
       for (int64_t c = 0; c < C; ++c) {
-        const double d = static_cast<double>(x[c]) - X0[c];
+        const float d = x[c] - X0[c];
         acc[c] += d;
         acc[C + c] += d * d;
       }
@@ -192,30 +203,30 @@ public:
     float *DX = out[0]->f32(), *DG = out[1]->f32(), *DB = out[2]->f32();
     const double n = static_cast<double>(M);
     // Σdy and Σdy·(x − mean) per channel.
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, double* acc) {
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, float* acc) {
       const float *x = X + r * C, *dy = DY + r * C;
       for (int64_t c = 0; c < C; ++c) {
         acc[c] += dy[c];
-        acc[C + c] += dy[c] * (x[c] - static_cast<double>(MU[c]));
+        acc[C + c] += dy[c] * (x[c] - MU[c]);
       }
     });
-    // dx = a·(dy − b − (x − mean)·k) per channel.
-    std::vector<double> a(C), b(C), k(C);
+    // dx = a·(dy − b − (x − mean)·k) per channel, the coefficients from double.
+    std::vector<float> a(C), b(C), k(C);
     for (int64_t c = 0; c < C; ++c) {
       const double rstd = 1.0 / std::sqrt(V[c] + eps);
       DB[c] = static_cast<float>(s[c]);
       DG[c] = static_cast<float>(s[C + c] * rstd);
-      a[c] = G[c] * rstd;
-      b[c] = s[c] / n;
-      k[c] = rstd * rstd * s[C + c] / n;
+      a[c] = static_cast<float>(G[c] * rstd);
+      b[c] = static_cast<float>(s[c] / n);
+      k[c] = static_cast<float>(rstd * rstd * s[C + c] / n);
     }
+    const float *pa = a.data(), *pb = b.data(), *pk = k.data();
 #pragma omp parallel for schedule(static) if (M * C > 32768)
     for (int64_t r = 0; r < M; ++r) {
       const float *x = X + r * C, *dy = DY + r * C;
       float* dx = DX + r * C;
       for (int64_t c = 0; c < C; ++c)
-        dx[c] =
-            static_cast<float>(a[c] * (dy[c] - b[c] - (x[c] - static_cast<double>(MU[c])) * k[c]));
+        dx[c] = pa[c] * (dy[c] - pb[c] - (x[c] - MU[c]) * pk[c]);
     }
   }
 };
