@@ -44,6 +44,7 @@ struct SlotDtype {
 SlotDtype slotDtype(OpKind op, bool output, size_t i) {
   if (!output) {
     if (op == OpKind::Where && i == 0) return {DType::Bool};
+    if (op == OpKind::FusedElementwise) return {DType::F32, DType::Bool}; // where's conditions
     if ((op == OpKind::CrossEntropy || op == OpKind::KlDiv || op == OpKind::ClassLossGrad) &&
         i == 1)
       return {DType::F32, DType::I64}; // class indices or a distribution

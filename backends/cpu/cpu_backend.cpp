@@ -1,12 +1,14 @@
 // The cpu backend: a HostBackend (host_backend.h) over the registry that the cpu family files
 // fill, plus the shared host data movement and the host gradients of data movement, pooling and
-// resize, the FFTW kernels and the pointwise complex kernels. One oneDNN cpu engine and stream per
-// backend, shared with its kernels (so a kernel never outlives them).
+// resize, the FFTW kernels, the pointwise complex kernels and the fused elementwise chains. One
+// oneDNN cpu engine and stream per backend, shared with its kernels (so a kernel never outlives
+// them).
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/host_backend.h"
 #include "backends/host_complex.h"
 #include "backends/host_data_movement.h"
 #include "backends/host_fft.h"
+#include "backends/host_fused.h"
 #include "backends/host_grad_movement.h"
 #include "backends/train/train_kernels.h"
 
@@ -37,6 +39,7 @@ const Registry& registry() {
     train::registerTrainKernels(x);
     host::registerFftw(x);
     host::registerComplexKernels(x);
+    host::registerFusedElementwise(x);
     registerChannelsLastHost(x); // replaces the shared slice, reduce_grad and resize_grad
     return x;
   }();

@@ -94,6 +94,14 @@ LayoutRule ruleFor(const Graph& g, const Node& n) {
   if (isIn(n.op, kernels::kUnaryOps) && sameShapes(g, n, {0})) return tied({0});
   // Without broadcasting, a binary op is elementwise over flat arrays.
   if (isIn(n.op, kernels::kBinaryOps) && sameShapes(g, n, {0, 1})) return tied({0, 1});
+  if (n.op == OpKind::FusedElementwise) { // so is a fused chain whose operands all have y's shape
+    std::vector<int> all;
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      if (!(g.type(n.inputs[i]).shape == g.type(n.outputs[0]).shape)) return {};
+      all.push_back(static_cast<int>(i));
+    }
+    return tied(all);
+  }
   if (isIn(n.op, kernels::kReduceOps) && reduceReadsChannelsLast(g, n))
     return {{}, {}, {0}, {}, {}};
   return {};

@@ -1,9 +1,11 @@
 // The reference backend: a HostBackend (host_backend.h) over the registry that the reference
 // family files fill, plus the shared host data movement and its gradients (pad_grad, slice_grad)
-// and the shared pointwise complex kernels; its FFTs are naive DFTs (reference/fft.cpp).
+// and the shared pointwise complex and fused elementwise kernels; its FFTs are naive DFTs
+// (reference/fft.cpp).
 #include "backends/host_backend.h"
 #include "backends/host_complex.h"
 #include "backends/host_data_movement.h"
+#include "backends/host_fused.h"
 #include "backends/host_grad_movement.h"
 #include "backends/train/train_kernels.h"
 #include "backends/reference/ref_kernels.h"
@@ -33,6 +35,7 @@ const Registry& registry() {
     registerResizeGrad(x);
     registerFft(x);
     host::registerComplexKernels(x);
+    host::registerFusedElementwise(x);
     host::registerGradMovement(x);
     train::registerTrainKernels(x);
     return x;

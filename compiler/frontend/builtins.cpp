@@ -193,7 +193,7 @@ std::vector<std::string> Elaborator::builtinNames() {
     r.push_back(a);
   for (size_t i = 0; i < kNumOps; ++i) {
     const OpInfo& info = opInfo(static_cast<OpKind>(i));
-    if (info.category != OpCategory::Source) r.push_back(info.name);
+    if (info.category != OpCategory::Source && !(info.flags & kPassOnly)) r.push_back(info.name);
   }
   return r;
 }
@@ -584,7 +584,8 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
 
   // ---- any op of the table, by its name ------------------------------------------------------
   auto k = opFromName(name);
-  if (!k || opInfo(*k).category == OpCategory::Source) return std::nullopt;
+  if (!k || opInfo(*k).category == OpCategory::Source || (opInfo(*k).flags & kPassOnly))
+    return std::nullopt;
   return callOp(*k, a, span, calleeSpan);
 }
 

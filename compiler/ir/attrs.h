@@ -343,12 +343,20 @@ struct AdamAttrs {
   bool operator==(const AdamAttrs&) const = default;
 };
 
+/// A fused elementwise chain: its statements over the node's inputs (see ops.def and
+/// compiler/ops/fused_expr.h).
+struct FusedElementwiseAttrs {
+  std::string expr;
+  template <class V> void fields(V&& v) { v("expr", expr); }
+  bool operator==(const FusedElementwiseAttrs&) const = default;
+};
+
 using Attrs =
     std::variant<NoAttrs, InputAttrs, ParamAttrs, ConstantAttrs, LeakyReluAttrs, ClampAttrs, DropAttrs,
                  PowScalarAttrs, Conv2dAttrs, ConvTranspose2dAttrs, MatMulAttrs, NormAttrs,
                  ReduceAttrs, KthValueAttrs, Pool2dAttrs, ResizeAttrs, PixelShuffleAttrs, AxisAttrs,
                  SliceAttrs, ReshapeAttrs, PermuteAttrs, PadAttrs, ExpandAttrs, FftAttrs, LossAttrs,
                  ClassLossAttrs, UnaryGradAttrs, ReduceGradAttrs, LossGradAttrs, SgdAttrs,
-                 AdamAttrs, ClassLossGradAttrs>;
+                 AdamAttrs, ClassLossGradAttrs, FusedElementwiseAttrs>;
 
 } // namespace llie

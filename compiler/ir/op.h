@@ -20,7 +20,13 @@ enum class OpCategory : uint8_t {
   Loss
 };
 
-enum OpFlags : uint32_t { kDiff = 1, kInplace = 2, kSideEffect = 4, kShapeOnlyX = 8 };
+enum OpFlags : uint32_t {
+  kDiff = 1,
+  kInplace = 2,
+  kSideEffect = 4,
+  kShapeOnlyX = 8,
+  kPassOnly = 16
+};
 
 enum class OpKind : uint16_t {
 #define LLIE_OP(kind, name, minIn, maxIn, nOut, attrs, cat, flags) kind,

@@ -3,6 +3,7 @@
 // symbolic heights like H/8 flow through and a stride the symbol cannot take exactly becomes an
 // error with a "require H % d == 0" hint.
 #include "compiler/ops/shape_rules.h"
+#include "compiler/ops/fused_expr.h"
 
 #include <algorithm>
 #include <numeric>
@@ -459,6 +460,29 @@ Result polarGradRule(const ShapeQuery& q) {
   return std::vector<TensorType>{t, t};
 }
 
+// fused_elementwise: NumPy broadcasting of every input; f32, with bool inputs exactly where the
+// program reads a where's condition.
+Result fusedElementwiseRule(const ShapeQuery& q) {
+  const auto& a = std::get<FusedElementwiseAttrs>(q.attrs);
+  auto prog = parseFusedProgram(a.expr, static_cast<int32_t>(q.inputs.size()));
+  if (!prog.ok()) return err(prog.status().message());
+  auto cond = fusedConditionInputs(*prog);
+  if (!cond.ok()) return err(cond.status().message());
+  Shape out;
+  for (size_t i = 0; i < q.inputs.size(); ++i) {
+    DType want = (*cond)[i] ? DType::Bool : DType::F32;
+    if (q.inputs[i].dtype != want)
+      return err("fused_elementwise: input " + std::to_string(i) + " is " +
+                 dtypeName(q.inputs[i].dtype) + ", expected " + dtypeName(want));
+    auto b = broadcastShapes(out, q.inputs[i].shape);
+    if (!b)
+      return err("fused_elementwise: shapes " + shp(q, out) + " and " + shp(q, q.inputs[i].shape) +
+                 " cannot be broadcast together");
+    out = *b;
+  }
+  return one({DType::F32, out});
+}
+
 Result assignRule(const ShapeQuery& q) {
   auto b = broadcastShapes(q.inputs[0].shape, q.inputs[1].shape);
   if (!b || !(*b == q.inputs[0].shape))
@@ -621,6 +645,8 @@ ShapeRule shapeRuleFor(OpKind op) {
   case OpKind::Where:
   case OpKind::Polar:
     return broadcastRule;
+  case OpKind::FusedElementwise:
+    return fusedElementwiseRule;
   case OpKind::Conv2d:
     return conv2dRule;
   case OpKind::ConvTranspose2d:
