@@ -1,7 +1,7 @@
 // Small tools shared by the rewriting passes (fold-batchnorm, fuse-epilogue, batchnorm-to-affine,
-// cse): appending a node whose output type comes from its op's shape rule, scalar constants, use
-// queries, and restoring the graph's topological order after a pass appended nodes that earlier
-// nodes now read.
+// cse, fuse-elementwise): appending a node whose output type comes from its op's shape rule,
+// scalar constants, use queries, and restoring the graph's topological order after a pass
+// appended nodes that earlier nodes now read.
 #pragma once
 #include "compiler/ir/graph.h"
 

@@ -6,6 +6,7 @@
 #include "compiler/passes/cse.h"
 #include "compiler/passes/dead_code_elim.h"
 #include "compiler/passes/fold_batchnorm.h"
+#include "compiler/passes/fuse_elementwise.h"
 #include "compiler/passes/fuse_epilogue.h"
 #include "compiler/passes/batchnorm_to_affine.h"
 #include "compiler/passes/rematerialize.h"
@@ -42,6 +43,10 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
        [](Graph& g) -> Expected<int> { return fuseEpilogue(g); }},
       {"cse", Artifacts::Both, "merge nodes with the same op, attributes and inputs",
        [](Graph& g) -> Expected<int> { return eliminateCommonSubexpressions(g); }},
+      {"fuse-elementwise", Artifacts::Inference,
+       "chains of f32 elementwise ops whose intermediate results nothing else reads -> one "
+       "fused_elementwise node (one pass over memory)",
+       [](Graph& g) -> Expected<int> { return fuseElementwise(g); }},
       {"batchnorm-to-affine", Artifacts::Inference,
        "a batchnorm not after a conv -> x * a + c with per-channel a, c computed once per weight "
        "load (not in the default pipeline: slower than the batchnorm kernel on the cpu)",
@@ -52,7 +57,7 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
 }
 
 std::vector<std::string> inferencePipeline() {
-  return {"fold-batchnorm", "fuse-epilogue", "cse", "dce"};
+  return {"fold-batchnorm", "fuse-epilogue", "cse", "fuse-elementwise", "dce"};
 }
 
 std::vector<std::string> trainEntryPipeline() {

@@ -1,7 +1,7 @@
-// The inference pipeline as compileModel runs it (fold-batchnorm, fuse-epilogue, cse, dead-code
-// elimination) on the repository's models: what is left of
-// the flagship and Zero-DCE, the same numbers as the unoptimised graphs on both backends, and
-// train entries left unfused.
+// The inference pipeline as compileModel runs it (fold-batchnorm, fuse-epilogue, cse,
+// fuse-elementwise, dead-code elimination) on the repository's models: what is left of the
+// flagship and Zero-DCE, the same numbers as the unoptimised graphs on both backends, and train
+// entries left unfused.
 #include "tests/passes/fusion_check.h"
 
 using namespace llie;
@@ -56,6 +56,9 @@ TEST(FusionPipeline, ZeroDce) {
   EXPECT_EQ(countOf(g, OpKind::Relu) + countOf(g, OpKind::Tanh), 0u);
   EXPECT_EQ(convsWith(g, Epilogue::Relu), 6);
   EXPECT_EQ(convsWith(g, Epilogue::Tanh), 1);
+  // The curve's 8 iterations (32 adds, subs and muls) are one fused node.
+  EXPECT_EQ(countOf(g, OpKind::Add) + countOf(g, OpKind::Sub) + countOf(g, OpKind::Mul), 0u);
+  EXPECT_EQ(countOf(g, OpKind::FusedElementwise), 1u);
   expectSameNumbers(before, g, "cpu", {1, 3, 48, 32});
   expectSameNumbers(before, g, "reference", {1, 3, 16, 16});
 }

@@ -223,7 +223,7 @@ TEST(PassManager, UnknownPassNamesListTheValidOnes) {
   EXPECT_EQ(bad.status().message(),
             "unknown pass 'fold-everything'; the passes are: training-mode, backward, "
             "optimizer-update, rematerialize, fold-batchnorm, fuse-epilogue, cse, "
-            "batchnorm-to-affine, dce");
+            "fuse-elementwise, batchnorm-to-affine, dce");
 
   auto r = compileRepoModel("models/zero_dce.llie");
   ASSERT_TRUE(r->model.ok()) << r->errors;
@@ -233,7 +233,7 @@ TEST(PassManager, UnknownPassNamesListTheValidOnes) {
   Status st = runPipeline(g, inferencePipeline(), po);
   ASSERT_FALSE(st.isOk());
   EXPECT_EQ(st.message(), "no pass 'backward' in this pipeline; its passes are: fold-batchnorm, "
-                          "fuse-epilogue, cse, dce");
+                          "fuse-epilogue, cse, fuse-elementwise, dce");
   po.dumpAfter = {};
   po.stopAfter = "dcee";
   EXPECT_FALSE(runPipeline(g, inferencePipeline(), po).isOk());
