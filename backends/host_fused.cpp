@@ -93,6 +93,12 @@ inline float clip(float x, float lo, float hi) {
   return s > hi ? hi : s;
 }
 
+/// x > 0 ? x : slope·x written as max(x, 0) + slope·min(x, 0), the same value (up to the sign of
+/// a zero) without a product on one branch only, which GCC will not vectorise.
+inline float leaky(float x, float slope) {
+  return (x > 0.f ? x : 0.f) + slope * (x < 0.f ? x : 0.f);
+}
+
 /// y = op(operands) over n elements; `a`, `b`, `c` are the f32 operands, `cond` a where's.
 void apply(const Step& s, float* y, const float* a, const float* b, const float* c,
            const uint8_t* cond, int64_t n) {
@@ -101,11 +107,11 @@ void apply(const Step& s, float* y, const float* a, const float* b, const float*
   case OpKind::Neg:
     return map1(y, a, n, [](float x) { return -x; });
   case OpKind::Relu:
-    return map1(y, a, n, [](float x) { return x > 0.f ? x : x * 0.f; });
+    return map1(y, a, n, [](float x) { return x < 0.f ? 0.f : x; });
   case OpKind::Relu6:
     return map1(y, a, n, [](float x) { return clip(x, 0.f, 6.f); });
   case OpKind::LeakyRelu:
-    return map1(y, a, n, [p0](float x) { return x > 0.f ? x : x * p0; });
+    return map1(y, a, n, [p0](float x) { return leaky(x, p0); });
   case OpKind::Sigmoid:
     return map1(y, a, n, [](float x) { return 1.f / (1.f + std::exp(-x)); });
   case OpKind::Tanh:
@@ -160,11 +166,13 @@ void apply(const Step& s, float* y, const float* a, const float* b, const float*
       return static_cast<float>(std::atan2(double(u), double(v)));
     });
   case OpKind::Prelu:
-    return map2(y, a, b, n, [](float u, float w) { return u > 0.f ? u : w * u; });
+    return map2(y, a, b, n, [](float u, float w) { return leaky(u, w); });
   case OpKind::Where:
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i)
-      y[i] = cond[i] ? b[i] : c[i];
+    for (int64_t i = 0; i < n; ++i) {
+      const float u = b[i], v = c[i]; // both read, so the select vectorises
+      y[i] = cond[i] ? u : v;
+    }
     return;
   default:
     return; // parseFusedProgram admits only the ops above
