@@ -4,8 +4,8 @@
 // elementwise op joins when its result has the root's shape and is f32, it is no graph output
 // and every reader of it is already in the group. Operands from outside may broadcast (scalars,
 // per-channel tensors). Weight-only nodes (computed once per weight load) and convs are left
-// alone; only groups of two or more ops are rewritten. The fused node takes the root's place
-// and value and carries the spans of every op it absorbed.
+// alone; only groups of two or more ops (and at most 64 operands) are rewritten. The fused node
+// takes the root's place and value and carries the spans of every op it absorbed.
 #pragma once
 #include "compiler/ir/graph.h"
 
