@@ -108,41 +108,10 @@ public:
   }
 };
 
-// The loops over [rows, C] blocks: Σ(x − x₀) and Σ(x − x₀)² per channel; Σdy and Σdy·(x − mean);
-// dx. The elementwise ones (dx, and y in normalizeChannelsLast) are compiled for AVX-512, AVX2
-// and the baseline, chosen when the program loads (batchnorm_train over 4x256x256x256: 119 ->
-// 80 ms on two threads); cloned, the sums ran slower, so they are not.
-#define LLIE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
-void shiftedSums(const float* x, const float* x0, int64_t rows, int64_t C, float* s1, float* s2) {
-  for (int64_t r = 0; r < rows; ++r, x += C)
-    for (int64_t c = 0; c < C; ++c) {
-      const float d = x[c] - x0[c];
-      s1[c] += d;
-      s2[c] += d * d;
-    }
-}
-
-void gradSums(const float* x, const float* dy, const float* mu, int64_t rows, int64_t C, float* s1,
-              float* s2) {
-  for (int64_t r = 0; r < rows; ++r, x += C, dy += C)
-    for (int64_t c = 0; c < C; ++c) {
-      s1[c] += dy[c];
-      s2[c] += dy[c] * (x[c] - mu[c]);
-    }
-}
-
-LLIE_CLONES void gradRows(const float* x, const float* dy, float* dx, const float* mu,
-                          const float* a, const float* b, const float* k, int64_t rows, int64_t C) {
-  for (int64_t r = 0; r < rows; ++r, x += C, dy += C, dx += C)
-    for (int64_t c = 0; c < C; ++c)
-      dx[c] = a[c] * (dy[c] - b[c] - (x[c] - mu[c]) * k[c]);
-}
-
-/// Per-channel sums over the rows of an [M, C] matrix: acc(first row, rows, sums) adds the
-/// rows' terms into `terms` arrays of C float sums, which are flushed into double every kBlock
-/// rows (so the inner loops run on float vectors and the totals keep double accuracy). Threads
-/// take contiguous blocks of rows; their partial sums are added in thread order.
+/// Per-channel sums over the rows of an [M, C] matrix: acc(row, sums) adds one row's terms
+/// into `terms` arrays of C float sums, which are flushed into double every kBlock rows (so the
+/// inner loops run on float vectors and the totals keep double accuracy). Threads take
+/// contiguous blocks of rows; their partial sums are added in thread order.
 template <class Acc>
 std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc) {
   constexpr int64_t kBlock = 32;
@@ -156,7 +125,8 @@ std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc)
     const int64_t end = M * (t + 1) / nt;
     for (int64_t r0 = M * t / nt; r0 < end; r0 += kBlock) {
       std::fill(f.begin(), f.end(), 0.f);
-      acc(r0, std::min(end, r0 + kBlock) - r0, f.data());
+      for (int64_t r = r0; r < std::min(end, r0 + kBlock); ++r)
+        acc(r, f.data());
       for (size_t i = 0; i < f.size(); ++i)
         s[i] += f[i];
     }
@@ -171,9 +141,8 @@ std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc)
 
 } // namespace
 
-LLIE_CLONES void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C,
-                                       const float* mean, const float* var, const float* gamma,
-                                       const float* beta, double eps) {
+void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
+                           const float* var, const float* gamma, const float* beta, double eps) {
   std::vector<float> scale(C);
   for (int64_t c = 0; c < C; ++c)
     scale[c] = static_cast<float>(gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps));
@@ -203,8 +172,13 @@ public:
     // One pass of shifted sums: d = x − x₀ (x₀ the channel's first value) keeps Σd² − (Σd)²/n
     // free of the cancellation that Σx² − (Σx)²/n suffers when the mean is large.
     const float* X0 = X;
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, int64_t rows, float* acc) {
-      shiftedSums(X + r * C, X0, rows, C, acc, acc + C);
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, float* acc) {
+      const float* x = X + r * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const float d = x[c] - X0[c];
+        acc[c] += d;
+        acc[C + c] += d * d;
+      }
     });
     for (int64_t c = 0; c < C; ++c) {
       const double m = s[c] / n;
@@ -229,8 +203,12 @@ public:
     float *DX = out[0]->f32(), *DG = out[1]->f32(), *DB = out[2]->f32();
     const double n = static_cast<double>(M);
     // Σdy and Σdy·(x − mean) per channel.
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, int64_t rows, float* acc) {
-      gradSums(X + r * C, DY + r * C, MU, rows, C, acc, acc + C);
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, float* acc) {
+      const float *x = X + r * C, *dy = DY + r * C;
+      for (int64_t c = 0; c < C; ++c) {
+        acc[c] += dy[c];
+        acc[C + c] += dy[c] * (x[c] - MU[c]);
+      }
     });
     // dx = a·(dy − b − (x − mean)·k) per channel, the coefficients from double.
     std::vector<float> a(C), b(C), k(C);
@@ -242,11 +220,14 @@ public:
       b[c] = static_cast<float>(s[c] / n);
       k[c] = static_cast<float>(rstd * rstd * s[C + c] / n);
     }
-    constexpr int64_t kRows = 64;
+    const float *pa = a.data(), *pb = b.data(), *pk = k.data();
 #pragma omp parallel for schedule(static) if (M * C > 32768)
-    for (int64_t r = 0; r < M; r += kRows)
-      gradRows(X + r * C, DY + r * C, DX + r * C, MU, a.data(), b.data(), k.data(),
-               std::min(kRows, M - r), C);
+    for (int64_t r = 0; r < M; ++r) {
+      const float *x = X + r * C, *dy = DY + r * C;
+      float* dx = DX + r * C;
+      for (int64_t c = 0; c < C; ++c)
+        dx[c] = pa[c] * (dy[c] - pb[c] - (x[c] - MU[c]) * pk[c]);
+    }
   }
 };
 
