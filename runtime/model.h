@@ -26,8 +26,8 @@ struct CompiledModel {
 struct CompileOptions {
   ElaborateOptions elab;
   std::vector<std::string> searchPaths; ///< for imports, after the importing file's folder
-  /// Run the entry's pipeline (inferencePipeline(): fold-batchnorm, fuse-epilogue, cse and
-  /// dead-code elimination; trainEntryPipeline()); off for `--emit ir`.
+  /// Run the entry's pipeline (inferencePipeline(): fold-batchnorm, fuse-epilogue, cse,
+  /// fuse-elementwise and dead-code elimination; trainEntryPipeline()); off for `--emit ir`.
   bool optimize = true;
   /// A train entry becomes its whole training step (trainEntryPipeline(), then
   /// buildTrainingStep()) instead of the entry as written: what llie-compile shows for
