@@ -9,6 +9,7 @@
 #include "backends/host_fused.h"
 
 #include "backends/kernel_util.h"
+#include "backends/train/train_loops.h"
 #include "compiler/ops/fused_expr.h"
 
 #include <omp.h>
@@ -34,36 +35,8 @@ struct Layout {
 
   /// False when some operand does not broadcast (NumPy rules) to `y`.
   bool init(const std::vector<Dims>& ins, const Dims& y) {
-    const size_t n = ins.size();
-    std::vector<Dims> st(n);
-    for (size_t k = 0; k < n; ++k)
-      if (ins[k].size() > y.size() ||
-          !kernels::broadcastStrides(kernels::padLeft(ins[k], y.size()), y, st[k]))
-        return false;
     count = numel(y);
-    shape.clear();
-    strides.assign(n, {});
-    for (size_t d = 0; d < y.size(); ++d) {
-      if (y[d] == 1) continue;
-      bool merge = !shape.empty();
-      for (size_t k = 0; k < n && merge; ++k)
-        merge = strides[k].back() == st[k][d] * y[d];
-      if (merge) {
-        shape.back() *= y[d];
-        for (size_t k = 0; k < n; ++k)
-          strides[k].back() = st[k][d];
-      } else {
-        shape.push_back(y[d]);
-        for (size_t k = 0; k < n; ++k)
-          strides[k].push_back(st[k][d]);
-      }
-    }
-    if (shape.empty()) {
-      shape = {1};
-      for (auto& s : strides)
-        s = {0};
-    }
-    return true;
+    return train::mergedBroadcast(ins, y, shape, strides);
   }
 };
 

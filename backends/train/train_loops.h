@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace llie::train {
 
@@ -17,6 +18,42 @@ using kernels::Dims;
 
 /// Loops over fewer elements than this run on one thread.
 inline constexpr int64_t kParallelMin = 1 << 15;
+
+/// Each operand's broadcast strides over `y` (NumPy rules), with size-1 axes dropped and axes
+/// that are contiguous in every operand merged into `shape` (rank >= 1); false when some operand
+/// does not broadcast. Broadcast<N> and the fused-elementwise kernel both read operands so.
+inline bool mergedBroadcast(const std::vector<Dims>& ins, const Dims& y, Dims& shape,
+                            std::vector<Dims>& strides) {
+  const size_t n = ins.size();
+  std::vector<Dims> st(n);
+  for (size_t k = 0; k < n; ++k)
+    if (ins[k].size() > y.size() ||
+        !kernels::broadcastStrides(kernels::padLeft(ins[k], y.size()), y, st[k]))
+      return false;
+  shape.clear();
+  strides.assign(n, {});
+  for (size_t d = 0; d < y.size(); ++d) {
+    if (y[d] == 1) continue;
+    bool merge = !shape.empty();
+    for (size_t k = 0; k < n && merge; ++k)
+      merge = strides[k].back() == st[k][d] * y[d];
+    if (merge) {
+      shape.back() *= y[d];
+      for (size_t k = 0; k < n; ++k)
+        strides[k].back() = st[k][d];
+    } else {
+      shape.push_back(y[d]);
+      for (size_t k = 0; k < n; ++k)
+        strides[k].push_back(st[k][d]);
+    }
+  }
+  if (shape.empty()) {
+    shape = {1};
+    for (auto& s : strides)
+      s = {0};
+  }
+  return true;
+}
 
 /// N operands read with broadcast strides over a (simplified) output shape.
 template <size_t N> struct Broadcast {
@@ -26,35 +63,10 @@ template <size_t N> struct Broadcast {
 
   /// False when some operand does not broadcast (NumPy rules) to `y`.
   bool init(const std::array<Dims, N>& ins, const Dims& y) {
-    std::array<Dims, N> st;
-    for (size_t k = 0; k < N; ++k)
-      if (ins[k].size() > y.size() ||
-          !kernels::broadcastStrides(kernels::padLeft(ins[k], y.size()), y, st[k]))
-        return false;
+    std::vector<Dims> merged;
+    if (!mergedBroadcast(std::vector<Dims>(ins.begin(), ins.end()), y, shape, merged)) return false;
+    std::copy(merged.begin(), merged.end(), strides.begin());
     count = numel(y);
-    shape.clear();
-    for (auto& s : strides)
-      s.clear();
-    for (size_t d = 0; d < y.size(); ++d) {
-      if (y[d] == 1) continue;
-      bool merge = !shape.empty();
-      for (size_t k = 0; k < N && merge; ++k)
-        merge = strides[k].back() == st[k][d] * y[d];
-      if (merge) {
-        shape.back() *= y[d];
-        for (size_t k = 0; k < N; ++k)
-          strides[k].back() = st[k][d];
-      } else {
-        shape.push_back(y[d]);
-        for (size_t k = 0; k < N; ++k)
-          strides[k].push_back(st[k][d]);
-      }
-    }
-    if (shape.empty()) {
-      shape = {1};
-      for (auto& s : strides)
-        s = {0};
-    }
     return true;
   }
 
