@@ -40,12 +40,17 @@ std::string checkConvGrad(const Graph& g, const Node& n) {
 
 Expected<NormGeom> batchNormGeometry(const Graph& g, const Node& n) {
   const auto& a = attrsOf<NormAttrs>(n);
-  if (n.inputs.size() != 5) return badNode(n, "expects five inputs");
+  bool grad = n.op == OpKind::BatchNormGrad;
+  // batchnorm_grad with an epilogue also takes beta.
+  const size_t inputs = grad && a.epilogue != Epilogue::None ? 6 : 5;
+  if (n.inputs.size() != inputs)
+    return badNode(n, inputs == 5 ? "expects five inputs" : "expects six inputs");
+  if (inputs == 6 && numel(inShape(g, n, 5)) != numel(inShape(g, n, 1)))
+    return badNode(n, "beta must have one value per channel");
   Dims x = inShape(g, n, 0);
   LLIE_ASSIGN_OR_RETURN(AxisGeom geo, axisGeometry(g, n, a.axis));
   NormGeom r{geo.outer, geo.K, geo.inner, 0};
   r.count = r.outer * r.inner;
-  bool grad = n.op == OpKind::BatchNormGrad;
   for (size_t i = 1; i < (grad ? 4u : 5u); ++i)
     if (numel(inShape(g, n, i)) != r.C)
       return badNode(n, "statistics must have one value per channel");

@@ -4,7 +4,10 @@
 // tensor, which is exactly the per-channel normalisation oneDNN computes (4-D rather than 3-D
 // because oneDNN 2.6 only has its reference implementation for 3-D "ncw" data). A channels-last
 // x (layout.h; in training steps, the recomputation of a batchnorm_train output) runs
-// normalizeChannelsLast instead, batchnorm_train's own loop, so the recomputation is exact.
+// normalizeChannelsLast instead, batchnorm_train's own loop, so the recomputation is exact. A
+// relu/relu6 epilogue (set by the fuse-batchnorm-activation training pass) is applied in that
+// loop, or after oneDNN's kernel.
+#include "backends/cpu/bn_rows.h"
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
 #include "backends/grad_geometry.h"
@@ -21,6 +24,7 @@ public:
   CtxPtr ctx;
   dnnl::batch_normalization_forward bn;
   memory src, dst, scale, shift, mean, var;
+  Epilogue act = Epilogue::None;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     bind(src, in[0]->data);
@@ -36,6 +40,7 @@ public:
                            {DNNL_ARG_MEAN, mean},
                            {DNNL_ARG_VARIANCE, var}});
     ctx->strm.wait();
+    bnrows::activate(out[0]->f32(), out[0]->numel(), act);
   }
 };
 
@@ -46,14 +51,16 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n, c
   if (channelsLastValues(g)[n.inputs[0]]) {
     const int64_t M = geo.count;
     const double eps = a.eps;
+    const Epilogue act = a.epilogue;
     return kernels::makeFnKernel([=](const auto& in, const auto& out) {
       normalizeChannelsLast(in[0]->f32(), out[0]->f32(), M, C, in[3]->f32(), in[4]->f32(),
-                            in[1]->f32(), in[2]->f32(), eps);
+                            in[1]->f32(), in[2]->f32(), eps, act);
     });
   }
 
   auto k = std::make_unique<BatchNormKernel>();
   k->ctx = ctx;
+  k->act = a.epilogue;
   return finishKernel(n, k, [&] {
     memory::desc data = plainDesc({outer, C, inner, 1}), stat = plainDesc({C});
     auto flags = dnnl::normalization_flags::use_global_stats |

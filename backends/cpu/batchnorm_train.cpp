@@ -23,6 +23,13 @@
 //   y  = (x − mean)·γ/√(var + ε) + β,
 //   dx = γ/√(var + ε) · (dy − Σdy/n − (x − mean)/(var + ε) · Σdy·(x − mean)/n),
 //   dγ = Σdy·(x − mean)/√(var + ε), dβ = Σdy.
+// The row loops are bn_rows.cpp's (vectorised, bit-identical to scalar code). A relu/relu6
+// epilogue (NormAttrs.epilogue, from the fuse-batchnorm-activation pass) is applied to y in the
+// normalising loop; batchnorm_grad then reads beta too and masks dy where the activation of the
+// recomputed pre-activation passes no gradient. On the NCHW path the epilogue runs after
+// oneDNN's forward, and the gradient recomputes y with oneDNN's inference kernel into dx, masks
+// dy there and runs the backward in place.
+#include "backends/cpu/bn_rows.h"
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
 #include "backends/grad_geometry.h"
@@ -60,6 +67,7 @@ public:
   memory src, dst, scale, shift, mean, var;
   int64_t C = 0;
   double momentum = 0.1, unbias = 1.0;
+  Epilogue act = Epilogue::None;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     bind(src, in[0]->data);
@@ -75,6 +83,7 @@ public:
                            {DNNL_ARG_MEAN, mean},
                            {DNNL_ARG_VARIANCE, var}});
     ctx->strm.wait();
+    bnrows::activate(out[0]->f32(), out[0]->numel(), act);
     blendRunningStats(in, out, C, momentum, unbias);
   }
 };
@@ -85,6 +94,11 @@ public:
   dnnl::batch_normalization_backward bn;
   memory src, scale, shift, mean, var, diffDst, diffSrc, diffScale, diffShift;
   std::vector<float> zeros; ///< the shift oneDNN insists on with use_shift (it does not read it)
+  // With an epilogue: the forward's y recomputed into dx (oneDNN's inference batchnorm over the
+  // batch statistics, as a recomputation would), dy masked there, and the backward run in place.
+  Epilogue act = Epilogue::None;
+  dnnl::batch_normalization_forward recompute;
+  memory beta;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     bind(src, in[0]->data);
@@ -92,6 +106,20 @@ public:
     bind(mean, in[2]->data);
     bind(var, in[3]->data);
     bind(diffDst, in[4]->data);
+    if (act != Epilogue::None) {
+      bind(beta, in[5]->data);
+      bind(diffSrc, out[0]->data);
+      recompute.execute(ctx->strm, {{DNNL_ARG_SRC, src},
+                                    {DNNL_ARG_DST, diffSrc},
+                                    {DNNL_ARG_SCALE, scale},
+                                    {DNNL_ARG_SHIFT, beta},
+                                    {DNNL_ARG_MEAN, mean},
+                                    {DNNL_ARG_VARIANCE, var}});
+      ctx->strm.wait();
+      float* g = out[0]->f32();
+      bnrows::maskByOutput(g, in[4]->f32(), g, out[0]->numel(), act);
+      bind(diffDst, out[0]->data);
+    }
     bind(diffSrc, out[0]->data);
     bind(diffScale, out[1]->data);
     bind(diffShift, out[2]->data);
@@ -108,9 +136,9 @@ public:
   }
 };
 
-/// Per-channel sums over the rows of an [M, C] matrix: acc(row, sums) adds one row's terms
-/// into `terms` arrays of C float sums, which are flushed into double every kBlock rows (so the
-/// inner loops run on float vectors and the totals keep double accuracy). Threads take
+/// Per-channel sums over the rows of an [M, C] matrix: acc(r0, r1, sums) adds the terms of rows
+/// [r0, r1) into `terms` arrays of C float sums, which are flushed into double every kBlock rows
+/// (so the inner loops run on float vectors and the totals keep double accuracy). Threads take
 /// contiguous blocks of rows; their partial sums are added in thread order.
 template <class Acc>
 std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc) {
@@ -125,8 +153,7 @@ std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc)
     const int64_t end = M * (t + 1) / nt;
     for (int64_t r0 = M * t / nt; r0 < end; r0 += kBlock) {
       std::fill(f.begin(), f.end(), 0.f);
-      for (int64_t r = r0; r < std::min(end, r0 + kBlock); ++r)
-        acc(r, f.data());
+      acc(r0, std::min(end, r0 + kBlock), f.data());
       for (size_t i = 0; i < f.size(); ++i)
         s[i] += f[i];
     }
@@ -139,21 +166,34 @@ std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc)
   return total;
 }
 
-} // namespace
+/// Runs body(r0, r1) over blocks of rows of an [M, C] matrix on the OpenMP threads (one thread
+/// for small matrices).
+template <class Body> void forRowBlocks(int64_t M, int64_t C, const Body& body) {
+  constexpr int64_t kRows = 64;
+  const int64_t blocks = (M + kRows - 1) / kRows;
+#pragma omp parallel for schedule(static) if (M * C > 32768)
+  for (int64_t b = 0; b < blocks; ++b)
+    body(b * kRows, std::min(M, (b + 1) * kRows));
+}
 
-void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
-                           const float* var, const float* gamma, const float* beta, double eps) {
+/// γ/√(var + ε) per channel, rounded to float: the one scale the forward, its recomputation and
+/// the gradient's epilogue mask all use.
+std::vector<float> channelScale(const float* gamma, const float* var, int64_t C, double eps) {
   std::vector<float> scale(C);
   for (int64_t c = 0; c < C; ++c)
     scale[c] = static_cast<float>(gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps));
-  const float* sc = scale.data();
-#pragma omp parallel for schedule(static) if (M * C > 32768)
-  for (int64_t r = 0; r < M; ++r) {
-    const float* x = X + r * C;
-    float* y = Y + r * C;
-    for (int64_t c = 0; c < C; ++c)
-      y[c] = (x[c] - mean[c]) * sc[c] + beta[c];
-  }
+  return scale;
+}
+
+} // namespace
+
+void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
+                           const float* var, const float* gamma, const float* beta, double eps,
+                           Epilogue act) {
+  const std::vector<float> scale = channelScale(gamma, var, C, eps);
+  forRowBlocks(M, C, [&](int64_t r0, int64_t r1) {
+    bnrows::normalize(X + r0 * C, Y + r0 * C, mean, scale.data(), beta, act, r1 - r0, C);
+  });
 }
 
 namespace {
@@ -163,6 +203,7 @@ class BatchNormTrainNhwc : public Kernel {
 public:
   int64_t M = 0, C = 0;
   double eps = 1e-5, momentum = 0.1, unbias = 1.0;
+  Epilogue act = Epilogue::None;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     const float *X = in[0]->f32(), *G = in[1]->f32(), *B = in[2]->f32();
@@ -172,13 +213,8 @@ public:
     // One pass of shifted sums: d = x − x₀ (x₀ the channel's first value) keeps Σd² − (Σd)²/n
     // free of the cancellation that Σx² − (Σx)²/n suffers when the mean is large.
     const float* X0 = X;
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, float* acc) {
-      const float* x = X + r * C;
-      for (int64_t c = 0; c < C; ++c) {
-        const float d = x[c] - X0[c];
-        acc[c] += d;
-        acc[C + c] += d * d;
-      }
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r0, int64_t r1, float* acc) {
+      bnrows::addShiftedSums(X + r0 * C, X0, r1 - r0, C, acc, acc + C);
     });
     for (int64_t c = 0; c < C; ++c) {
       const double m = s[c] / n;
@@ -186,31 +222,33 @@ public:
       out[2]->f32()[c] = static_cast<float>(std::max(s[C + c] / n - m * m, 0.0));
     }
     // Normalised with the statistics as stored (what batchnorm_grad and a recomputation read).
-    normalizeChannelsLast(X, Y, M, C, out[1]->f32(), out[2]->f32(), G, B, eps);
+    normalizeChannelsLast(X, Y, M, C, out[1]->f32(), out[2]->f32(), G, B, eps, act);
     blendRunningStats(in, out, C, momentum, unbias);
   }
 };
 
-/// batchnorm_grad over channels-last x, dy and dx.
+/// batchnorm_grad over channels-last x, dy and dx; with an epilogue, dy is masked where the
+/// activation of z = (x − mean)·scale + beta (the forward's y, recomputed) passes no gradient.
 class BatchNormGradNhwc : public Kernel {
 public:
   int64_t M = 0, C = 0;
   double eps = 1e-5;
+  Epilogue act = Epilogue::None;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     const float *X = in[0]->f32(), *G = in[1]->f32(), *MU = in[2]->f32(), *V = in[3]->f32();
     const float* DY = in[4]->f32();
+    const float* B = act == Epilogue::None ? nullptr : in[5]->f32();
     float *DX = out[0]->f32(), *DG = out[1]->f32(), *DB = out[2]->f32();
     const double n = static_cast<double>(M);
-    // Σdy and Σdy·(x − mean) per channel.
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r, float* acc) {
-      const float *x = X + r * C, *dy = DY + r * C;
-      for (int64_t c = 0; c < C; ++c) {
-        acc[c] += dy[c];
-        acc[C + c] += dy[c] * (x[c] - MU[c]);
-      }
+    const std::vector<float> scale =
+        act == Epilogue::None ? std::vector<float>() : channelScale(G, V, C, eps);
+    const float* sc = scale.data();
+    // Σg and Σg·(x − mean) per channel.
+    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r0, int64_t r1, float* acc) {
+      bnrows::addGradSums(X + r0 * C, DY + r0 * C, MU, sc, B, act, r1 - r0, C, acc, acc + C);
     });
-    // dx = a·(dy − b − (x − mean)·k) per channel, the coefficients from double.
+    // dx = a·(g − b − (x − mean)·k) per channel, the coefficients from double.
     std::vector<float> a(C), b(C), k(C);
     for (int64_t c = 0; c < C; ++c) {
       const double rstd = 1.0 / std::sqrt(V[c] + eps);
@@ -220,14 +258,10 @@ public:
       b[c] = static_cast<float>(s[c] / n);
       k[c] = static_cast<float>(rstd * rstd * s[C + c] / n);
     }
-    const float *pa = a.data(), *pb = b.data(), *pk = k.data();
-#pragma omp parallel for schedule(static) if (M * C > 32768)
-    for (int64_t r = 0; r < M; ++r) {
-      const float *x = X + r * C, *dy = DY + r * C;
-      float* dx = DX + r * C;
-      for (int64_t c = 0; c < C; ++c)
-        dx[c] = pa[c] * (dy[c] - pb[c] - (x[c] - MU[c]) * pk[c]);
-    }
+    forRowBlocks(M, C, [&](int64_t r0, int64_t r1) {
+      bnrows::gradApply(X + r0 * C, DY + r0 * C, DX + r0 * C, MU, sc, B, act, a.data(), b.data(),
+                        k.data(), r1 - r0, C);
+    });
   }
 };
 
@@ -254,11 +288,13 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormTrain(const Graph& g, const Node&
     k->eps = a.eps;
     k->momentum = a.momentum;
     k->unbias = unbias;
+    k->act = a.epilogue;
     return std::unique_ptr<Kernel>(std::move(k));
   }
   auto k = std::make_unique<BatchNormTrainKernel>();
   k->ctx = ctx;
   k->C = s.C;
+  k->act = a.epilogue;
   k->momentum = a.momentum;
   k->unbias = unbias;
   return finishKernel(n, k, [&] {
@@ -283,10 +319,12 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormGrad(const Graph& g, const Node& 
     k->M = s.count;
     k->C = s.C;
     k->eps = a.eps;
+    k->act = a.epilogue;
     return std::unique_ptr<Kernel>(std::move(k));
   }
   auto k = std::make_unique<BatchNormGradKernel>();
   k->ctx = ctx;
+  k->act = a.epilogue;
   return finishKernel(n, k, [&] {
     memory::desc data = plainDesc({s.outer, s.C, s.inner, 1}), stat = plainDesc({s.C});
     auto hint = forwardTraining(data, a.eps, *ctx);
@@ -300,6 +338,14 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormGrad(const Graph& g, const Node& 
       *m = userMemory(stat, *ctx);
     k->zeros.assign(s.C, 0.f);
     bind(k->shift, k->zeros.data());
+    if (a.epilogue != Epilogue::None) {
+      dnnl::batch_normalization_forward::desc r(
+          dnnl::prop_kind::forward_inference, data, static_cast<float>(a.eps),
+          kFlags | dnnl::normalization_flags::use_global_stats);
+      k->recompute = dnnl::batch_normalization_forward(
+          dnnl::batch_normalization_forward::primitive_desc(r, ctx->eng));
+      k->beta = userMemory(stat, *ctx);
+    }
   });
 }
 

@@ -30,11 +30,12 @@ void registerNormLoops(Registry& r); // norm_loops.cpp: instancenorm, l2_normali
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
-/// y = (x − mean)·γ/√(var + ε) + β over channels-last x viewed as [M = N·H·W, C], in float with
-/// the scale computed in double (batchnorm_train.cpp; batchnorm over channels-last x runs it
-/// too, so a recomputed output is bit-identical).
+/// y = act((x − mean)·γ/√(var + ε) + β) over channels-last x viewed as [M = N·H·W, C], in float
+/// with the scale computed in double (batchnorm_train.cpp; batchnorm over channels-last x runs
+/// it too, so a recomputed output is bit-identical).
 void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
-                           const float* var, const float* gamma, const float* beta, double eps);
+                           const float* var, const float* gamma, const float* beta, double eps,
+                           Epilogue act);
 // channels_last_host.cpp: slice, reduce_grad, resize_grad by layout (after the shared families).
 void registerChannelsLastHost(Registry& r);
 

@@ -1,6 +1,7 @@
 // Reference batch normalisation, inference form on running statistics:
 // y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c], with c the index along
-// NormAttrs.axis (1 for NCHW). Inputs: x, gamma, beta, running_mean, running_var.
+// NormAttrs.axis (1 for NCHW), then the relu/relu6 epilogue if any. Inputs: x, gamma, beta,
+// running_mean, running_var.
 #include "backends/grad_geometry.h"
 #include "backends/reference/ref_kernels.h"
 
@@ -12,6 +13,7 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n) {
   LLIE_ASSIGN_OR_RETURN(kernels::NormGeom geo, kernels::batchNormGeometry(g, n));
   const int64_t outer = geo.outer, C = geo.C, inner = geo.inner;
   double eps = a.eps;
+  const Epilogue act = a.epilogue;
 
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* X = in[0]->f32();
@@ -23,8 +25,8 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n) {
         double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
         for (int64_t i = 0; i < inner; ++i) {
           int64_t k = (o * C + c) * inner + i;
-          Y[k] =
-              static_cast<float>((X[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]);
+          Y[k] = static_cast<float>(applyEpilogue(
+              act, 0.0, (X[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]));
         }
       }
   });

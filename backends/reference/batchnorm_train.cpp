@@ -8,6 +8,9 @@
 //  batchnorm_grad(x, gamma, mean, var, dy) -> (dx, dgamma, dbeta): PyTorch's training backward
 //    with those statistics: x̂ = (x − mean)·invstd, dbeta = Σ dy, dgamma = Σ dy·x̂,
 //    dx = gamma·invstd·(dy − dbeta/n − x̂·dgamma/n).
+// A relu/relu6 epilogue (NormAttrs.epilogue) applies to y; batchnorm_grad then takes beta as its
+// sixth input and first masks dy where the activation of y (recomputed, rounded to float as the
+// unfused graph's y was) passes no gradient.
 #include "backends/grad_geometry.h"
 #include "backends/reference/ref_kernels.h"
 
@@ -20,6 +23,7 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormTrain(const Graph& g, const Node&
   if (!geom) return geom.takeStatus();
   kernels::NormGeom s = *geom;
   double eps = a.eps, m = a.momentum;
+  const Epilogue act = a.epilogue;
 
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* X = in[0]->f32();
@@ -45,7 +49,8 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormTrain(const Graph& g, const Node&
       for (int64_t o = 0; o < s.outer; ++o)
         for (int64_t i = 0; i < s.inner; ++i) {
           int64_t k = at(o, c, i);
-          Y[k] = static_cast<float>((X[k] - mu) * inv * gamma[c] + beta[c]);
+          Y[k] =
+              static_cast<float>(applyEpilogue(act, 0.0, (X[k] - mu) * inv * gamma[c] + beta[c]));
         }
       double unbiased = s.count > 1 ? v * s.count / (s.count - 1) : v;
       mean[c] = static_cast<float>(mu);
@@ -62,14 +67,33 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormGrad(const Graph& g, const Node& 
   if (!geom) return geom.takeStatus();
   kernels::NormGeom s = *geom;
   double eps = a.eps;
+  const Epilogue act = a.epilogue;
 
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* X = in[0]->f32();
     const float *gamma = in[1]->f32(), *mean = in[2]->f32(), *var = in[3]->f32();
-    const float* DY = in[4]->f32();
+    const float* DYin = in[4]->f32();
     float* DX = out[0]->f32();
     float *dgamma = out[1]->f32(), *dbeta = out[2]->f32();
     auto at = [&](int64_t o, int64_t c, int64_t i) { return (o * s.C + c) * s.inner + i; };
+    // With an epilogue: dy masked where act(y) passes no gradient (y as the forward made it).
+    std::vector<float> masked;
+    if (act != Epilogue::None) {
+      const float* beta = in[5]->f32();
+      masked.assign(DYin, DYin + in[4]->numel());
+      for (int64_t c = 0; c < s.C; ++c) {
+        double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
+        for (int64_t o = 0; o < s.outer; ++o)
+          for (int64_t i = 0; i < s.inner; ++i) {
+            int64_t k = at(o, c, i);
+            float y = static_cast<float>((X[k] - static_cast<double>(mean[c])) * inv * gamma[c] +
+                                         beta[c]);
+            bool pass = act == Epilogue::Relu ? y > 0 : (y > 0 && y < 6);
+            if (!pass) masked[k] = 0.f;
+          }
+      }
+    }
+    const float* DY = act == Epilogue::None ? DYin : masked.data();
     for (int64_t c = 0; c < s.C; ++c) {
       double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps), mu = mean[c];
       double sdy = 0, sdyx = 0;

@@ -73,6 +73,10 @@ Status batchNormTrainRule(GradBuilder& b, const GradQuery& q, std::vector<ValueI
   for (size_t k = 1; k < q.dy.size(); ++k)
     if (q.dy[k] != kNoValue)
       return Status::error("gradients through batch statistics are not supported", n.span());
+  if (attrsOf<NormAttrs>(n).epilogue != Epilogue::None)
+    return Status::error("batchnorm_train with a fused activation has no gradient rule (the "
+                         "fusion runs after the backward pass)",
+                         n.span());
   if (q.dy[0] == kNoValue) return Status::ok();
   auto g = b.ops(OpKind::BatchNormGrad, n.attrs,
                  {n.inputs[0], n.inputs[1], n.outputs[1], n.outputs[2], q.dy[0]});

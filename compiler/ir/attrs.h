@@ -152,8 +152,12 @@ struct NormAttrs {
   double momentum = 0.1;
   int64_t axis = 1;
   int64_t channels = 0;
+  /// batchnorm, batchnorm_train, batchnorm_grad only: relu or relu6 applied to the output (its
+  /// mask to the incoming gradient), set by the fuse-batchnorm-activation training pass.
+  Epilogue epilogue = Epilogue::None;
   template <class V> void fields(V&& v) {
-    v("eps", eps), v("momentum", momentum), v("axis", axis), v("channels", channels);
+    v("eps", eps), v("momentum", momentum), v("axis", axis), v("channels", channels),
+        v("epilogue", epilogue);
   }
   bool operator==(const NormAttrs&) const = default;
 };
@@ -352,11 +356,11 @@ struct FusedElementwiseAttrs {
 };
 
 using Attrs =
-    std::variant<NoAttrs, InputAttrs, ParamAttrs, ConstantAttrs, LeakyReluAttrs, ClampAttrs, DropAttrs,
-                 PowScalarAttrs, Conv2dAttrs, ConvTranspose2dAttrs, MatMulAttrs, NormAttrs,
-                 ReduceAttrs, KthValueAttrs, Pool2dAttrs, ResizeAttrs, PixelShuffleAttrs, AxisAttrs,
-                 SliceAttrs, ReshapeAttrs, PermuteAttrs, PadAttrs, ExpandAttrs, FftAttrs, LossAttrs,
-                 ClassLossAttrs, UnaryGradAttrs, ReduceGradAttrs, LossGradAttrs, SgdAttrs,
-                 AdamAttrs, ClassLossGradAttrs, FusedElementwiseAttrs>;
+    std::variant<NoAttrs, InputAttrs, ParamAttrs, ConstantAttrs, LeakyReluAttrs, ClampAttrs,
+                 DropAttrs, PowScalarAttrs, Conv2dAttrs, ConvTranspose2dAttrs, MatMulAttrs,
+                 NormAttrs, ReduceAttrs, KthValueAttrs, Pool2dAttrs, ResizeAttrs, PixelShuffleAttrs,
+                 AxisAttrs, SliceAttrs, ReshapeAttrs, PermuteAttrs, PadAttrs, ExpandAttrs, FftAttrs,
+                 LossAttrs, ClassLossAttrs, UnaryGradAttrs, ReduceGradAttrs, LossGradAttrs,
+                 SgdAttrs, AdamAttrs, ClassLossGradAttrs, FusedElementwiseAttrs>;
 
 } // namespace llie

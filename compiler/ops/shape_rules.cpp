@@ -182,6 +182,10 @@ Result matmulRule(const ShapeQuery& q) {
 }
 
 Result normRule(const ShapeQuery& q) {
+  const Epilogue act = std::get<NormAttrs>(q.attrs).epilogue;
+  if (act != Epilogue::None && ((act != Epilogue::Relu && act != Epilogue::Relu6) ||
+                                (q.op != OpKind::BatchNorm && q.op != OpKind::BatchNormTrain)))
+    return err(std::string(opName(q.op)) + ": epilogue must be none (relu or relu6 on batchnorm)");
   if (q.op == OpKind::BatchNorm || q.op == OpKind::BatchNormTrain || q.op == OpKind::InstanceNorm) {
     if (q.inputs[0].shape.size() < 2) return err(std::string(opName(q.op)) + ": input rank < 2");
     const Dim& c = q.inputs[0].shape[1];
@@ -543,6 +547,12 @@ Result batchNormGradRule(const ShapeQuery& q) {
     return err("batchnorm_grad: dy " + shp(q, q.inputs[4].shape) + " differs from x " +
                shp(q, q.inputs[0].shape));
   TensorType c = q.inputs[1];
+  const bool act = std::get<NormAttrs>(q.attrs).epilogue != Epilogue::None;
+  if (act != (q.inputs.size() == 6))
+    return err("batchnorm_grad: beta (input 6) is given exactly when there is an epilogue");
+  if (act && !(q.inputs[5].shape == c.shape))
+    return err("batchnorm_grad: beta " + shp(q, q.inputs[5].shape) + " differs from gamma " +
+               shp(q, c.shape));
   return std::vector<TensorType>{{DType::F32, q.inputs[0].shape}, c, c};
 }
 

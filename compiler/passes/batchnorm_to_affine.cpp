@@ -12,7 +12,8 @@ int batchNormToAffine(Graph& g) {
     const Node bn = g.nodes[id]; // a copy: adding nodes moves the node array
     const Shape& x = g.type(bn.inputs[0]).shape;
     auto axis = normalizeAxis(attrsOf<NormAttrs>(bn).axis, x.size());
-    if (!axis || *axis != 1 || !x[1].isConst() || g.type(bn.inputs[0]).dtype != DType::F32)
+    if (!axis || *axis != 1 || !x[1].isConst() || g.type(bn.inputs[0]).dtype != DType::F32 ||
+        attrsOf<NormAttrs>(bn).epilogue != Epilogue::None)
       continue;
     std::vector<int64_t> perChannel(x.size(), 1);
     perChannel[1] = x[1].off;

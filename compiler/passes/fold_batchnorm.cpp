@@ -28,7 +28,8 @@ namespace {
 /// The conv2d that `bn` can absorb, or -1.
 NodeId foldableConv(const Graph& g, NodeId bnId) {
   const Node& bn = g.nodes[bnId];
-  if (attrsOf<NormAttrs>(bn).axis != 1) return -1;
+  if (attrsOf<NormAttrs>(bn).axis != 1 || attrsOf<NormAttrs>(bn).epilogue != Epilogue::None)
+    return -1;
   ValueId x = bn.inputs[0];
   NodeId c = g.value(x).producer;
   const Node& conv = g.nodes[c];

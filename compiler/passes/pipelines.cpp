@@ -3,12 +3,13 @@
 #include "compiler/autodiff/loss_gradients.h"
 #include "compiler/autodiff/optimizer_update.h"
 #include "compiler/autodiff/training_mode.h"
+#include "compiler/passes/batchnorm_to_affine.h"
 #include "compiler/passes/cse.h"
 #include "compiler/passes/dead_code_elim.h"
 #include "compiler/passes/fold_batchnorm.h"
+#include "compiler/passes/fuse_batchnorm_activation.h"
 #include "compiler/passes/fuse_elementwise.h"
 #include "compiler/passes/fuse_epilogue.h"
-#include "compiler/passes/batchnorm_to_affine.h"
 #include "compiler/passes/rematerialize.h"
 
 #include <algorithm>
@@ -33,6 +34,10 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
        "recompute cheap forward activations (elementwise ops, batchnorm_train's output) right "
        "before their backward readers instead of keeping them alive across the step",
        [](Graph& g) -> Expected<int> { return rematerialize(g); }},
+      {"fuse-batchnorm-activation", Artifacts::Training,
+       "batchnorm_train|batchnorm -> relu|relu6: the activation becomes the batchnorm's "
+       "epilogue, and its gradient mask moves into batchnorm_grad (recomputed there from x)",
+       [](Graph& g) -> Expected<int> { return fuseBatchNormActivation(g); }},
       {"fold-batchnorm", Artifacts::Inference,
        "conv2d -> batchnorm: the conv's weight and bias absorb the batchnorm (W * a, (b - mean) * "
        "a + beta, a = gamma / sqrt(var + eps)), computed once per weight load",
@@ -65,8 +70,10 @@ std::vector<std::string> trainEntryPipeline() {
 }
 
 std::vector<std::string> trainingPipeline(const TrainingStepOptions& training) {
-  if (!training.applyOptimizer) return {"training-mode", "backward", "rematerialize", "dce"};
-  return {"training-mode", "backward", "rematerialize", "optimizer-update", "dce"};
+  if (!training.applyOptimizer)
+    return {"training-mode", "backward", "rematerialize", "fuse-batchnorm-activation", "dce"};
+  return {"training-mode",    "backward", "rematerialize", "fuse-batchnorm-activation",
+          "optimizer-update", "dce"};
 }
 
 Expected<std::vector<PassInfo>> passesNamed(const std::vector<std::string>& names,

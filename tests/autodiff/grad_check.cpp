@@ -2,6 +2,7 @@
 // comparing gradients with central differences; the case registry.
 #include "tests/autodiff/grad_check.h"
 
+#include "compiler/passes/pipelines.h"
 #include "compiler/passes/specialize.h"
 
 #include <algorithm>
@@ -31,12 +32,21 @@ HostTensor draw(const Dims& shape, const Dist& d, std::mt19937& rng) {
   return t;
 }
 
-Expected<Graph> weightedSumStep(GC& c, ValueId y) {
+Expected<Graph> weightedSumStep(GC& c, ValueId y, bool outputY) {
   ValueId r = c.g.add(OpKind::Input, InputAttrs{"r"}, {}, c.g.type(y));
   ValueId loss = c.op(OpKind::ReduceSum, ReduceAttrs{}, {c.op(OpKind::Mul, {y, r})});
   c.g.kind = GraphKind::Training;
   c.g.outputs = {{"loss.l", loss}};
-  return buildTrainingStep(c.g, {true, false});
+  if (!outputY) return buildTrainingStep(c.g, {true, false});
+  // The backward pass keeps only loss outputs: y joins right after it (no pass up to there
+  // renumbers values), and the later passes carry it along.
+  Graph g = c.g;
+  std::vector<std::string> passes = trainingPipeline({true, false});
+  auto backward = std::find(passes.begin(), passes.end(), "backward") + 1;
+  LLIE_RETURN_IF_ERROR(runPipeline(g, {passes.begin(), backward}, {}, nullptr, {true, false}));
+  g.outputs.push_back({"y", y});
+  LLIE_RETURN_IF_ERROR(runPipeline(g, {backward, passes.end()}, {}, nullptr, {true, false}));
+  return g;
 }
 
 void checkGradients(GC& c, ValueId y, Tol tol) {

@@ -66,8 +66,10 @@ struct Tol {
 };
 
 /// The training step of the loss Σ r·y (r: an input named "r" shaped like y): every parameter's
-/// gradient exposed as output grad.<name>, no optimizer. Turns c.g into the loss graph.
-Expected<Graph> weightedSumStep(GC& c, ValueId y);
+/// gradient exposed as output grad.<name>, no optimizer. Turns c.g into the loss graph. With
+/// `outputY`, y itself is an output too, named "y" (passes renumber values: this is how a caller
+/// finds y in the step), through the same passes.
+Expected<Graph> weightedSumStep(GC& c, ValueId y, bool outputY = false);
 
 /// Builds the loss Σ r·y, differentiates, and compares every parameter's gradient with central
 /// differences.

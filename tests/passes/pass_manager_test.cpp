@@ -49,9 +49,10 @@ TEST(PassManager, RunsTheTrainingPipelineInOrderWithOneTimingRowPerPass) {
   for (auto& run : report.runs)
     names.push_back(run.name);
   EXPECT_EQ(names, trainingPipeline());
-  EXPECT_EQ(names, (std::vector<std::string>{"training-mode", "backward", "rematerialize",
-                                             "optimizer-update", "dce"}));
-  ASSERT_EQ(report.runs.size(), 5u);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"training-mode", "backward", "rematerialize",
+                                      "fuse-batchnorm-activation", "optimizer-update", "dce"}));
+  ASSERT_EQ(report.runs.size(), 6u);
   // Rows chain: each pass starts from the node count the previous one left.
   EXPECT_EQ(report.runs[0].nodesBefore, r->model->graph.nodes.size());
   for (size_t i = 1; i < report.runs.size(); ++i)
@@ -68,10 +69,12 @@ TEST(PassManager, RunsTheTrainingPipelineInOrderWithOneTimingRowPerPass) {
   // rematerialize recomputes some forward values for the backward (rematerialize_test.cpp).
   EXPECT_GT(report.runs[2].changes, 0);
   EXPECT_GT(report.runs[2].nodesAfter, report.runs[2].nodesBefore);
-  EXPECT_EQ(report.runs[3].changes, 14);
+  // No batchnorm: nothing to fuse.
+  EXPECT_EQ(report.runs[3].changes, 0);
+  EXPECT_EQ(report.runs[4].changes, 14);
   EXPECT_EQ(countOp(*step, OpKind::AdamUpdate), 14u);
-  EXPECT_EQ(report.runs[4].changes,
-            static_cast<int>(report.runs[4].nodesBefore - report.runs[4].nodesAfter));
+  EXPECT_EQ(report.runs[5].changes,
+            static_cast<int>(report.runs[5].nodesBefore - report.runs[5].nodesAfter));
   EXPECT_FALSE(report.stopped);
 
   std::string table = formatPassTiming(report);
@@ -80,9 +83,9 @@ TEST(PassManager, RunsTheTrainingPipelineInOrderWithOneTimingRowPerPass) {
   std::vector<std::string> firstWords;
   while (std::getline(lines, line))
     firstWords.push_back(line.substr(0, line.find(' ')));
-  EXPECT_EQ(firstWords,
-            (std::vector<std::string>{"pass", "training-mode", "backward", "rematerialize",
-                                      "optimizer-update", "dce", "total"}))
+  EXPECT_EQ(firstWords, (std::vector<std::string>{"pass", "training-mode", "backward",
+                                                  "rematerialize", "fuse-batchnorm-activation",
+                                                  "optimizer-update", "dce", "total"}))
       << table;
   std::string row = std::to_string(report.runs[1].nodesBefore) + " -> " +
                     std::to_string(report.runs[1].nodesAfter);
@@ -169,12 +172,12 @@ TEST(PassManager, DumpAfterAllWritesOneNumberedDumpPerPass) {
   for (auto& e : std::filesystem::directory_iterator(d.path("dumps")))
     files.push_back(e.path().filename());
   std::sort(files.begin(), files.end());
-  EXPECT_EQ(files, (std::vector<std::string>{"01-training-mode.ir", "02-backward.ir",
-                                             "03-rematerialize.ir", "04-optimizer-update.ir",
-                                             "05-dce.ir"}));
-  EXPECT_EQ(report.dumpFiles.size(), 5u);
+  EXPECT_EQ(files, (std::vector<std::string>{
+                       "01-training-mode.ir", "02-backward.ir", "03-rematerialize.ir",
+                       "04-fuse-batchnorm-activation.ir", "05-optimizer-update.ir", "06-dce.ir"}));
+  EXPECT_EQ(report.dumpFiles.size(), 6u);
   // The last dump is the result; the backward dump is the graph stopped there.
-  EXPECT_EQ(readAll(d.path("dumps/05-dce.ir")), printGraph(*step, &r->sm));
+  EXPECT_EQ(readAll(d.path("dumps/06-dce.ir")), printGraph(*step, &r->sm));
   PassOptions stop;
   stop.stopAfter = "backward";
   auto atBackward = buildTrainingStep(r->model->graph, {}, stop, &r->sm);
@@ -191,8 +194,8 @@ TEST(PassManager, DumpAfterAllWritesOneNumberedDumpPerPass) {
   std::vector<std::string> dots;
   for (auto& e : std::filesystem::directory_iterator(d2.path("dot")))
     dots.push_back(e.path().filename());
-  EXPECT_EQ(dots, (std::vector<std::string>{"04-optimizer-update.dot"}));
-  EXPECT_EQ(readAll(d2.path("dot/04-optimizer-update.dot")).rfind("digraph ", 0), 0u);
+  EXPECT_EQ(dots, (std::vector<std::string>{"05-optimizer-update.dot"}));
+  EXPECT_EQ(readAll(d2.path("dot/05-optimizer-update.dot")).rfind("digraph ", 0), 0u);
 
   // Without a folder the text goes to the log, with a header naming the pass.
   std::ostringstream log;
@@ -200,7 +203,7 @@ TEST(PassManager, DumpAfterAllWritesOneNumberedDumpPerPass) {
   toLog.dumpAfter = {"dce"};
   toLog.log = &log;
   ASSERT_TRUE(buildTrainingStep(r->model->graph, {}, toLog, &r->sm).ok());
-  EXPECT_EQ(log.str(), "---- after pass 5 'dce' ----\n" + printGraph(*step, &r->sm));
+  EXPECT_EQ(log.str(), "---- after pass 6 'dce' ----\n" + printGraph(*step, &r->sm));
 }
 
 TEST(PassManager, RefusesAPassOnTheWrongKindOfGraph) {
@@ -222,7 +225,8 @@ TEST(PassManager, UnknownPassNamesListTheValidOnes) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),
             "unknown pass 'fold-everything'; the passes are: training-mode, backward, "
-            "optimizer-update, rematerialize, fold-batchnorm, fuse-epilogue, cse, "
+            "optimizer-update, rematerialize, fuse-batchnorm-activation, fold-batchnorm, "
+            "fuse-epilogue, cse, "
             "fuse-elementwise, batchnorm-to-affine, dce");
 
   auto r = compileRepoModel("models/zero_dce.llie");

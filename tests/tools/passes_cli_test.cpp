@@ -51,12 +51,12 @@ TEST(PassesCli, TrainEntryDumpsEveryPassAndTheLastDumpIsTheResult) {
                                    d.path("dumps") + " --verify-each --print-pass-timing -o " +
                                    d.path("step.ir")));
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_EQ(
-      filesIn(d.path("dumps")),
-      (std::vector<std::string>{"01-training-mode.ir", "02-backward.ir", "03-rematerialize.ir",
-                                "04-optimizer-update.ir", "05-dce.ir"}));
+  EXPECT_EQ(filesIn(d.path("dumps")),
+            (std::vector<std::string>{"01-training-mode.ir", "02-backward.ir",
+                                      "03-rematerialize.ir", "04-fuse-batchnorm-activation.ir",
+                                      "05-optimizer-update.ir", "06-dce.ir"}));
   std::string result = readAll(d.path("step.ir"));
-  EXPECT_EQ(readAll(d.path("dumps/05-dce.ir")), result);
+  EXPECT_EQ(readAll(d.path("dumps/06-dce.ir")), result);
   // Zero-DCE's 14 parameters: gradients after backward, Adam updates after the optimizer.
   std::string backward = readAll(d.path("dumps/02-backward.ir"));
   EXPECT_EQ(count(backward, "  output grad."), 14u) << backward;
@@ -67,8 +67,9 @@ TEST(PassesCli, TrainEntryDumpsEveryPassAndTheLastDumpIsTheResult) {
   size_t head = r.output.find("pass ");
   ASSERT_NE(head, std::string::npos) << r.output;
   size_t last = head;
-  for (const char* row : {"\ntraining-mode ", "\nbackward ", "\nrematerialize ",
-                          "\noptimizer-update ", "\ndce ", "\ntotal "}) {
+  for (const char* row :
+       {"\ntraining-mode ", "\nbackward ", "\nrematerialize ", "\nfuse-batchnorm-activation ",
+        "\noptimizer-update ", "\ndce ", "\ntotal "}) {
     size_t at = r.output.find(row, last);
     ASSERT_NE(at, std::string::npos) << row << "\n" << r.output;
     last = at;
@@ -126,10 +127,9 @@ TEST(PassesCli, UnknownPassNamesAndPassFlagsWithoutPassesAreErrors) {
   r = run(compileCmd("models/zero_dce.llie",
                      "--entry ZeroDCETrain --emit ir-opt --dump-after=backward,nope"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(
-      r.output.find("its passes are: training-mode, backward, rematerialize, optimizer-update, "
-                    "dce"),
-      std::string::npos)
+  EXPECT_NE(r.output.find("its passes are: training-mode, backward, rematerialize, "
+                          "fuse-batchnorm-activation, optimizer-update, dce"),
+            std::string::npos)
       << r.output;
   r = run(compileCmd("models/zero_dce.llie", "--emit ir --dump-after=all"));
   EXPECT_EQ(r.code, 2);
