@@ -1,0 +1,143 @@
+// The cuda backend: device memory (cudaMalloc / cudaFree, counted in the context's meter),
+// transfers on the context's stream, and kernels from the registry that the family files fill.
+// Every tensor it takes is f32 with a constant shape; an op with no kernel, or a node its
+// family's check refuses, is an error value naming the op and the backend (the executor adds the
+// .llie location). Nothing falls back to a host backend. Library failures inside prepare() come
+// back as error values; inside copies and synchronize() they are thrown as CudaError, since the
+// interface returns nothing there.
+#include "backends/cuda/cuda_kernels.h"
+#include "backends/kernel_util.h"
+
+#include <unordered_map>
+
+namespace llie::cuda {
+namespace {
+
+const Registry& registry() {
+  static const Registry r = [] {
+    Registry x;
+    registerElementwise(x);
+    return x;
+  }();
+  return r;
+}
+
+bool isSource(OpKind k) {
+  return k == OpKind::Input || k == OpKind::Param || k == OpKind::State || k == OpKind::Constant;
+}
+
+/// "" when every input and output of `n` is f32 with a constant shape; otherwise why not.
+std::string tensorRefusal(const Graph& g, const Node& n) {
+  auto why = [&](ValueId v, const char* kind, size_t i) -> std::string {
+    const TensorType& t = g.type(v);
+    if (!shapeIsConst(t.shape)) return "only constant shapes";
+    if (t.dtype != DType::F32)
+      return std::string(kind) + " " + std::to_string(i) + " is " + dtypeName(t.dtype) +
+             ", the cuda kernels take f32";
+    return "";
+  };
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (auto w = why(n.inputs[i], "input", i); !w.empty()) return w;
+  for (size_t i = 0; i < n.outputs.size(); ++i)
+    if (auto w = why(n.outputs[i], "output", i); !w.empty()) return w;
+  return "";
+}
+
+/// "" when the registry has a kernel for `n` that takes it; otherwise why not.
+std::string refusal(const Graph& g, const Node& n) {
+  if (std::string why = tensorRefusal(g, n); !why.empty()) return why;
+  kernels::Check check = registry().at(n.op).check;
+  return check ? check(g, n) : std::string();
+}
+
+bool registered(OpKind op) {
+  return registry().at(op).make != nullptr;
+}
+
+class CudaBackend : public Backend {
+public:
+  explicit CudaBackend(CudaCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  ~CudaBackend() override {
+    for (auto& [p, bytes] : sizes_)
+      cudaFree(p); // buffers the caller never released
+  }
+
+  const char* name() const override { return "cuda"; }
+
+  bool implements(OpKind op) const override { return isSource(op) || registered(op); }
+
+  bool supports(const Graph& g, const Node& n) const override {
+    return isSource(n.op) || checkNode(g, n).isOk();
+  }
+
+  Expected<std::unique_ptr<Kernel>> prepare(const Graph& g, const Node& n) override {
+    // Sources are filled by the executor (constants included, through copyIn).
+    if (isSource(n.op)) return kernels::noopKernel();
+    if (Status st = checkNode(g, n); !st.isOk()) return st;
+    try {
+      return registry().at(n.op).make(g, n, ctx_);
+    } catch (const CudaError& e) {
+      return Status::error(std::string("preparing '") + opName(n.op) + "' on cuda: " + e.what(),
+                           n.span());
+    }
+  }
+
+  void* allocate(size_t bytes) override {
+    size_t rounded = (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
+    void* p = nullptr;
+    if (cudaMalloc(&p, rounded) != cudaSuccess) {
+      cudaGetLastError(); // an allocation failure is not sticky: clear it, report nullptr
+      return nullptr;
+    }
+    sizes_[p] = rounded;
+    ctx_->meter.add(rounded);
+    return p;
+  }
+
+  void release(void* p) override {
+    auto it = sizes_.find(p);
+    if (it == sizes_.end()) return; // not ours (or nullptr)
+    // Kernels still queued may read the buffer: cudaFree waits for the device to be idle.
+    LLIE_CUDA_CHECK(cudaFree(p));
+    ctx_->meter.sub(it->second);
+    sizes_.erase(it);
+  }
+
+  void copyIn(void* dst, const void* hostSrc, size_t bytes) override {
+    if (!bytes) return;
+    LLIE_CUDA_CHECK(cudaMemcpyAsync(dst, hostSrc, bytes, cudaMemcpyHostToDevice, ctx_->stream));
+    LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream));
+  }
+
+  void copyOut(void* hostDst, const void* src, size_t bytes) override {
+    if (!bytes) return;
+    LLIE_CUDA_CHECK(cudaMemcpyAsync(hostDst, src, bytes, cudaMemcpyDeviceToHost, ctx_->stream));
+    LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream));
+  }
+
+  void synchronize() override { LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream)); }
+
+  /// Kernels' working memory is planned into the executor's arena (Kernel::workspaceBytes), so
+  /// it is already in `held`; the backend keeps none of its own.
+  DeviceMemory memoryUse() const override { return {ctx_->meter.held, ctx_->meter.peak, 0}; }
+
+private:
+  CudaCtxPtr ctx_;
+  std::unordered_map<void*, size_t> sizes_; ///< allocate()d bytes by pointer
+};
+
+} // namespace
+
+Status checkNode(const Graph& g, const Node& n) {
+  if (!registered(n.op)) return kernels::unsupported(n, "cuda");
+  if (std::string why = refusal(g, n); !why.empty()) return kernels::unsupported(n, "cuda", why);
+  return Status::ok();
+}
+
+Expected<std::unique_ptr<Backend>> makeCudaBackend() {
+  auto ctx = createCudaContext();
+  if (!ctx) return ctx.takeStatus();
+  return std::unique_ptr<Backend>(std::make_unique<CudaBackend>(std::move(*ctx)));
+}
+
+} // namespace llie::cuda

@@ -1,0 +1,38 @@
+// The cuda backend's context: the device, the one stream every kernel, copy and library call is
+// ordered on, and the cuDNN and cuBLAS handles bound to that stream. Owned by the backend and
+// shared (by pointer) with its kernels, so a kernel never outlives the handles it uses (like the
+// cpu backend's CtxPtr). Creating one is where a missing device or driver shows up, as an error
+// value.
+#pragma once
+#include "backends/backend.h"
+#include "backends/cuda/cuda_check.h"
+
+#include <memory>
+
+namespace llie::cuda {
+
+struct CudaContext {
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  cublasHandle_t cublas = nullptr;
+  /// Device buffers from allocate(); kernels keep no memory of their own (their working
+  /// memory is the workspace the executor plans into its arena).
+  MemoryMeter meter;
+
+  CudaContext() = default;
+  CudaContext(const CudaContext&) = delete;
+  CudaContext& operator=(const CudaContext&) = delete;
+  ~CudaContext();
+};
+
+using CudaCtxPtr = std::shared_ptr<CudaContext>;
+
+/// The number of CUDA devices, or an error value "no CUDA device: <reason>" when there is none
+/// (no driver, no device, a driver too old for this runtime).
+Expected<int> cudaDeviceCount();
+
+/// Device 0 with its stream and handles; an error value naming what failed.
+Expected<CudaCtxPtr> createCudaContext();
+
+} // namespace llie::cuda

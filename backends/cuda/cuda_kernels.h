@@ -1,0 +1,18 @@
+// The cuda backend's kernel families: one register function per family file, each filling a
+// kernels::Registry (kernel_registry.h) whose factories also get the backend's CudaContext.
+// Factories read the node's geometry, build library descriptors and choose algorithms once, at
+// prepare time; run() only launches on the context's stream. The device code itself lives in
+// the .cu files behind device_kernels.h.
+#pragma once
+#include "backends/cuda/cuda_backend.h"
+#include "backends/cuda/cuda_context.h"
+#include "backends/kernel_registry.h"
+
+namespace llie::cuda {
+
+using Registry = kernels::Registry<CudaCtxPtr>;
+
+void registerElementwise(Registry& r); // elementwise.cpp: kUnaryOps, kBinaryOps
+void registerConv2d(Registry& r);      // conv2d.cpp: conv2d, conv2d_grad_input, _grad_weight
+
+} // namespace llie::cuda

@@ -1,0 +1,121 @@
+// The cuda elementwise families: the unary ops of kernels::kUnaryOps (with their attributes:
+// leaky_relu's alpha, pow_scalar's exponent, clamp's lo/hi) and the broadcasting binary ops of
+// kernels::kBinaryOps. Shapes are checked as the reference backend checks them; the device code
+// is in elementwise.cu.
+#include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/device_kernels.h"
+#include "backends/kernel_util.h"
+
+namespace llie::cuda {
+namespace {
+
+using kernels::Dims;
+
+dev::UnaryOp unaryOp(OpKind k) {
+  switch (k) {
+  case OpKind::Neg:
+    return dev::UnaryOp::Neg;
+  case OpKind::Relu:
+    return dev::UnaryOp::Relu;
+  case OpKind::Relu6:
+    return dev::UnaryOp::Relu6;
+  case OpKind::LeakyRelu:
+    return dev::UnaryOp::LeakyRelu;
+  case OpKind::Sigmoid:
+    return dev::UnaryOp::Sigmoid;
+  case OpKind::Tanh:
+    return dev::UnaryOp::Tanh;
+  case OpKind::Silu:
+    return dev::UnaryOp::Silu;
+  case OpKind::Gelu:
+    return dev::UnaryOp::Gelu;
+  case OpKind::Exp:
+    return dev::UnaryOp::Exp;
+  case OpKind::Log:
+    return dev::UnaryOp::Log;
+  case OpKind::Sqrt:
+    return dev::UnaryOp::Sqrt;
+  case OpKind::Abs:
+    return dev::UnaryOp::Abs;
+  case OpKind::Square:
+    return dev::UnaryOp::Square;
+  case OpKind::PowScalar:
+    return dev::UnaryOp::PowScalar;
+  default:
+    return dev::UnaryOp::Clamp; // the last of kUnaryOps
+  }
+}
+
+dev::BinaryOp binaryOp(OpKind k) {
+  switch (k) {
+  case OpKind::Add:
+    return dev::BinaryOp::Add;
+  case OpKind::Sub:
+    return dev::BinaryOp::Sub;
+  case OpKind::Mul:
+    return dev::BinaryOp::Mul;
+  case OpKind::Div:
+    return dev::BinaryOp::Div;
+  case OpKind::Maximum:
+    return dev::BinaryOp::Maximum;
+  default:
+    return dev::BinaryOp::Minimum;
+  }
+}
+
+Expected<std::unique_ptr<Kernel>> makeUnary(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  if (kernels::inShape(g, n, 0) != kernels::outShape(g, n))
+    return kernels::badNode(n, "output shape differs from input shape");
+  double p0 = 0, p1 = 0;
+  if (n.op == OpKind::LeakyRelu) p0 = attrsOf<LeakyReluAttrs>(n).alpha;
+  if (n.op == OpKind::PowScalar) p0 = attrsOf<PowScalarAttrs>(n).exponent;
+  if (n.op == OpKind::Clamp) {
+    p0 = attrsOf<ClampAttrs>(n).lo;
+    p1 = attrsOf<ClampAttrs>(n).hi;
+  }
+  dev::UnaryOp op = unaryOp(n.op);
+  return kernels::makeFnKernel([ctx, op, p0, p1](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(
+        dev::unary(ctx->stream, op, p0, p1, in[0]->f32(), out[0]->f32(), out[0]->numel()));
+  });
+}
+
+/// Broadcasting needs at most dev::kMaxRank axes (after leading size-1 axes are dropped).
+std::string checkBinary(const Graph& g, const Node& n) {
+  if (kernels::outShape(g, n).size() > static_cast<size_t>(dev::kMaxRank))
+    return "more than " + std::to_string(dev::kMaxRank) + " axes";
+  return "";
+}
+
+Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  Dims a = kernels::inShape(g, n, 0), b = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
+  Dims expect;
+  if (!kernels::broadcastShapes(a, b, expect) || expect != y)
+    return kernels::badNode(n, "operand shapes do not broadcast to the output shape");
+  if (y.size() > static_cast<size_t>(dev::kMaxRank))
+    return kernels::unsupported(n, "cuda", checkBinary(g, n));
+  Dims sa, sb;
+  kernels::broadcastStrides(kernels::padLeft(a, y.size()), y, sa);
+  kernels::broadcastStrides(kernels::padLeft(b, y.size()), y, sb);
+  dev::Broadcast2 s;
+  s.rank = static_cast<int>(y.size());
+  for (size_t d = 0; d < y.size(); ++d)
+    s.dims[d] = y[d], s.sa[d] = sa[d], s.sb[d] = sb[d];
+  dev::BinaryOp op = binaryOp(n.op);
+  int64_t count = numel(y);
+  return kernels::makeFnKernel([ctx, op, s, count](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(
+        dev::binary(ctx->stream, op, in[0]->f32(), in[1]->f32(), out[0]->f32(), s, count));
+  });
+}
+
+} // namespace
+
+void registerElementwise(Registry& r) {
+  for (OpKind k : kernels::kUnaryOps)
+    r.add(k, makeUnary);
+  for (OpKind k : kernels::kBinaryOps)
+    r.add(k, makeBinary, checkBinary);
+}
+
+} // namespace llie::cuda
