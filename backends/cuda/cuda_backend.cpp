@@ -17,6 +17,7 @@ const Registry& registry() {
   static const Registry r = [] {
     Registry x;
     registerElementwise(x);
+    registerConv2d(x);
     return x;
   }();
   return r;

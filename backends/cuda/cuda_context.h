@@ -7,7 +7,10 @@
 #include "backends/backend.h"
 #include "backends/cuda/cuda_check.h"
 
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 
 namespace llie::cuda {
 
@@ -19,6 +22,9 @@ struct CudaContext {
   /// Device buffers from allocate(); kernels keep no memory of their own (their working
   /// memory is the workspace the executor plans into its arena).
   MemoryMeter meter;
+  /// cuDNN convolution algorithms chosen so far: (algorithm, workspace bytes) by a key of the
+  /// direction and the full geometry, so each shape is chosen once (conv2d.cpp).
+  std::map<std::string, std::pair<int, size_t>> convAlgos;
 
   CudaContext() = default;
   CudaContext(const CudaContext&) = delete;

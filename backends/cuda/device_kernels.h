@@ -47,4 +47,11 @@ enum class BinaryOp : int { Add, Sub, Mul, Div, Maximum, Minimum };
 cudaError_t binary(cudaStream_t stream, BinaryOp op, const float* a, const float* b, float* y,
                    const Broadcast2& shape, int64_t n);
 
+/// Zero padding of `planes` H x W images to (pt + H + pb) x (pl + W + pr) (movement.cu).
+cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                      int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
+/// The inverse: the H x W window at (pt, pl) of each (pt + H + pb) x (pl + W + pr) plane.
+cudaError_t cropPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                       int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
+
 } // namespace llie::cuda::dev

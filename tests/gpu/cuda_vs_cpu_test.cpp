@@ -1,0 +1,76 @@
+// The consistency harness: every case (see the *_cases files beside this one, one per cuda
+// kernel family) builds a one-node graph, fills seeded random inputs, runs the node on the cpu
+// and the cuda backends and compares every output (1e-4 absolute plus 1e-4 relative, unless the
+// case says otherwise). The kernels run twice on new data, so cached descriptors, algorithms and
+// workspaces are exercised. Skips with a message where there is no CUDA device.
+#include "tests/gpu/gpu_test_util.h"
+
+namespace llie::bt {
+namespace {
+
+struct Prepared {
+  std::unique_ptr<Kernel> kernel;
+  void* workspace = nullptr;
+};
+
+/// Prepares the node and hands it a workspace of the size it asks for, as the executor does.
+Prepared prepareWithWorkspace(Backend& be, const Graph& g, const Node& n) {
+  auto k = be.prepare(g, n);
+  EXPECT_TRUE(k.ok()) << be.name() << ": " << k.status().message();
+  if (!k.ok()) return {};
+  Prepared p{std::move(*k)};
+  if (size_t bytes = p.kernel->workspaceBytes()) {
+    p.workspace = be.allocate(bytes);
+    p.kernel->setWorkspace(p.workspace);
+  }
+  return p;
+}
+
+TEST_P(CudaMatchesCpu, Agrees) {
+  const GpuCase& c = GetParam();
+  Graph g;
+  std::vector<ValueId> vs;
+  for (size_t i = 0; i < c.ins.size(); ++i)
+    vs.push_back(g.add(OpKind::Input, InputAttrs{"in" + std::to_string(i)}, {}, f32(c.ins[i])));
+  std::vector<TensorType> outTypes;
+  for (const Dims& d : c.outs)
+    outTypes.push_back(f32(d));
+  NodeId id = g.addNode(c.op, c.attrs, vs, outTypes);
+  const Node& n = g.nodes[id];
+
+  auto cpu = createBackend("cpu");
+  auto gpu = createBackend("cuda");
+  ASSERT_TRUE(cpu.ok()) << cpu.status().message();
+  ASSERT_TRUE(gpu.ok()) << gpu.status().message();
+  ASSERT_TRUE((*cpu)->supports(g, n));
+  ASSERT_TRUE((*gpu)->supports(g, n));
+  Prepared pc = prepareWithWorkspace(**cpu, g, n);
+  Prepared pg = prepareWithWorkspace(**gpu, g, n);
+  ASSERT_TRUE(pc.kernel && pg.kernel);
+
+  std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(c.name)));
+  for (int round = 0; round < 2; ++round) {
+    std::vector<HostTensor> in;
+    for (size_t i = 0; i < c.ins.size(); ++i) {
+      auto [lo, hi] = i < c.ranges.size() ? c.ranges[i] : std::make_pair(c.lo, c.hi);
+      in.push_back(randomTensor(c.ins[i], rng, lo, hi));
+    }
+    Buffers cb(**cpu), gb(**gpu);
+    upload(cb, g, n, in);
+    upload(gb, g, n, in);
+    pc.kernel->run(cb.inPtrs(), cb.outPtrs());
+    pg.kernel->run(gb.inPtrs(), gb.outPtrs());
+    (*cpu)->synchronize();
+    (*gpu)->synchronize();
+    for (size_t o = 0; o < c.outs.size(); ++o) {
+      HostTensor want = download(**cpu, cb.outs[o]), got = download(**gpu, gb.outs[o]);
+      EXPECT_TRUE(allClose(got, want, c.atol, c.rtol))
+          << c.name << " output " << o << " round " << round;
+    }
+  }
+  if (pc.workspace) (*cpu)->release(pc.workspace);
+  if (pg.workspace) (*gpu)->release(pg.workspace);
+}
+
+} // namespace
+} // namespace llie::bt
