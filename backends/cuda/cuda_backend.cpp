@@ -18,6 +18,8 @@ const Registry& registry() {
     Registry x;
     registerElementwise(x);
     registerConv2d(x);
+    registerBatchNorm(x);
+    registerReduce(x);
     return x;
   }();
   return r;

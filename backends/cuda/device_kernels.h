@@ -54,4 +54,40 @@ cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t pla
 cudaError_t cropPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                        int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
 
+/// A tensor split into groups (the indices of the kept axes, row-major: the output's layout,
+/// keepdim or not) of `count` elements each (the reduced axes): an element's offset is the sum
+/// of its group's and its position's offsets, each decomposed over dims with strides.
+struct GroupGeom {
+  int keptRank = 0, redRank = 0;
+  int64_t kdims[kMaxRank] = {}, kstrides[kMaxRank] = {};
+  int64_t rdims[kMaxRank] = {}, rstrides[kMaxRank] = {};
+  int64_t groups = 0, count = 0;
+};
+
+enum class ReduceOp : int { Sum, Mean, Max, Min };
+/// y[group] = the reduction of its elements, in double (reduce.cu). One block per group.
+cudaError_t reduce(cudaStream_t stream, ReduceOp op, const float* x, float* y,
+                   const GroupGeom& geom);
+/// Softmax (or log-softmax) over each group's elements: max, sum of exp(x - max) in double,
+/// then the normalised values (reduce.cu).
+cudaError_t softmax(cudaStream_t stream, bool logForm, const float* x, float* y,
+                    const GroupGeom& geom);
+
+/// Batch normalisation over x viewed as [outer, C, inner] (reduce.cu), the reference backend's
+/// formulas in double. Inference on running statistics:
+cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gamma,
+                           const float* beta, const float* mean, const float* var, float* y,
+                           int64_t outer, int64_t C, int64_t inner, double eps);
+/// Training: batch mean and biased variance, y, and the running statistics blended with
+/// `momentum` (the running variance with the unbiased batch variance). One block per channel.
+cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gamma,
+                           const float* beta, const float* runMean, const float* runVar, float* y,
+                           float* mean, float* var, float* newRunMean, float* newRunVar,
+                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum);
+/// The training backward: dx, dgamma = Σ dy·x̂, dbeta = Σ dy. One block per channel.
+cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamma,
+                          const float* mean, const float* var, const float* dy, float* dx,
+                          float* dgamma, float* dbeta, int64_t outer, int64_t C, int64_t inner,
+                          double eps);
+
 } // namespace llie::cuda::dev
