@@ -20,6 +20,7 @@ const Registry& registry() {
     registerConv2d(x);
     registerBatchNorm(x);
     registerReduce(x);
+    registerMatMul(x);
     return x;
   }();
   return r;

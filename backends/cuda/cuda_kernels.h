@@ -16,5 +16,6 @@ void registerElementwise(Registry& r); // elementwise.cpp: kUnaryOps, kBinaryOps
 void registerConv2d(Registry& r);      // conv2d.cpp: conv2d, conv2d_grad_input, _grad_weight
 void registerBatchNorm(Registry& r);   // batchnorm.cpp: batchnorm, batchnorm_train, _grad
 void registerReduce(Registry& r);      // reduce.cpp: kReduceOps, softmax, log_softmax
+void registerMatMul(Registry& r);      // matmul.cpp (cuBLAS)
 
 } // namespace llie::cuda
