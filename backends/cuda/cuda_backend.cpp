@@ -21,6 +21,7 @@ const Registry& registry() {
     registerBatchNorm(x);
     registerReduce(x);
     registerMatMul(x);
+    registerDataMovement(x);
     return x;
   }();
   return r;

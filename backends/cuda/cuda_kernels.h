@@ -12,10 +12,11 @@ namespace llie::cuda {
 
 using Registry = kernels::Registry<CudaCtxPtr>;
 
-void registerElementwise(Registry& r); // elementwise.cpp: kUnaryOps, kBinaryOps
-void registerConv2d(Registry& r);      // conv2d.cpp: conv2d, conv2d_grad_input, _grad_weight
-void registerBatchNorm(Registry& r);   // batchnorm.cpp: batchnorm, batchnorm_train, _grad
-void registerReduce(Registry& r);      // reduce.cpp: kReduceOps, softmax, log_softmax
-void registerMatMul(Registry& r);      // matmul.cpp (cuBLAS)
+void registerElementwise(Registry& r);  // elementwise.cpp: kUnaryOps, kBinaryOps
+void registerConv2d(Registry& r);       // conv2d.cpp: conv2d, conv2d_grad_input, _grad_weight
+void registerBatchNorm(Registry& r);    // batchnorm.cpp: batchnorm, batchnorm_train, _grad
+void registerReduce(Registry& r);       // reduce.cpp: kReduceOps, softmax, log_softmax
+void registerMatMul(Registry& r);       // matmul.cpp (cuBLAS)
+void registerDataMovement(Registry& r); // data_movement.cpp: reshape .. pad, concat
 
 } // namespace llie::cuda

@@ -47,6 +47,22 @@ enum class BinaryOp : int { Add, Sub, Mul, Div, Maximum, Minimum };
 cudaError_t binary(cudaStream_t stream, BinaryOp op, const float* a, const float* b, float* y,
                    const Broadcast2& shape, int64_t n);
 
+/// y[i] = x[base + Σ_d idx_d(i)·strides[d]] with idx(i) the row-major index of i in dims: the
+/// permute / slice / expand / pixel-shuffle gathers (movement.cu).
+struct Gather {
+  int rank = 0;
+  int64_t dims[kMaxRank] = {};
+  int64_t strides[kMaxRank] = {};
+  int64_t base = 0;
+};
+cudaError_t gather(cudaStream_t stream, const float* x, float* y, const Gather& g, int64_t n);
+
+/// Padding of the last two axes of `planes` H x W images to OH x OW, starting at (pt, pl):
+/// mode 0 the constant `value`, 1 reflect (PyTorch's, no edge repeat), 2 replicate.
+cudaError_t padImage(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                     int64_t W, int64_t OH, int64_t OW, int64_t pt, int64_t pl, int mode,
+                     float value);
+
 /// Zero padding of `planes` H x W images to (pt + H + pb) x (pl + W + pr) (movement.cu).
 cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                       int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
