@@ -22,6 +22,7 @@ const Registry& registry() {
     registerReduce(x);
     registerMatMul(x);
     registerDataMovement(x);
+    registerOptimizers(x);
     return x;
   }();
   return r;

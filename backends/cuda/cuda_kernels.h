@@ -18,5 +18,6 @@ void registerBatchNorm(Registry& r);    // batchnorm.cpp: batchnorm, batchnorm_t
 void registerReduce(Registry& r);       // reduce.cpp: kReduceOps, softmax, log_softmax
 void registerMatMul(Registry& r);       // matmul.cpp (cuBLAS)
 void registerDataMovement(Registry& r); // data_movement.cpp: reshape .. pad, concat
+void registerOptimizers(Registry& r);   // optimizers.cpp: sgd_update, adam_update
 
 } // namespace llie::cuda

@@ -70,6 +70,25 @@ cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t pla
 cudaError_t cropPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                        int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
 
+/// PyTorch's single-tensor SGD and Adam / AdamW (backends/train/optimizers.cpp has the
+/// formulas), in f32 operations in PyTorch's order without FMA contraction (elementwise.cu).
+/// `lr` and `step` are device scalars read by every thread; outputs may alias inputs.
+struct SgdParams {
+  float wd = 0, momentum = 0, keep = 1; // keep = 1 − dampening
+  bool decay = false, useMomentum = false, nesterov = false;
+};
+cudaError_t sgdUpdate(cudaStream_t stream, const SgdParams& s, const float* p, const float* g,
+                      const float* buf, const float* lr, const float* step, float* pOut,
+                      float* bufOut, int64_t n);
+struct AdamParams {
+  double beta1 = 0.9, beta2 = 0.999, weightDecay = 0;
+  float eps = 1e-8f;
+  bool decoupled = false, decay = false;
+};
+cudaError_t adamUpdate(cudaStream_t stream, const AdamParams& a, const float* p, const float* g,
+                       const float* m, const float* v, const float* lr, const float* step,
+                       float* pOut, float* mOut, float* vOut, int64_t n);
+
 /// A tensor split into groups (the indices of the kept axes, row-major: the output's layout,
 /// keepdim or not) of `count` elements each (the reduced axes): an element's offset is the sum
 /// of its group's and its position's offsets, each decomposed over dims with strides.

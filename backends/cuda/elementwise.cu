@@ -1,7 +1,7 @@
-// Device code of the elementwise families (launchers declared in device_kernels.h): unary ops
-// and broadcasting binary ops. The arithmetic is done in double and rounded once to float, as
-// the reference backend does (backends/reference/eltwise.cpp, binary.cpp), so results agree
-// with it to the last float bit or close to it. Grid-stride loops over int64 indices.
+// Device code of the elementwise families (launchers declared in device_kernels.h): unary ops,
+// broadcasting binary ops and the optimizer updates. The arithmetic is done in double and rounded
+// once to float, as the reference backend does (backends/reference/eltwise.cpp, binary.cpp), so
+// results agree with it to the last float bit or close to it. Grid-stride loops over int64 indices.
 #include "backends/cuda/device_kernels.h"
 
 #include <math.h>
@@ -94,7 +94,75 @@ __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float*
   }
 }
 
+__device__ int64_t stepsTaken(const float* step) {
+  return llround(static_cast<double>(*step));
+}
+
+// The optimizer updates spell out every f32 multiply and add (_rn intrinsics) so that nvcc
+// does not contract them into FMAs: each step rounds as PyTorch's elementwise ops round.
+__global__ void sgdKernel(SgdParams s, const float* P, const float* G, const float* B,
+                          const float* lr, const float* step, float* Po, float* Bo, int64_t n) {
+  const float negLr = -*lr;
+  const bool first = stepsTaken(step) == 0;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    float p = P[i], d = G[i], b = B[i];
+    if (s.decay) d = __fadd_rn(d, __fmul_rn(s.wd, p));
+    if (s.useMomentum) {
+      b = first ? d : __fadd_rn(__fmul_rn(b, s.momentum), __fmul_rn(s.keep, d));
+      d = s.nesterov ? __fadd_rn(d, __fmul_rn(s.momentum, b)) : b;
+    }
+    Po[i] = __fadd_rn(p, __fmul_rn(negLr, d));
+    Bo[i] = b;
+  }
+}
+
+__global__ void adamKernel(AdamParams a, const float* P, const float* G, const float* M,
+                           const float* V, const float* lrp, const float* step, float* Po,
+                           float* Mo, float* Vo, int64_t n) {
+  // The scalar coefficients in double, rounded to f32, as PyTorch computes them.
+  const double lr = *lrp;
+  const double t = static_cast<double>(stepsTaken(step) + 1);
+  const double bc1 = 1.0 - pow(a.beta1, t), bc2 = 1.0 - pow(a.beta2, t);
+  const float negStep = static_cast<float>(-(lr / bc1));
+  const float bc2Sqrt = static_cast<float>(sqrt(bc2));
+  const float shrink = static_cast<float>(1.0 - lr * a.weightDecay);
+  const float b1 = static_cast<float>(a.beta1), b2 = static_cast<float>(a.beta2);
+  const float c1 = static_cast<float>(1.0 - a.beta1), c2 = static_cast<float>(1.0 - a.beta2);
+  const float wd = static_cast<float>(a.weightDecay);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    float p = P[i], gr = G[i], m = M[i], v = V[i];
+    if (a.decoupled)
+      p = __fmul_rn(p, shrink);
+    else if (a.decay)
+      gr = __fadd_rn(gr, __fmul_rn(wd, p));
+    m = __fadd_rn(__fmul_rn(m, b1), __fmul_rn(c1, gr));
+    v = __fadd_rn(__fmul_rn(v, b2), __fmul_rn(__fmul_rn(c2, gr), gr));
+    const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(v), bc2Sqrt), a.eps);
+    Po[i] = __fadd_rn(p, __fdiv_rn(__fmul_rn(negStep, m), denom));
+    Mo[i] = m;
+    Vo[i] = v;
+  }
+}
+
 } // namespace
+
+cudaError_t sgdUpdate(cudaStream_t stream, const SgdParams& s, const float* p, const float* g,
+                      const float* buf, const float* lr, const float* step, float* pOut,
+                      float* bufOut, int64_t n) {
+  if (n > 0)
+    sgdKernel<<<blocksFor(n), kThreads, 0, stream>>>(s, p, g, buf, lr, step, pOut, bufOut, n);
+  return cudaGetLastError();
+}
+
+cudaError_t adamUpdate(cudaStream_t stream, const AdamParams& a, const float* p, const float* g,
+                       const float* m, const float* v, const float* lr, const float* step,
+                       float* pOut, float* mOut, float* vOut, int64_t n) {
+  if (n > 0)
+    adamKernel<<<blocksFor(n), kThreads, 0, stream>>>(a, p, g, m, v, lr, step, pOut, mOut, vOut, n);
+  return cudaGetLastError();
+}
 
 cudaError_t unary(cudaStream_t stream, UnaryOp op, double p0, double p1, const float* x, float* y,
                   int64_t n) {
