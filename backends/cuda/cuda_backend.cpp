@@ -23,6 +23,7 @@ const Registry& registry() {
     registerMatMul(x);
     registerDataMovement(x);
     registerOptimizers(x);
+    registerFused(x);
     return x;
   }();
   return r;

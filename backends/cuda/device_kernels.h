@@ -70,6 +70,60 @@ cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t pla
 cudaError_t cropPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                        int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
 
+/// A fused elementwise program (fused.cu): every output element evaluates the steps in order,
+/// each in double rounded to f32 (the op-by-op rounding of the unfused graph on the reference
+/// backend). Slots below numInputs are the inputs (read through their broadcast strides over
+/// dims), slot numInputs + j is step j's result; the last step is the output.
+constexpr int kMaxFusedInputs = 16;
+constexpr int kMaxFusedSteps = 48;
+enum class FusedOp : int {
+  Neg,
+  Relu,
+  Relu6,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  Silu,
+  Gelu,
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Square,
+  PowScalar,
+  Clamp,
+  Sign,
+  Sin,
+  Cos,
+  Acos,
+  Identity, // unary
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Maximum,
+  Minimum,
+  Pow,
+  Atan2,
+  Prelu // binary
+};
+struct FusedStepDev {
+  FusedOp op = FusedOp::Identity;
+  int src[2] = {0, 0};
+  double p0 = 0, p1 = 0;
+};
+struct FusedProgramDev {
+  int numInputs = 0, numSteps = 0, rank = 0;
+  int64_t dims[kMaxRank] = {};
+  int64_t strides[kMaxFusedInputs][kMaxRank] = {};
+  FusedStepDev steps[kMaxFusedSteps];
+};
+struct FusedInputs {
+  const float* p[kMaxFusedInputs] = {};
+};
+cudaError_t fusedElementwise(cudaStream_t stream, const FusedProgramDev& prog,
+                             const FusedInputs& in, float* y, int64_t n);
+
 /// PyTorch's single-tensor SGD and Adam / AdamW (backends/train/optimizers.cpp has the
 /// formulas), in f32 operations in PyTorch's order without FMA contraction (elementwise.cu).
 /// `lr` and `step` are device scalars read by every thread; outputs may alias inputs.

@@ -112,6 +112,30 @@ TEST(CudaBackendRefusal, NonF32TensorIsRefusedWithReason) {
                           "cuda kernels take f32)");
 }
 
+TEST(CudaBackendRefusal, FusedWhereIsRefusedForItsBoolCondition) {
+  Graph g;
+  ValueId c = g.add(OpKind::Input, InputAttrs{"c"}, {}, bt::typed({2, 3}, DType::Bool));
+  ValueId a = g.add(OpKind::Input, InputAttrs{"a"}, {}, bt::f32({2, 3}));
+  ValueId y = g.add(OpKind::FusedElementwise, FusedElementwiseAttrs{"where(%0, %1, neg(%1))"},
+                    {c, a}, bt::f32({2, 3}));
+  Status st = checkNode(g, g.nodes[g.value(y).producer]);
+  ASSERT_FALSE(st.isOk());
+  EXPECT_EQ(st.message(), "op 'fused_elementwise' is not supported by the cuda backend (input 0 "
+                          "is bool, the cuda kernels take f32)");
+}
+
+TEST(CudaBackendRefusal, PerSampleConvWeightsAreRefusedWithReason) {
+  Graph g;
+  ValueId x = g.add(OpKind::Input, InputAttrs{"x"}, {}, bt::f32({2, 3, 5, 5}));
+  ValueId w = g.add(OpKind::Input, InputAttrs{"w"}, {}, bt::f32({2, 3, 3, 3}));
+  Conv2dAttrs a;
+  a.groups = 3, a.perSample = true, a.pad = {1, 1, 1, 1};
+  ValueId y = g.add(OpKind::Conv2d, a, {x, w}, bt::f32({2, 3, 5, 5}));
+  Status st = checkNode(g, g.nodes[g.value(y).producer]);
+  ASSERT_FALSE(st.isOk());
+  EXPECT_EQ(st.message(), "op 'conv2d' is not supported by the cuda backend (per-sample weights)");
+}
+
 TEST(CudaBackendRefusal, ImplementedOpIsAccepted) {
   Graph g;
   ValueId a = g.add(OpKind::Input, InputAttrs{"a"}, {}, bt::f32({2, 3}));
