@@ -63,8 +63,3 @@ template <class S> void throwIfFailed(S s, const char* call, const char* file, i
 
 /// Throws llie::cuda::CudaError if `call` fails.
 #define LLIE_CUDA_CHECK(call) ::llie::cuda::throwIfFailed((call), #call, __FILE__, __LINE__)
-
-/// After a kernel launch: the launch's own error (bad configuration, no kernel image for the
-/// device) is reported by cudaGetLastError.
-#define LLIE_CUDA_CHECK_LAUNCH(what)                                                               \
-  ::llie::cuda::throwIfFailed(cudaGetLastError(), what, __FILE__, __LINE__)

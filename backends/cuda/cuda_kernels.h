@@ -19,6 +19,6 @@ void registerReduce(Registry& r);       // reduce.cpp: kReduceOps, softmax, log_
 void registerMatMul(Registry& r);       // matmul.cpp (cuBLAS)
 void registerDataMovement(Registry& r); // data_movement.cpp: reshape .. pad, concat
 void registerOptimizers(Registry& r);   // optimizers.cpp: sgd_update, adam_update
-void registerFused(Registry& r);        // fused.cpp: fused_elementwise
+void registerFused(Registry& r);        // fused.cpp: fused_elementwise, sign .. atan2
 
 } // namespace llie::cuda

@@ -2,7 +2,8 @@
 // prepare time into the flat form the device interpreter runs (fused.cu), each input laid over
 // the output with NumPy broadcast strides. Refused with a reason: a where (its condition is a
 // bool tensor, and the cuda kernels take f32 only), more than kMaxFusedInputs inputs,
-// kMaxFusedSteps steps or kMaxRank axes.
+// kMaxFusedSteps steps or kMaxRank axes. The math ops that have no kernel of their own here
+// (sign, sin, cos, acos; pow and atan2 with broadcasting) run as one-step programs.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
 #include "backends/kernel_util.h"
@@ -108,6 +109,21 @@ bool fusedOp(OpKind k, dev::FusedOp& op) {
   }
 }
 
+/// The input strides of a program whose inputs broadcast (NumPy rules) to y; false if not.
+bool layInputs(const Graph& g, const Node& n, const Dims& y, dev::FusedProgramDev& d) {
+  d.rank = static_cast<int>(y.size());
+  for (size_t i = 0; i < y.size(); ++i)
+    d.dims[i] = y[i];
+  for (size_t k = 0; k < n.inputs.size(); ++k) {
+    Dims x = kernels::inShape(g, n, k), st;
+    if (x.size() > y.size() || !kernels::broadcastStrides(kernels::padLeft(x, y.size()), y, st))
+      return false;
+    for (size_t i = 0; i < st.size(); ++i)
+      d.strides[k][i] = st[i];
+  }
+  return true;
+}
+
 /// The device program of node `n`, or why the cuda kernel can't run it (`why` non-empty), or a
 /// malformed-node error value.
 Expected<dev::FusedProgramDev> lower(const Graph& g, const Node& n, std::string& why) {
@@ -131,16 +147,8 @@ Expected<dev::FusedProgramDev> lower(const Graph& g, const Node& n, std::string&
   }
   d.numInputs = nIn;
   d.numSteps = static_cast<int>(prog->steps.size());
-  d.rank = static_cast<int>(y.size());
-  for (size_t i = 0; i < y.size(); ++i)
-    d.dims[i] = y[i];
-  for (int32_t k = 0; k < nIn; ++k) {
-    Dims x = kernels::inShape(g, n, k), st;
-    if (x.size() > y.size() || !kernels::broadcastStrides(kernels::padLeft(x, y.size()), y, st))
-      return kernels::badNode(n, "the inputs do not broadcast to the output shape");
-    for (size_t i = 0; i < st.size(); ++i)
-      d.strides[k][i] = st[i];
-  }
+  if (!layInputs(g, n, y, d))
+    return kernels::badNode(n, "the inputs do not broadcast to the output shape");
   for (size_t j = 0; j < prog->steps.size(); ++j) {
     const FusedStep& s = prog->steps[j];
     dev::FusedStepDev& t = d.steps[j];
@@ -166,10 +174,7 @@ std::string checkFused(const Graph& g, const Node& n) {
   return why; // a malformed program is prepare's error to report
 }
 
-Expected<std::unique_ptr<Kernel>> makeFused(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
-  std::string why;
-  LLIE_ASSIGN_OR_RETURN(dev::FusedProgramDev prog, lower(g, n, why));
-  if (!why.empty()) return kernels::unsupported(n, "cuda", why);
+std::unique_ptr<Kernel> programKernel(const dev::FusedProgramDev& prog, const CudaCtxPtr& ctx) {
   auto shared = std::make_shared<const dev::FusedProgramDev>(prog);
   return kernels::makeFnKernel([ctx, shared](const auto& in, const auto& out) {
     dev::FusedInputs ptrs;
@@ -180,10 +185,42 @@ Expected<std::unique_ptr<Kernel>> makeFused(const Graph& g, const Node& n, const
   });
 }
 
+Expected<std::unique_ptr<Kernel>> makeFused(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  std::string why;
+  LLIE_ASSIGN_OR_RETURN(dev::FusedProgramDev prog, lower(g, n, why));
+  if (!why.empty()) return kernels::unsupported(n, "cuda", why);
+  return programKernel(prog, ctx);
+}
+
+/// sign / sin / cos / acos (same shape) and pow / atan2 (broadcasting) as one-step programs.
+Expected<std::unique_ptr<Kernel>> makeSingle(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  Dims y = kernels::outShape(g, n);
+  dev::FusedProgramDev d;
+  d.numInputs = static_cast<int>(n.inputs.size());
+  d.numSteps = 1;
+  fusedOp(n.op, d.steps[0].op);
+  d.steps[0].src[0] = 0, d.steps[0].src[1] = d.numInputs > 1 ? 1 : 0;
+  Dims expect = kernels::inShape(g, n, 0);
+  if (d.numInputs > 1 && !kernels::broadcastShapes(Dims(expect), kernels::inShape(g, n, 1), expect))
+    return kernels::badNode(n, "operand shapes do not broadcast");
+  if (expect != y || !layInputs(g, n, y, d))
+    return kernels::badNode(n, "output shape is not the operands' (broadcast) shape");
+  return programKernel(d, ctx);
+}
+
+std::string checkRank(const Graph& g, const Node& n) {
+  if (kernels::outShape(g, n).size() > static_cast<size_t>(dev::kMaxRank))
+    return "more than " + std::to_string(dev::kMaxRank) + " axes";
+  return "";
+}
+
 } // namespace
 
 void registerFused(Registry& r) {
   r.add(OpKind::FusedElementwise, makeFused, checkFused);
+  for (OpKind k :
+       {OpKind::Sign, OpKind::Sin, OpKind::Cos, OpKind::Acos, OpKind::Pow, OpKind::Atan2})
+    r.add(k, makeSingle, checkRank);
 }
 
 } // namespace llie::cuda

@@ -1,7 +1,8 @@
 // cuda-vs-cpu cases for fused_elementwise: chains over broadcast operands (a per-channel
 // tensor, a rank-0 scalar, a row vector), a result read twice (a statement of its own), every
-// op's settings (clamp, leaky_relu, pow_scalar), and the math ops only a program reaches on the
-// cuda backend (sign, sin, cos, acos, pow, atan2, prelu).
+// op's settings (clamp, leaky_relu, pow_scalar), the math ops (sign, sin, cos, acos, pow,
+// atan2, prelu) inside programs, and sign / sin / cos / acos / pow / atan2 as standalone ops (one-
+// step programs on the cuda backend).
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -41,8 +42,24 @@ std::vector<GpuCase> fusedCases() {
   };
 }
 
+std::vector<GpuCase> mathCases() {
+  Dims y{2, 3, 7, 13};
+  auto one = [&](std::string name, OpKind op, std::vector<Dims> ins, float lo, float hi) {
+    GpuCase c{std::move(name), op, NoAttrs{}, std::move(ins), {y}};
+    c.lo = lo, c.hi = hi;
+    return c;
+  };
+  return {one("sign", OpKind::Sign, {y}, -2.f, 2.f),
+          one("sin", OpKind::Sin, {y}, -4.f, 4.f),
+          one("cos", OpKind::Cos, {y}, -4.f, 4.f),
+          one("acos", OpKind::Acos, {y}, -0.99f, 0.99f),
+          one("pow_broadcast", OpKind::Pow, {y, {1, 3, 1, 1}}, 0.2f, 2.f),
+          one("atan2_broadcast", OpKind::Atan2, {y, {13}}, -2.f, 2.f)};
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaMath, CudaMatchesCpu, ::testing::ValuesIn(mathCases()), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaFused, CudaMatchesCpu, ::testing::ValuesIn(fusedCases()), gpuCaseName);
 
 } // namespace llie::bt
