@@ -1,8 +1,10 @@
 // The cuda data-movement family: reshape and stop_grad (a device copy, nothing when the
 // executor aliases the buffers), permute / slice / expand / pixel_shuffle / pixel_unshuffle (one
 // strided gather each, its geometry read the way the host family reads it:
-// host_data_movement.cpp), pad of the last two axes (constant, reflect, replicate) and concat
-// (one 2-D strided copy per input). Pure copies, so results are exact.
+// host_data_movement.cpp), pad of the last two axes (constant, reflect, replicate), concat
+// (one 2-D strided copy per input) and resize of the last two axes (nearest, bilinear; PyTorch's
+// source coordinates as op_geometry.h computes them). All but bilinear resize are pure copies,
+// so their results are exact.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
 #include "backends/op_geometry.h"
@@ -165,9 +167,20 @@ Expected<std::unique_ptr<Kernel>> makeConcat(const Graph& g, const Node& n, cons
   });
 }
 
+Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  const auto& a = attrsOf<ResizeAttrs>(n);
+  LLIE_ASSIGN_OR_RETURN(kernels::PlaneGeom p, kernels::resizeGeometry(g, n));
+  bool nearest = a.mode == ResizeMode::Nearest, ac = a.alignCorners;
+  return kernels::makeFnKernel([ctx, p, nearest, ac](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::resize(ctx->stream, in[0]->f32(), out[0]->f32(), p.planes, p.H, p.W, p.OH,
+                                p.OW, nearest, ac));
+  });
+}
+
 } // namespace
 
 void registerDataMovement(Registry& r) {
+  r.add(OpKind::Resize, makeResize);
   r.add(OpKind::Reshape, makeCopy);
   r.add(OpKind::StopGrad, makeCopy);
   r.add(OpKind::Permute, makePermute, checkRank);

@@ -63,6 +63,12 @@ cudaError_t padImage(cudaStream_t stream, const float* x, float* y, int64_t plan
                      int64_t W, int64_t OH, int64_t OW, int64_t pt, int64_t pl, int mode,
                      float value);
 
+/// Resize of the last two axes of `planes` H x W images to OH x OW with PyTorch's source
+/// coordinates, computed as kernels::nearestSrc / kernels::linearTap compute them (op_geometry.h;
+/// the same float and double operations, without contraction), interpolation in double.
+cudaError_t resize(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                   int64_t W, int64_t OH, int64_t OW, bool nearest, bool alignCorners);
+
 /// Zero padding of `planes` H x W images to (pt + H + pb) x (pl + W + pr) (movement.cu).
 cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                       int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);

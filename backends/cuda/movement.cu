@@ -1,7 +1,8 @@
 // Device code of data movement (launchers declared in device_kernels.h): the strided gather
 // behind permute / slice / expand / pixel shuffles, padding of the last two axes in the three
-// modes, and zero padding of image planes with the crop that undoes it (the explicit padding the
-// cuDNN convolutions use for asymmetric pads). Pure copies: results are exact.
+// modes, resize (nearest, bilinear), and zero padding of image planes with the crop that undoes it
+// (the explicit padding the cuDNN convolutions use for asymmetric pads). Pure copies: results are
+// exact.
 #include "backends/cuda/device_kernels.h"
 
 namespace llie::cuda::dev {
@@ -75,7 +76,67 @@ __global__ void padImageKernel(const float* x, float* y, int64_t planes, int64_t
   }
 }
 
+/// kernels::nearestSrc: min(floor(dst · (float)in/out), in − 1) in float.
+__device__ int64_t nearestSrc(int64_t dst, int64_t in, int64_t out) {
+  if (out == in) return dst;
+  if (out == 2 * in) return dst >> 1;
+  float scale = __fdiv_rn(static_cast<float>(in), static_cast<float>(out));
+  int64_t s = static_cast<int64_t>(floorf(__fmul_rn(static_cast<float>(dst), scale)));
+  return s < in - 1 ? s : in - 1;
+}
+
+/// kernels::linearTap: the two neighbours and the second one's weight.
+__device__ void linearTap(int64_t dst, int64_t in, int64_t out, bool alignCorners, int64_t& i0,
+                          int64_t& i1, double& w1) {
+  double src;
+  if (alignCorners) {
+    src = out > 1 ? __ddiv_rn(__dmul_rn(static_cast<double>(dst), static_cast<double>(in - 1)),
+                              static_cast<double>(out - 1))
+                  : 0.0;
+  } else {
+    src = __dadd_rn(
+        __ddiv_rn(__dmul_rn(__dadd_rn(static_cast<double>(dst), 0.5), static_cast<double>(in)),
+                  static_cast<double>(out)),
+        -0.5);
+    if (src < 0) src = 0;
+  }
+  int64_t s = static_cast<int64_t>(src);
+  i0 = s < in - 1 ? s : in - 1;
+  i1 = i0 < in - 1 ? i0 + 1 : i0;
+  w1 = __dadd_rn(src, -static_cast<double>(i0));
+}
+
+__global__ void resizeKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
+                             int64_t OH, int64_t OW, bool nearest, bool ac) {
+  int64_t n = planes * OH * OW;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);
+    const float* P = x + p * H * W;
+    if (nearest) {
+      y[i] = P[nearestSrc(oh, H, OH) * W + nearestSrc(ow, W, OW)];
+      continue;
+    }
+    int64_t h0, h1, w0, wi1;
+    double wh, ww;
+    linearTap(oh, H, OH, ac, h0, h1, wh);
+    linearTap(ow, W, OW, ac, w0, wi1, ww);
+    double top = __dadd_rn(__dmul_rn(P[h0 * W + w0], 1 - ww), __dmul_rn(P[h0 * W + wi1], ww));
+    double bot = __dadd_rn(__dmul_rn(P[h1 * W + w0], 1 - ww), __dmul_rn(P[h1 * W + wi1], ww));
+    y[i] = static_cast<float>(__dadd_rn(__dmul_rn(top, 1 - wh), __dmul_rn(bot, wh)));
+  }
+}
+
 } // namespace
+
+cudaError_t resize(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                   int64_t W, int64_t OH, int64_t OW, bool nearest, bool alignCorners) {
+  int64_t n = planes * OH * OW;
+  if (n > 0 && H > 0 && W > 0)
+    resizeKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, y, planes, H, W, OH, OW, nearest,
+                                                        alignCorners);
+  return cudaGetLastError();
+}
 
 cudaError_t gather(cudaStream_t stream, const float* x, float* y, const Gather& g, int64_t n) {
   if (n > 0) gatherKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, y, g, n);

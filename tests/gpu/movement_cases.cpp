@@ -1,6 +1,8 @@
 // cuda-vs-cpu cases for data movement: concat (every axis, several inputs), reshape, stop_grad,
 // permute, slice (steps, negative start), pad (constant with a value, reflect, replicate,
-// asymmetric, rank 3), expand and the pixel shuffles. Copies: the results must agree exactly.
+// asymmetric, rank 3), expand and the pixel shuffles: copies, so the results must agree exactly;
+// and resize, nearest (exact) and bilinear with and without align_corners, up and down, integer
+// and non-integer factors, to and from one pixel.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -90,8 +92,45 @@ std::vector<GpuCase> movementCases() {
   };
 }
 
+GpuCase resize(std::string name, ResizeMode mode, bool ac, Dims x, int64_t oh, int64_t ow) {
+  ResizeAttrs a;
+  a.mode = mode;
+  a.alignCorners = ac;
+  a.size = {Dim::constant(oh), Dim::constant(ow)};
+  Dims y = x;
+  y[y.size() - 2] = oh;
+  y[y.size() - 1] = ow;
+  if (mode == ResizeMode::Nearest) return exact(std::move(name), OpKind::Resize, a, {x}, y);
+  return GpuCase{std::move(name), OpKind::Resize, a, {x}, {y}};
+}
+
+std::vector<GpuCase> resizeCases() {
+  auto N = ResizeMode::Nearest, B = ResizeMode::Bilinear;
+  return {
+      resize("nearest_up2", N, false, {1, 3, 5, 7}, 10, 14),
+      resize("nearest_up3", N, false, {2, 2, 4, 3}, 12, 9),
+      resize("nearest_identity", N, false, {1, 2, 6, 7}, 6, 7),
+      resize("nearest_up_nonint", N, false, {1, 3, 5, 7}, 8, 11),
+      resize("nearest_down_nonint", N, false, {1, 3, 13, 17}, 5, 6),
+      resize("nearest_one_pixel_up", N, false, {1, 3, 1, 1}, 4, 5),
+      resize("nearest_rank3", N, false, {3, 5, 7}, 9, 4),
+      resize("nearest_image_down", N, false, {1, 3, 60, 39}, 25, 17),
+      resize("bilinear_up2", B, false, {1, 3, 5, 7}, 10, 14),
+      resize("bilinear_up_nonint", B, false, {1, 3, 5, 7}, 8, 11),
+      resize("bilinear_down_nonint", B, false, {1, 3, 13, 17}, 5, 6),
+      resize("bilinear_one_pixel", B, false, {1, 2, 1, 1}, 4, 4),
+      resize("bilinear_to_one", B, false, {1, 2, 6, 5}, 1, 1),
+      resize("bilinear_image_up", B, false, {1, 3, 30, 20}, 60, 39),
+      resize("bilinear_ac_up_nonint", B, true, {1, 3, 5, 7}, 8, 11),
+      resize("bilinear_ac_down", B, true, {1, 3, 13, 17}, 5, 6),
+      resize("bilinear_ac_to_one", B, true, {1, 2, 6, 5}, 1, 3),
+  };
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaResize, CudaMatchesCpu, ::testing::ValuesIn(resizeCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaDataMovement, CudaMatchesCpu, ::testing::ValuesIn(movementCases()),
                          gpuCaseName);
 
