@@ -24,6 +24,8 @@ const Registry& registry() {
     registerDataMovement(x);
     registerOptimizers(x);
     registerFused(x);
+    registerSeparable(x);
+    registerGradMovement(x);
     return x;
   }();
   return r;
@@ -127,7 +129,7 @@ public:
   void synchronize() override { LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream)); }
 
   /// Kernels' working memory is planned into the executor's arena (Kernel::workspaceBytes), so
-  /// it is already in `held`; the backend keeps none of its own.
+  /// it is already in `held`, as are the separable kernels' tap tables (allocated at prepare).
   DeviceMemory memoryUse() const override { return {ctx_->meter.held, ctx_->meter.peak, 0}; }
 
 private:

@@ -19,8 +19,9 @@ struct CudaContext {
   cudaStream_t stream = nullptr;
   cudnnHandle_t cudnn = nullptr;
   cublasHandle_t cublas = nullptr;
-  /// Device buffers from allocate(); kernels keep no memory of their own (their working
-  /// memory is the workspace the executor plans into its arena).
+  /// Device buffers from allocate() and the small tap tables separable kernels keep
+  /// (separable.cpp); kernels' working memory is the workspace the executor plans into its
+  /// arena.
   MemoryMeter meter;
   /// cuDNN convolution algorithms chosen so far: (algorithm, workspace bytes) by a key of the
   /// direction and the full geometry, so each shape is chosen once (conv2d.cpp).

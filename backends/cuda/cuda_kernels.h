@@ -20,5 +20,7 @@ void registerMatMul(Registry& r);       // matmul.cpp (cuBLAS)
 void registerDataMovement(Registry& r); // data_movement.cpp: reshape .. pad, concat
 void registerOptimizers(Registry& r);   // optimizers.cpp: sgd_update, adam_update
 void registerFused(Registry& r);        // fused.cpp: fused_elementwise, sign .. atan2
+void registerSeparable(Registry& r);    // separable.cpp: avg_pool2d, its grad, pad/resize_grad
+void registerGradMovement(Registry& r); // grad_movement.cpp: assign, reduce_grad, slice_grad
 
 } // namespace llie::cuda

@@ -69,6 +69,24 @@ cudaError_t padImage(cudaStream_t stream, const float* x, float* y, int64_t plan
 cudaError_t resize(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                    int64_t W, int64_t OH, int64_t OW, bool nearest, bool alignCorners);
 
+/// One axis of a separable linear map, CSR by destination index d: entries [begin[d],
+/// begin[d+1]) list the source indices `src` and weights `w` that make destination d.
+struct AxisTable {
+  const int64_t* begin = nullptr;
+  const int64_t* src = nullptr;
+  const double* w = nullptr;
+};
+/// y[p, a, b] = Σ_r rows.w[r] · Σ_c cols.w[c] · x[p, rows.src[r], cols.src[c]], in double, for
+/// `planes` planes of x (H x W) and y (OH x OW): average pooling, and the adjoints of pad,
+/// resize and average pooling as race-free gathers (movement.cu).
+cudaError_t separable(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                      int64_t W, int64_t OH, int64_t OW, AxisTable rows, AxisTable cols);
+
+/// slice_grad: dx[o, j, i] = dy[o, (j − start)/step, i] where j is a sliced index, else 0,
+/// with x viewed as [outer, X, inner] and dy as [outer, Y, inner] (movement.cu).
+cudaError_t sliceGrad(cudaStream_t stream, const float* dy, float* dx, int64_t outer, int64_t X,
+                      int64_t Y, int64_t inner, int64_t start, int64_t step);
+
 /// Zero padding of `planes` H x W images to (pt + H + pb) x (pl + W + pr) (movement.cu).
 cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                       int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
@@ -129,6 +147,38 @@ struct FusedInputs {
 };
 cudaError_t fusedElementwise(cudaStream_t stream, const FusedProgramDev& prog,
                              const FusedInputs& in, float* y, int64_t n);
+
+/// unary_grad (elementwise.cu): dx = dy · f'(x) in double, or for the masked ops (relu, relu6,
+/// clamp, pow_scalar with exponent 0) dy where the mask passes and +0 elsewhere, with PyTorch's
+/// conventions (backends/train/unary_grad.cpp). p0 = alpha / exponent, lo / hi for clamp.
+enum class UnaryGradOp : int {
+  Neg,
+  Relu,
+  Relu6,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  Silu,
+  Gelu,
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Square,
+  PowScalar,
+  PowScalarZero,
+  Clamp,
+  Sin,
+  Cos,
+  Acos
+};
+cudaError_t unaryGrad(cudaStream_t stream, UnaryGradOp op, double p0, float lo, float hi,
+                      const float* x, const float* dy, float* dx, int64_t n);
+
+/// y[i] = x[base + Σ idx·strides] / divisor (an f32 division; divisor 1: a plain gather): the
+/// reduce_grad broadcast of dy, mean's division included (movement.cu).
+cudaError_t gatherDivide(cudaStream_t stream, const float* x, float* y, const Gather& g, int64_t n,
+                         float divisor);
 
 /// PyTorch's single-tensor SGD and Adam / AdamW (backends/train/optimizers.cpp has the
 /// formulas), in f32 operations in PyTorch's order without FMA contraction (elementwise.cu).

@@ -1,7 +1,7 @@
 // The cuda elementwise families: the unary ops of kernels::kUnaryOps (with their attributes:
-// leaky_relu's alpha, pow_scalar's exponent, clamp's lo/hi) and the broadcasting binary ops of
-// kernels::kBinaryOps. Shapes are checked as the reference backend checks them; the device code
-// is in elementwise.cu.
+// leaky_relu's alpha, pow_scalar's exponent, clamp's lo/hi), the broadcasting binary ops of
+// kernels::kBinaryOps, and unary_grad (the op named by its attributes, resolved here once). Shapes
+// are checked as the reference backend checks them; the device code is in elementwise.cu.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
 #include "backends/kernel_util.h"
@@ -109,9 +109,49 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, cons
   });
 }
 
+/// unary_grad's op by name (backends/train/unary_grad.cpp's list); false for an unknown one.
+bool unaryGradOp(const std::string& op, double alpha, dev::UnaryGradOp& k) {
+  static const std::pair<const char*, dev::UnaryGradOp> ops[] = {
+      {"neg", dev::UnaryGradOp::Neg},         {"relu", dev::UnaryGradOp::Relu},
+      {"relu6", dev::UnaryGradOp::Relu6},     {"leaky_relu", dev::UnaryGradOp::LeakyRelu},
+      {"sigmoid", dev::UnaryGradOp::Sigmoid}, {"tanh", dev::UnaryGradOp::Tanh},
+      {"silu", dev::UnaryGradOp::Silu},       {"gelu", dev::UnaryGradOp::Gelu},
+      {"exp", dev::UnaryGradOp::Exp},         {"log", dev::UnaryGradOp::Log},
+      {"sqrt", dev::UnaryGradOp::Sqrt},       {"abs", dev::UnaryGradOp::Abs},
+      {"square", dev::UnaryGradOp::Square},   {"pow_scalar", dev::UnaryGradOp::PowScalar},
+      {"clamp", dev::UnaryGradOp::Clamp},     {"sin", dev::UnaryGradOp::Sin},
+      {"cos", dev::UnaryGradOp::Cos},         {"acos", dev::UnaryGradOp::Acos}};
+  for (auto& [name, v] : ops)
+    if (op == name) {
+      k = v;
+      if (k == dev::UnaryGradOp::PowScalar && alpha == 0.0) k = dev::UnaryGradOp::PowScalarZero;
+      return true;
+    }
+  return false;
+}
+
+Expected<std::unique_ptr<Kernel>> makeUnaryGrad(const Graph& g, const Node& n,
+                                                const CudaCtxPtr& ctx) {
+  const auto& a = attrsOf<UnaryGradAttrs>(n);
+  Dims x = kernels::inShape(g, n, 0), dy = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
+  if (x != y || numel(dy) != numel(x))
+    return kernels::badNode(n, "dy and the result must have the shape of x");
+  dev::UnaryGradOp op;
+  if (!unaryGradOp(a.op, a.alpha, op))
+    return kernels::badNode(n, "no gradient for unary op '" + a.op + "'");
+  // clamp's bounds are compared as f32, as PyTorch does for a float tensor.
+  const double p0 = a.alpha;
+  const float lo = static_cast<float>(a.alpha), hi = static_cast<float>(a.beta);
+  return kernels::makeFnKernel([ctx, op, p0, lo, hi](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::unaryGrad(ctx->stream, op, p0, lo, hi, in[0]->f32(), in[1]->f32(),
+                                   out[0]->f32(), out[0]->numel()));
+  });
+}
+
 } // namespace
 
 void registerElementwise(Registry& r) {
+  r.add(OpKind::UnaryGrad, makeUnaryGrad);
   for (OpKind k : kernels::kUnaryOps)
     r.add(k, makeUnary);
   for (OpKind k : kernels::kBinaryOps)

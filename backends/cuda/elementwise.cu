@@ -1,7 +1,8 @@
 // Device code of the elementwise families (launchers declared in device_kernels.h): unary ops,
-// broadcasting binary ops and the optimizer updates. The arithmetic is done in double and rounded
-// once to float, as the reference backend does (backends/reference/eltwise.cpp, binary.cpp), so
-// results agree with it to the last float bit or close to it. Grid-stride loops over int64 indices.
+// broadcasting binary ops, unary_grad and the optimizer updates. The arithmetic is done in double
+// and rounded once to float, as the reference backend does (backends/reference/eltwise.cpp,
+// binary.cpp), so results agree with it to the last float bit or close to it. Grid-stride loops
+// over int64 indices.
 #include "backends/cuda/device_kernels.h"
 
 #include <math.h>
@@ -94,6 +95,82 @@ __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float*
   }
 }
 
+__device__ double sgn(double x) {
+  return static_cast<double>((0 < x) - (x < 0));
+}
+
+/// f'(x) of backends/train/unary_grad.cpp (the non-masked ops).
+__device__ double derivative(UnaryGradOp op, double x, double p0) {
+  switch (op) {
+  case UnaryGradOp::Neg:
+    return -1.0;
+  case UnaryGradOp::LeakyRelu:
+    return x > 0 ? 1.0 : p0;
+  case UnaryGradOp::Sigmoid: {
+    double s = 1.0 / (1.0 + exp(-x));
+    return s * (1.0 - s);
+  }
+  case UnaryGradOp::Tanh: {
+    double t = tanh(x);
+    return 1.0 - t * t;
+  }
+  case UnaryGradOp::Silu: {
+    double s = 1.0 / (1.0 + exp(-x));
+    return s * (1.0 + x * (1.0 - s));
+  }
+  case UnaryGradOp::Gelu: {
+    const double kInvSqrt2 = 0.70710678118654752440, kInvSqrt2Pi = 0.39894228040143267794;
+    double cdf = 0.5 * (1.0 + erf(x * kInvSqrt2));
+    return cdf + x * kInvSqrt2Pi * exp(-0.5 * x * x);
+  }
+  case UnaryGradOp::Exp:
+    return exp(x);
+  case UnaryGradOp::Log:
+    return 1.0 / x;
+  case UnaryGradOp::Sqrt:
+    return 0.5 / sqrt(x);
+  case UnaryGradOp::Abs:
+    return sgn(x);
+  case UnaryGradOp::Square:
+    return 2.0 * x;
+  case UnaryGradOp::PowScalar:
+    return p0 * pow(x, p0 - 1.0);
+  case UnaryGradOp::Sin:
+    return cos(x);
+  case UnaryGradOp::Cos:
+    return -sin(x);
+  case UnaryGradOp::Acos:
+    return -1.0 / sqrt(1.0 - x * x);
+  default:
+    return 0.0; // the masked ops are handled by the caller
+  }
+}
+
+__global__ void unaryGradKernel(UnaryGradOp op, double p0, float lo, float hi, const float* x,
+                                const float* dy, float* dx, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const float v = x[i], g = dy[i];
+    switch (op) {
+    case UnaryGradOp::Relu:
+      dx[i] = v > 0 ? g : 0.f;
+      break;
+    case UnaryGradOp::Relu6:
+      dx[i] = (v > 0 && v < 6) ? g : 0.f;
+      break;
+    case UnaryGradOp::Clamp:
+      dx[i] = (v >= lo && v <= hi) ? g : 0.f;
+      break;
+    case UnaryGradOp::PowScalarZero:
+      dx[i] = 0.f;
+      break;
+    default:
+      dx[i] =
+          static_cast<float>(static_cast<double>(g) * derivative(op, static_cast<double>(v), p0));
+    }
+  }
+}
+
 __device__ int64_t stepsTaken(const float* step) {
   return llround(static_cast<double>(*step));
 }
@@ -147,6 +224,12 @@ __global__ void adamKernel(AdamParams a, const float* P, const float* G, const f
 }
 
 } // namespace
+
+cudaError_t unaryGrad(cudaStream_t stream, UnaryGradOp op, double p0, float lo, float hi,
+                      const float* x, const float* dy, float* dx, int64_t n) {
+  if (n > 0) unaryGradKernel<<<blocksFor(n), kThreads, 0, stream>>>(op, p0, lo, hi, x, dy, dx, n);
+  return cudaGetLastError();
+}
 
 cudaError_t sgdUpdate(cudaStream_t stream, const SgdParams& s, const float* p, const float* g,
                       const float* buf, const float* lr, const float* step, float* pOut,

@@ -1,8 +1,9 @@
 // Device code of data movement (launchers declared in device_kernels.h): the strided gather
 // behind permute / slice / expand / pixel shuffles, padding of the last two axes in the three
-// modes, resize (nearest, bilinear), and zero padding of image planes with the crop that undoes it
-// (the explicit padding the cuDNN convolutions use for asymmetric pads). Pure copies: results are
-// exact.
+// modes, resize (nearest, bilinear), the separable gather (average pooling and the adjoints of
+// pad, resize and pooling), slice_grad, and zero padding of image planes with the crop that undoes
+// it (the explicit padding the cuDNN convolutions use for asymmetric pads). Pure copies: results
+// are exact.
 #include "backends/cuda/device_kernels.h"
 
 namespace llie::cuda::dev {
@@ -127,7 +128,72 @@ __global__ void resizeKernel(const float* x, float* y, int64_t planes, int64_t H
   }
 }
 
+__global__ void gatherDivideKernel(const float* x, float* y, Gather g, int64_t n, float div) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t rest = i, off = g.base;
+    for (int d = g.rank - 1; d >= 0; --d) {
+      off += (rest % g.dims[d]) * g.strides[d];
+      rest /= g.dims[d];
+    }
+    y[i] = __fdiv_rn(x[off], div);
+  }
+}
+
+__global__ void separableKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
+                                int64_t OH, int64_t OW, AxisTable rows, AxisTable cols) {
+  int64_t n = planes * OH * OW;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t b = i % OW, a = (i / OW) % OH, p = i / (OW * OH);
+    const float* P = x + p * H * W;
+    double acc = 0;
+    for (int64_t r = rows.begin[a]; r < rows.begin[a + 1]; ++r) {
+      const float* row = P + rows.src[r] * W;
+      double s = 0;
+      for (int64_t c = cols.begin[b]; c < cols.begin[b + 1]; ++c)
+        s += cols.w[c] * row[cols.src[c]];
+      acc += rows.w[r] * s;
+    }
+    y[i] = static_cast<float>(acc);
+  }
+}
+
+__global__ void sliceGradKernel(const float* dy, float* dx, int64_t outer, int64_t X, int64_t Y,
+                                int64_t inner, int64_t start, int64_t step) {
+  int64_t n = outer * X * inner;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t in = i % inner, j = (i / inner) % X, o = i / (inner * X);
+    int64_t d = j - start;
+    bool hit = d >= 0 && d % step == 0 && d / step < Y;
+    dx[i] = hit ? dy[(o * Y + d / step) * inner + in] : 0.f;
+  }
+}
+
 } // namespace
+
+cudaError_t gatherDivide(cudaStream_t stream, const float* x, float* y, const Gather& g, int64_t n,
+                         float divisor) {
+  if (n > 0) gatherDivideKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, y, g, n, divisor);
+  return cudaGetLastError();
+}
+
+cudaError_t separable(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
+                      int64_t W, int64_t OH, int64_t OW, AxisTable rows, AxisTable cols) {
+  int64_t n = planes * OH * OW;
+  if (n > 0)
+    separableKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, y, planes, H, W, OH, OW, rows, cols);
+  return cudaGetLastError();
+}
+
+cudaError_t sliceGrad(cudaStream_t stream, const float* dy, float* dx, int64_t outer, int64_t X,
+                      int64_t Y, int64_t inner, int64_t start, int64_t step) {
+  int64_t n = outer * X * inner;
+  if (n > 0)
+    sliceGradKernel<<<blocksFor(n), kThreads, 0, stream>>>(dy, dx, outer, X, Y, inner, start, step);
+  return cudaGetLastError();
+}
 
 cudaError_t resize(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                    int64_t W, int64_t OH, int64_t OW, bool nearest, bool alignCorners) {

@@ -1,8 +1,8 @@
 // Which ops of the shipped models the cuda backend accepts, checked without a device through
-// cuda::checkNode on the specialised graphs the executor would prepare: the inference graphs
-// of Zero-DCE and of the flagship (SADFPN-UNet) are accepted whole; for their training steps
-// the ops still refused are exactly the ones docs/cuda.md lists, so these lists change (and the
-// doc with them) when a kernel family lands.
+// cuda::checkNode on the specialised graphs the executor would prepare: Zero-DCE's inference
+// graph and training step and the flagship's (SADFPN-UNet's) inference graph are accepted
+// whole; for the flagship's training step the ops still refused are exactly the ones
+// docs/cuda.md lists, so this list changes (and the doc with it) when a kernel family lands.
 #include "backends/cuda/cuda_backend.h"
 #include "compiler/autodiff/training_step.h"
 #include "compiler/passes/specialize.h"
@@ -68,14 +68,12 @@ TEST(CudaModelCoverage, ZeroDceInferenceIsAcceptedWhole) {
   EXPECT_TRUE(r.empty()) << describe(r);
 }
 
-TEST(CudaModelCoverage, ZeroDceTrainingStepRefusals) {
+TEST(CudaModelCoverage, ZeroDceTrainingStepIsAcceptedWhole) {
   SourceManager sm;
   auto g = trainingGraph(sm, "zero_dce.llie", "ZeroDCETrain", {{"x", {2, 3, 32, 32}}});
   ASSERT_TRUE(g.ok()) << g.status().message();
   auto r = refused(*g);
-  std::set<std::string> want = {"assign",      "avg_pool2d", "avg_pool2d_grad", "pad_grad",
-                                "reduce_grad", "slice_grad", "unary_grad"};
-  EXPECT_EQ(names(r), want) << describe(r);
+  EXPECT_TRUE(r.empty()) << describe(r);
 }
 
 TEST(CudaModelCoverage, FlagshipInferenceIsAcceptedWhole) {
@@ -92,8 +90,7 @@ TEST(CudaModelCoverage, FlagshipTrainingStepRefusals) {
                          {{"x", {2, 3, 32, 32}}, {"gt", {2, 3, 32, 32}}});
   ASSERT_TRUE(g.ok()) << g.status().message();
   auto r = refused(*g);
-  std::set<std::string> want = {"assign",      "greater_equal", "l1_loss",    "loss_grad",
-                                "reduce_grad", "resize_grad",   "unary_grad", "where"};
+  std::set<std::string> want = {"greater_equal", "l1_loss", "loss_grad", "where"};
   EXPECT_EQ(names(r), want) << describe(r);
 }
 
