@@ -26,6 +26,7 @@ const Registry& registry() {
     registerFused(x);
     registerSeparable(x);
     registerGradMovement(x);
+    registerLosses(x);
     return x;
   }();
   return r;

@@ -22,5 +22,6 @@ void registerOptimizers(Registry& r);   // optimizers.cpp: sgd_update, adam_upda
 void registerFused(Registry& r);        // fused.cpp: fused_elementwise, sign .. atan2
 void registerSeparable(Registry& r);    // separable.cpp: avg_pool2d, its grad, pad/resize_grad
 void registerGradMovement(Registry& r); // grad_movement.cpp: assign, reduce_grad, slice_grad
+void registerLosses(Registry& r);       // losses.cpp: the pointwise losses, loss_grad
 
 } // namespace llie::cuda

@@ -218,6 +218,15 @@ cudaError_t reduce(cudaStream_t stream, ReduceOp op, const float* x, float* y,
 cudaError_t softmax(cudaStream_t stream, bool logForm, const float* x, float* y,
                     const GroupGeom& geom);
 
+/// The pointwise losses of backends/train/losses.cpp, in double: loss = Σ f(a, b) / n (one
+/// block, a fixed reduction tree: deterministic) and its gradient da = (dy / n) · f'(a, b) with
+/// dy the device scalar `dy` (reduce.cu). beta: smooth_l1's β, huber's δ.
+enum class PointLoss : int { L1, Mse, SmoothL1, Huber, Bce };
+cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const float* a,
+                      const float* b, float* y, int64_t n);
+cudaError_t pointLossGrad(cudaStream_t stream, PointLoss loss, double beta, const float* a,
+                          const float* b, const float* dy, float* da, int64_t n);
+
 /// Batch normalisation over x viewed as [outer, C, inner] (reduce.cu), the reference backend's
 /// formulas in double. Inference on running statistics:
 cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gamma,

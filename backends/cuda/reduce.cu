@@ -1,6 +1,7 @@
 // Device code of the reduction families (launchers declared in device_kernels.h): reductions
 // over any set of axes, softmax / log-softmax over any set of axes, and batch normalisation
-// (inference, training statistics and output, training backward). One block of kThreads per
+// (inference, training statistics and output, training backward), and the pointwise losses with
+// their gradients. One block of kThreads per
 // group (or channel) accumulates in double and combines its threads' partials by a fixed tree
 // in shared memory, so results are deterministic run to run; formulas follow the reference
 // backend (backends/reference/reduce.cpp, softmax.cpp, batchnorm*.cpp).
@@ -172,7 +173,69 @@ __global__ void bnGradKernel(const float* x, const float* gamma, const float* me
   }
 }
 
+__device__ double sgnD(double x) {
+  return static_cast<double>((0 < x) - (x < 0));
+}
+
+/// backends/train/losses.cpp's term (grad = false) or its derivative in a (grad = true).
+__device__ double lossTerm(PointLoss loss, double beta, double a, double b, bool grad) {
+  switch (loss) {
+  case PointLoss::L1:
+    return grad ? sgnD(a - b) : fabs(a - b);
+  case PointLoss::Mse:
+    return grad ? 2.0 * (a - b) : (a - b) * (a - b);
+  case PointLoss::SmoothL1: {
+    double d = a - b, z = fabs(d);
+    if (beta == 0.0) return grad ? sgnD(d) : z;
+    if (grad) return d < -beta ? -1.0 : (d > beta ? 1.0 : d / beta);
+    return z < beta ? 0.5 * d * d / beta : z - 0.5 * beta;
+  }
+  case PointLoss::Huber: {
+    double d = a - b, z = fabs(d);
+    if (grad) return d <= -beta ? -beta : (d >= beta ? beta : d);
+    return z < beta ? 0.5 * d * d : beta * (z - 0.5 * beta);
+  }
+  case PointLoss::Bce: {
+    if (grad) return 1.0 / (1.0 + exp(-a)) - b;
+    double m = fmax(-a, 0.0);
+    return (1.0 - b) * a + m + log(exp(-m) + exp(-a - m));
+  }
+  }
+  return 0.0;
+}
+
+__global__ void pointLossKernel(PointLoss loss, double beta, const float* a, const float* b,
+                                float* y, int64_t n) {
+  __shared__ double sh[kThreads];
+  double sum = 0;
+  for (int64_t i = threadIdx.x; i < n; i += kThreads)
+    sum += lossTerm(loss, beta, a[i], b[i], false);
+  sum = blockReduce(sum, sh, Sum());
+  if (threadIdx.x == 0) y[0] = static_cast<float>(sum / static_cast<double>(n));
+}
+
+__global__ void pointLossGradKernel(PointLoss loss, double beta, const float* a, const float* b,
+                                    const float* dy, float* da, int64_t n) {
+  const double scale = static_cast<double>(*dy) / static_cast<double>(n);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    da[i] = static_cast<float>(scale * lossTerm(loss, beta, a[i], b[i], true));
+}
+
 } // namespace
+
+cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const float* a,
+                      const float* b, float* y, int64_t n) {
+  pointLossKernel<<<1, kThreads, 0, stream>>>(loss, beta, a, b, y, n);
+  return cudaGetLastError();
+}
+
+cudaError_t pointLossGrad(cudaStream_t stream, PointLoss loss, double beta, const float* a,
+                          const float* b, const float* dy, float* da, int64_t n) {
+  if (n > 0)
+    pointLossGradKernel<<<blocksFor(n), kThreads, 0, stream>>>(loss, beta, a, b, dy, da, n);
+  return cudaGetLastError();
+}
 
 cudaError_t reduce(cudaStream_t stream, ReduceOp op, const float* x, float* y,
                    const GroupGeom& geom) {

@@ -3,7 +3,8 @@
 // all axes), slice_grad (steps, negative start), assign (a broadcast value), and the separable
 // family: avg_pool2d and avg_pool2d_grad (padding, ceil mode, count_include_pad on and off,
 // rectangular windows), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
-// bilinear, align_corners).
+// bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
+// smooth_l1 with β = 0, a large tensor for the one-block reduction).
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -164,8 +165,41 @@ std::vector<GpuCase> separableCases() {
   return r;
 }
 
+std::vector<GpuCase> lossCases() {
+  struct L {
+    const char* name;
+    OpKind op;
+    double beta;
+  };
+  std::vector<GpuCase> r;
+  for (Dims s : {Dims{2, 3, 7, 13}, Dims{4, 3, 96, 96}}) {
+    std::string size = s[2] == 7 ? "" : "_large";
+    for (L l : {L{"l1_loss", OpKind::L1Loss, 1.0}, L{"mse_loss", OpKind::MseLoss, 1.0},
+                L{"smooth_l1_loss", OpKind::SmoothL1Loss, 0.5},
+                L{"smooth_l1_loss_beta0", OpKind::SmoothL1Loss, 0.0},
+                L{"huber_loss", OpKind::HuberLoss, 0.7},
+                L{"bce_with_logits", OpKind::BceWithLogits, 0.0}}) {
+      std::string op = opName(l.op);
+      Attrs a = l.op == OpKind::BceWithLogits ? Attrs{NoAttrs{}} : Attrs{LossAttrs{l.beta}};
+      GpuCase c{l.name + size, l.op, a, {s, s}, {{}}};
+      if (l.op == OpKind::BceWithLogits) c.ranges = {{-4.f, 4.f}, {0.f, 1.f}};
+      r.push_back(std::move(c));
+      GpuCase gr{std::string("grad_") + l.name + size,
+                 OpKind::LossGrad,
+                 LossGradAttrs{op, l.beta},
+                 {s, s, {}},
+                 {s}};
+      gr.ranges = {{-2.f, 2.f}, {-2.f, 2.f}, {0.5f, 2.f}};
+      if (l.op == OpKind::BceWithLogits) gr.ranges = {{-4.f, 4.f}, {0.f, 1.f}, {0.5f, 2.f}};
+      r.push_back(std::move(gr));
+    }
+  }
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaLosses, CudaMatchesCpu, ::testing::ValuesIn(lossCases()), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaUnaryGrad, CudaMatchesCpu, ::testing::ValuesIn(unaryGradCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaMovementGrad, CudaMatchesCpu, ::testing::ValuesIn(movementGradCases()),
