@@ -1,6 +1,7 @@
 // The cuda backend: device memory (cudaMalloc / cudaFree, counted in the context's meter),
 // transfers on the context's stream, and kernels from the registry that the family files fill.
-// Every tensor it takes is f32 with a constant shape; an op with no kernel, or a node its
+// Every tensor it takes has a constant shape and is f32 (but for the comparisons' Bool results
+// and where's Bool condition); an op with no kernel, or a node its
 // family's check refuses, is an error value naming the op and the backend (the executor adds the
 // .llie location). Nothing falls back to a host backend. Library failures inside prepare() come
 // back as error values; inside copies and synchronize() they are thrown as CudaError, since the
@@ -36,20 +37,35 @@ bool isSource(OpKind k) {
   return k == OpKind::Input || k == OpKind::Param || k == OpKind::State || k == OpKind::Constant;
 }
 
-/// "" when every input and output of `n` is f32 with a constant shape; otherwise why not.
+bool isComparison(OpKind k) {
+  return k == OpKind::Equal || k == OpKind::Less || k == OpKind::LessEqual ||
+         k == OpKind::Greater || k == OpKind::GreaterEqual;
+}
+
+/// The dtype the cuda kernels take at one input or output: f32, but Bool (one byte per element)
+/// for the comparisons' results and where's condition.
+DType slotDtype(OpKind op, bool output, size_t i) {
+  if (output && isComparison(op)) return DType::Bool;
+  if (!output && op == OpKind::Where && i == 0) return DType::Bool;
+  return DType::F32;
+}
+
+/// "" when every input and output of `n` has a constant shape and its slot's dtype; otherwise
+/// why not.
 std::string tensorRefusal(const Graph& g, const Node& n) {
-  auto why = [&](ValueId v, const char* kind, size_t i) -> std::string {
+  auto why = [&](ValueId v, bool output, size_t i) -> std::string {
     const TensorType& t = g.type(v);
     if (!shapeIsConst(t.shape)) return "only constant shapes";
-    if (t.dtype != DType::F32)
-      return std::string(kind) + " " + std::to_string(i) + " is " + dtypeName(t.dtype) +
-             ", the cuda kernels take f32";
+    DType want = slotDtype(n.op, output, i);
+    if (t.dtype != want)
+      return std::string(output ? "output " : "input ") + std::to_string(i) + " is " +
+             dtypeName(t.dtype) + ", the cuda kernels take " + dtypeName(want);
     return "";
   };
   for (size_t i = 0; i < n.inputs.size(); ++i)
-    if (auto w = why(n.inputs[i], "input", i); !w.empty()) return w;
+    if (auto w = why(n.inputs[i], false, i); !w.empty()) return w;
   for (size_t i = 0; i < n.outputs.size(); ++i)
-    if (auto w = why(n.outputs[i], "output", i); !w.empty()) return w;
+    if (auto w = why(n.outputs[i], true, i); !w.empty()) return w;
   return "";
 }
 

@@ -94,6 +94,21 @@ cudaError_t padPlanes(cudaStream_t stream, const float* x, float* y, int64_t pla
 cudaError_t cropPlanes(cudaStream_t stream, const float* x, float* y, int64_t planes, int64_t H,
                        int64_t W, int64_t pt, int64_t pb, int64_t pl, int64_t pr);
 
+/// The comparisons (IEEE: false with a NaN) into a Bool tensor of one byte per element, 0 or 1,
+/// with broadcasting (elementwise.cu).
+enum class CompareOp : int { Equal, Less, LessEqual, Greater, GreaterEqual };
+cudaError_t compare(cudaStream_t stream, CompareOp op, const float* a, const float* b, uint8_t* y,
+                    const Broadcast2& shape, int64_t n);
+
+/// where(cond, a, e) = cond ? a : e, the Bool condition and both branches broadcast to y.
+struct Broadcast3 {
+  int rank = 0;
+  int64_t dims[kMaxRank] = {};
+  int64_t s[3][kMaxRank] = {};
+};
+cudaError_t where(cudaStream_t stream, const uint8_t* cond, const float* a, const float* e,
+                  float* y, const Broadcast3& shape, int64_t n);
+
 /// A fused elementwise program (fused.cu): every output element evaluates the steps in order,
 /// each in double rounded to f32 (the op-by-op rounding of the unfused graph on the reference
 /// backend). Slots below numInputs are the inputs (read through their broadcast strides over

@@ -1,6 +1,7 @@
 // The cuda elementwise families: the unary ops of kernels::kUnaryOps (with their attributes:
 // leaky_relu's alpha, pow_scalar's exponent, clamp's lo/hi), the broadcasting binary ops of
-// kernels::kBinaryOps, and unary_grad (the op named by its attributes, resolved here once). Shapes
+// kernels::kBinaryOps, the comparisons (a Bool result, one byte per element) and where (a Bool
+// condition), and unary_grad (the op named by its attributes, resolved here once). Shapes
 // are checked as the reference backend checks them; the device code is in elementwise.cu.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
@@ -109,6 +110,55 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, cons
   });
 }
 
+/// Shape checks as the host kernels' (backends/train/compare_where.cpp).
+Expected<std::unique_ptr<Kernel>> makeCompare(const Graph& g, const Node& n,
+                                              const CudaCtxPtr& ctx) {
+  Dims a = kernels::inShape(g, n, 0), b = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
+  Dims expect, sa, sb;
+  if (!kernels::broadcastShapes(a, b, expect) || expect != y)
+    return kernels::badNode(n, "operand shapes do not broadcast to the output shape");
+  kernels::broadcastStrides(kernels::padLeft(a, y.size()), y, sa);
+  kernels::broadcastStrides(kernels::padLeft(b, y.size()), y, sb);
+  dev::Broadcast2 s;
+  s.rank = static_cast<int>(y.size());
+  for (size_t d = 0; d < y.size(); ++d)
+    s.dims[d] = y[d], s.sa[d] = sa[d], s.sb[d] = sb[d];
+  dev::CompareOp op = n.op == OpKind::Equal       ? dev::CompareOp::Equal
+                      : n.op == OpKind::Less      ? dev::CompareOp::Less
+                      : n.op == OpKind::LessEqual ? dev::CompareOp::LessEqual
+                      : n.op == OpKind::Greater   ? dev::CompareOp::Greater
+                                                  : dev::CompareOp::GreaterEqual;
+  int64_t count = numel(y);
+  return kernels::makeFnKernel([ctx, op, s, count](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::compare(ctx->stream, op, in[0]->f32(), in[1]->f32(),
+                                 static_cast<uint8_t*>(out[0]->data), s, count));
+  });
+}
+
+Expected<std::unique_ptr<Kernel>> makeWhere(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  Dims c = kernels::inShape(g, n, 0), a = kernels::inShape(g, n, 1), e = kernels::inShape(g, n, 2);
+  Dims y = kernels::outShape(g, n), ce, expect;
+  if (!kernels::broadcastShapes(c, a, ce) || !kernels::broadcastShapes(ce, e, expect) ||
+      expect != y)
+    return kernels::badNode(n, "operand shapes do not broadcast to the output shape");
+  dev::Broadcast3 s;
+  s.rank = static_cast<int>(y.size());
+  const Dims* ops[3] = {&c, &a, &e};
+  for (int j = 0; j < 3; ++j) {
+    Dims st;
+    kernels::broadcastStrides(kernels::padLeft(*ops[j], y.size()), y, st);
+    for (size_t d = 0; d < y.size(); ++d)
+      s.s[j][d] = st[d];
+  }
+  for (size_t d = 0; d < y.size(); ++d)
+    s.dims[d] = y[d];
+  int64_t count = numel(y);
+  return kernels::makeFnKernel([ctx, s, count](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::where(ctx->stream, static_cast<const uint8_t*>(in[0]->data), in[1]->f32(),
+                               in[2]->f32(), out[0]->f32(), s, count));
+  });
+}
+
 /// unary_grad's op by name (backends/train/unary_grad.cpp's list); false for an unknown one.
 bool unaryGradOp(const std::string& op, double alpha, dev::UnaryGradOp& k) {
   static const std::pair<const char*, dev::UnaryGradOp> ops[] = {
@@ -152,6 +202,10 @@ Expected<std::unique_ptr<Kernel>> makeUnaryGrad(const Graph& g, const Node& n,
 
 void registerElementwise(Registry& r) {
   r.add(OpKind::UnaryGrad, makeUnaryGrad);
+  for (OpKind k :
+       {OpKind::Equal, OpKind::Less, OpKind::LessEqual, OpKind::Greater, OpKind::GreaterEqual})
+    r.add(k, makeCompare, checkBinary);
+  r.add(OpKind::Where, makeWhere, checkBinary);
   for (OpKind k : kernels::kUnaryOps)
     r.add(k, makeUnary);
   for (OpKind k : kernels::kBinaryOps)

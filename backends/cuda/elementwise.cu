@@ -1,8 +1,8 @@
 // Device code of the elementwise families (launchers declared in device_kernels.h): unary ops,
-// broadcasting binary ops, unary_grad and the optimizer updates. The arithmetic is done in double
-// and rounded once to float, as the reference backend does (backends/reference/eltwise.cpp,
-// binary.cpp), so results agree with it to the last float bit or close to it. Grid-stride loops
-// over int64 indices.
+// broadcasting binary ops, comparisons and where, unary_grad and the optimizer updates. The
+// arithmetic is done in double and rounded once to float, as the reference backend does
+// (backends/reference/eltwise.cpp, binary.cpp), so results agree with it to the last float bit or
+// close to it. Grid-stride loops over int64 indices.
 #include "backends/cuda/device_kernels.h"
 
 #include <math.h>
@@ -92,6 +92,55 @@ __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float*
       ob += k * s.sb[d];
     }
     y[i] = static_cast<float>(applyBinary(op, a[oa], b[ob]));
+  }
+}
+
+__global__ void compareKernel(CompareOp op, const float* a, const float* b, uint8_t* y,
+                              Broadcast2 s, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t rest = i, oa = 0, ob = 0;
+    for (int d = s.rank - 1; d >= 0; --d) {
+      int64_t k = rest % s.dims[d];
+      rest /= s.dims[d];
+      oa += k * s.sa[d];
+      ob += k * s.sb[d];
+    }
+    const float u = a[oa], v = b[ob];
+    bool r = false;
+    switch (op) {
+    case CompareOp::Equal:
+      r = u == v;
+      break;
+    case CompareOp::Less:
+      r = u < v;
+      break;
+    case CompareOp::LessEqual:
+      r = u <= v;
+      break;
+    case CompareOp::Greater:
+      r = u > v;
+      break;
+    case CompareOp::GreaterEqual:
+      r = u >= v;
+      break;
+    }
+    y[i] = r ? 1 : 0;
+  }
+}
+
+__global__ void whereKernel(const uint8_t* c, const float* a, const float* e, float* y,
+                            Broadcast3 s, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t rest = i, o[3] = {0, 0, 0};
+    for (int d = s.rank - 1; d >= 0; --d) {
+      int64_t k = rest % s.dims[d];
+      rest /= s.dims[d];
+      for (int j = 0; j < 3; ++j)
+        o[j] += k * s.s[j][d];
+    }
+    y[i] = c[o[0]] ? a[o[1]] : e[o[2]];
   }
 }
 
@@ -224,6 +273,18 @@ __global__ void adamKernel(AdamParams a, const float* P, const float* G, const f
 }
 
 } // namespace
+
+cudaError_t compare(cudaStream_t stream, CompareOp op, const float* a, const float* b, uint8_t* y,
+                    const Broadcast2& shape, int64_t n) {
+  if (n > 0) compareKernel<<<blocksFor(n), kThreads, 0, stream>>>(op, a, b, y, shape, n);
+  return cudaGetLastError();
+}
+
+cudaError_t where(cudaStream_t stream, const uint8_t* cond, const float* a, const float* e,
+                  float* y, const Broadcast3& shape, int64_t n) {
+  if (n > 0) whereKernel<<<blocksFor(n), kThreads, 0, stream>>>(cond, a, e, y, shape, n);
+  return cudaGetLastError();
+}
 
 cudaError_t unaryGrad(cudaStream_t stream, UnaryGradOp op, double p0, float lo, float hi,
                       const float* x, const float* dy, float* dx, int64_t n) {

@@ -28,15 +28,60 @@ Prepared prepareWithWorkspace(Backend& be, const Graph& g, const Node& n) {
   return p;
 }
 
+/// Device buffers of one backend (exact sizes for any dtype), released on destruction.
+struct TypedBuffers {
+  Backend& be;
+  std::vector<Tensor> ins, outs;
+  explicit TypedBuffers(Backend& b) : be(b) {}
+  ~TypedBuffers() {
+    for (auto& t : ins)
+      be.release(t.data);
+    for (auto& t : outs)
+      be.release(t.data);
+  }
+  std::vector<const Tensor*> inPtrs() const {
+    std::vector<const Tensor*> r;
+    for (auto& t : ins)
+      r.push_back(&t);
+    return r;
+  }
+  std::vector<Tensor*> outPtrs() {
+    std::vector<Tensor*> r;
+    for (auto& t : outs)
+      r.push_back(&t);
+    return r;
+  }
+};
+
+void uploadTyped(TypedBuffers& b, const GpuCase& c, const std::vector<HostTensor>& in) {
+  for (const HostTensor& h : in) {
+    Tensor t{h.dtype, h.shape, b.be.allocate(h.storage.size())};
+    b.be.copyIn(t.data, h.storage.data(), h.storage.size());
+    b.ins.push_back(t);
+  }
+  for (size_t o = 0; o < c.outs.size(); ++o) {
+    Tensor t{c.outType(o), c.outs[o], nullptr};
+    t.data = b.be.allocate(t.bytes());
+    b.outs.push_back(t);
+  }
+}
+
+HostTensor downloadTyped(Backend& be, const Tensor& t) {
+  HostTensor h(t.shape, t.dtype);
+  be.copyOut(h.storage.data(), t.data, h.storage.size());
+  return h;
+}
+
 TEST_P(CudaMatchesCpu, Agrees) {
   const GpuCase& c = GetParam();
   Graph g;
   std::vector<ValueId> vs;
   for (size_t i = 0; i < c.ins.size(); ++i)
-    vs.push_back(g.add(OpKind::Input, InputAttrs{"in" + std::to_string(i)}, {}, f32(c.ins[i])));
+    vs.push_back(g.add(OpKind::Input, InputAttrs{"in" + std::to_string(i)}, {},
+                       typed(c.ins[i], c.inType(i))));
   std::vector<TensorType> outTypes;
-  for (const Dims& d : c.outs)
-    outTypes.push_back(f32(d));
+  for (size_t o = 0; o < c.outs.size(); ++o)
+    outTypes.push_back(typed(c.outs[o], c.outType(o)));
   NodeId id = g.addNode(c.op, c.attrs, vs, outTypes);
   const Node& n = g.nodes[id];
 
@@ -59,20 +104,30 @@ TEST_P(CudaMatchesCpu, Agrees) {
   for (int round = 0; round < 2; ++round) {
     std::vector<HostTensor> in;
     for (size_t i = 0; i < c.ins.size(); ++i) {
+      if (c.inType(i) == DType::Bool) {
+        HostTensor t(c.ins[i], DType::Bool);
+        for (auto& byte : t.storage)
+          byte = static_cast<uint8_t>(rng() & 1);
+        in.push_back(std::move(t));
+        continue;
+      }
       auto [lo, hi] = i < c.ranges.size() ? c.ranges[i] : std::make_pair(c.lo, c.hi);
       in.push_back(randomTensor(c.ins[i], rng, lo, hi));
     }
-    Buffers cb(**cpu), gb(**gpu);
-    upload(cb, g, n, in);
-    upload(gb, g, n, in);
+    TypedBuffers cb(**cpu), gb(**gpu);
+    uploadTyped(cb, c, in);
+    uploadTyped(gb, c, in);
     pc.kernel->run(cb.inPtrs(), cb.outPtrs());
     pg.kernel->run(gb.inPtrs(), gb.outPtrs());
     (*cpu)->synchronize();
     (*gpu)->synchronize();
     for (size_t o = 0; o < c.outs.size(); ++o) {
-      HostTensor want = download(**cpu, cb.outs[o]), got = download(**gpu, gb.outs[o]);
-      EXPECT_TRUE(allClose(got, want, c.atol, c.rtol))
-          << c.name << " output " << o << " round " << round;
+      HostTensor want = downloadTyped(**cpu, cb.outs[o]), got = downloadTyped(**gpu, gb.outs[o]);
+      if (c.outType(o) == DType::Bool)
+        EXPECT_EQ(got.storage, want.storage) << c.name << " output " << o << " round " << round;
+      else
+        EXPECT_TRUE(allClose(got, want, c.atol, c.rtol))
+            << c.name << " output " << o << " round " << round;
     }
   }
   if (pc.workspace) (*cpu)->release(pc.workspace);

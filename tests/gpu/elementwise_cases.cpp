@@ -1,7 +1,8 @@
 // cuda-vs-cpu cases for the elementwise families: every unary op with its attributes (inputs in
 // the function's domain, rank 0, odd and image-like shapes) and every binary op under each
 // broadcasting pattern (equal shapes, N×1×H×W, 1×C×1×1, broadcast on either or both sides,
-// rank-0 scalars, ranks differing).
+// rank-0 scalars, ranks differing); the comparisons (a Bool result, exact; random values and
+// all-equal ones) and where (a Bool condition) under broadcasting.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -70,8 +71,42 @@ std::vector<GpuCase> binaryCases() {
   return r;
 }
 
+std::vector<GpuCase> boolCases() {
+  std::vector<GpuCase> r;
+  std::vector<Pattern> pats = {{"same", {2, 3, 7, 13}, {2, 3, 7, 13}, {2, 3, 7, 13}},
+                               {"b_1C11", {2, 3, 7, 13}, {1, 3, 1, 1}, {2, 3, 7, 13}},
+                               {"a_scalar", {}, {2, 3, 7, 13}, {2, 3, 7, 13}}};
+  for (auto [nm, op] :
+       {std::pair{"equal", OpKind::Equal}, std::pair{"less", OpKind::Less},
+        std::pair{"less_equal", OpKind::LessEqual}, std::pair{"greater", OpKind::Greater},
+        std::pair{"greater_equal", OpKind::GreaterEqual}})
+    for (auto& p : pats) {
+      GpuCase c{std::string(nm) + "_" + p.name, op, NoAttrs{}, {p.a, p.b}, {p.out}};
+      c.outTypes = {DType::Bool};
+      r.push_back(c);
+      if (std::string(p.name) != "same") continue;
+      c.name = std::string(nm) + "_all_equal"; // every pair equal: the other side of each test
+      c.ranges = {{1.f, 1.f}, {1.f, 1.f}};
+      r.push_back(std::move(c));
+    }
+  Dims y{2, 3, 7, 13};
+  GpuCase same{"where_same", OpKind::Where, NoAttrs{}, {y, y, y}, {y}};
+  same.inTypes = {DType::Bool};
+  r.push_back(std::move(same));
+  GpuCase bc{"where_cond_N1HW_branch_1C11",
+             OpKind::Where,
+             NoAttrs{},
+             {{2, 1, 7, 13}, y, {1, 3, 1, 1}},
+             {y}};
+  bc.inTypes = {DType::Bool};
+  r.push_back(std::move(bc));
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaCompareWhere, CudaMatchesCpu, ::testing::ValuesIn(boolCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaUnary, CudaMatchesCpu, ::testing::ValuesIn(unaryCases()), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaBinary, CudaMatchesCpu, ::testing::ValuesIn(binaryCases()),
                          gpuCaseName);

@@ -39,6 +39,11 @@ struct GpuCase {
   float lo = -2.f, hi = 2.f;
   std::vector<std::pair<float, float>> ranges; ///< per-input override of [lo, hi]
   double atol = 1e-4, rtol = 1e-4;
+  /// Per input / output dtype, f32 where not given; a Bool input is random 0/1 bytes and a
+  /// Bool output must agree exactly.
+  std::vector<DType> inTypes, outTypes;
+  DType inType(size_t i) const { return i < inTypes.size() ? inTypes[i] : DType::F32; }
+  DType outType(size_t i) const { return i < outTypes.size() ? outTypes[i] : DType::F32; }
 };
 
 inline void PrintTo(const GpuCase& c, std::ostream* os) {
