@@ -84,6 +84,7 @@ class CudaBackend : public Backend {
 public:
   explicit CudaBackend(CudaCtxPtr ctx) : ctx_(std::move(ctx)) {}
   ~CudaBackend() override {
+    cudaStreamSynchronize(ctx_->stream);
     for (auto& [p, bytes] : sizes_)
       cudaFree(p); // buffers the caller never released
   }
@@ -123,9 +124,10 @@ public:
   void release(void* p) override {
     auto it = sizes_.find(p);
     if (it == sizes_.end()) return; // not ours (or nullptr)
-    // Kernels still queued may read the buffer: cudaFree waits for the device to be idle.
-    // release() runs in destructors (the executor's), so a failure is not thrown: it can only
-    // come from a device already in error, which the next checked call reports.
+    // Kernels still queued on the stream may read the buffer: wait for them first. release()
+    // runs in destructors (the executor's), so a failure is not thrown: it can only come from a
+    // device already in error, which the next checked call reports.
+    cudaStreamSynchronize(ctx_->stream);
     cudaFree(p);
     ctx_->meter.sub(it->second);
     sizes_.erase(it);

@@ -102,6 +102,7 @@ public:
   }
   ~SeparableKernel() override {
     if (blob_) {
+      cudaStreamSynchronize(ctx_->stream); // a queued run may still read the tables
       cudaFree(blob_);
       ctx_->meter.sub(bytes_);
     }
