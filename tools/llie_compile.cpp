@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
                  "N,C,H,W of the image input(s) for --report memory and the HTML view's memory "
                  "timeline (default 1,3,256,256)");
   app.add_option("--backend", backendName, "backend whose kernels --report memory prepares")
-      ->check(CLI::IsMember({"cpu", "reference"}));
+      ->check(CLI::IsMember({"cpu", "reference", "cuda"}));
   app.add_option("-o,--output", out,
                  "output file (default: stdout for text, MODEL.plan for plans; .svg renders DOT)");
   app.add_option("-I,--include", includes, "extra folder to search for imports");

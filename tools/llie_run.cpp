@@ -122,7 +122,7 @@ static void preferPassiveOpenMpForTraining(int argc, char** argv) {
   execv("/proc/self/exe", argv); // returns only on failure: then run as we are
 }
 
-int main(int argc, char** argv) {
+static int runMain(int argc, char** argv) {
   preferPassiveOpenMpForTraining(argc, argv);
   CLI::App app{
       "llie-run: run a compiled llie model.\n"
@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
   std::string model, backendName = "cpu", weightsPath;
   uint64_t seed = 0;
   app.add_option("model", model, "a plan from llie-compile, or a .llie file")->required();
-  app.add_option("--backend", backendName, "cpu (oneDNN) or reference (slow, for checking)");
+  app.add_option("--backend", backendName,
+                 "cpu (oneDNN), reference (slow, for checking) or cuda (when built with CUDA)");
   app.add_option("--weights", weightsPath,
                  "safetensors weights (default: seeded initialisation, see --seed)");
   app.add_option("--seed", seed, "seed for initial weights");
@@ -447,4 +448,16 @@ int main(int argc, char** argv) {
   }
   if (profile && finishProfile(profiler, sm, profileTop, tracePath, outDir) != 0) return 1;
   return failures ? 1 : 0;
+}
+
+/// A device failure inside a kernel run or a copy (the cuda backend's CudaError: the call, its
+/// file:line and the library's error) has no Status to travel in; it ends here as an error
+/// message and exit status 1 instead of an uncaught exception.
+int main(int argc, char** argv) {
+  try {
+    return runMain(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -26,11 +26,24 @@ TEST(BackendFactory, UnknownNameListsTheAvailableOnes) {
   EXPECT_NE(msg.find("cpu"), std::string::npos) << msg;
 }
 
+#ifdef LLIE_HAVE_CUDA
+// Built with the cuda backend: it is created where a device is, and otherwise is an error value
+// that says why (tests/gpu has the backend's own tests).
+TEST(BackendFactory, CudaIsBuilt) {
+  auto be = createBackend("cuda");
+  if (be.ok()) {
+    EXPECT_STREQ((*be)->name(), "cuda");
+    return;
+  }
+  EXPECT_EQ(be.status().message().rfind("no CUDA device: ", 0), 0u) << be.status().message();
+}
+#else
 TEST(BackendFactory, CudaIsNotBuilt) {
   auto be = createBackend("cuda");
   ASSERT_FALSE(be.ok());
   EXPECT_EQ(be.status().message(), "llie was built without CUDA");
 }
+#endif
 
 // Every op has cpu and reference kernels now, so a host backend over a registry that lacks some
 // stands in for a backend that does not implement an op (as the cuda backend will not, for some).

@@ -1,0 +1,326 @@
+// The cuda convolution family on cuDNN (NCHW, fp32): conv2d (bias and the fused epilogue applied
+// after cuDNN's convolution), conv2d_grad_input (backward data) and conv2d_grad_weight (backward
+// filter). Geometry is read by the shared helpers (op_geometry.h, grad_geometry.h): stride,
+// dilation and groups map onto the convolution descriptor; symmetric padding too, while
+// asymmetric padding {top, bottom, left, right} is made explicit: x is zero-padded into the
+// kernel's workspace (and a padded dx cropped back), with cuDNN padding 0.
+// The algorithm is chosen once per shape at prepare time from cuDNN's heuristics
+// (cudnn*Algorithm_v7), taking the first that is deterministic, runs in plain fp32 FMA math (no
+// TF32 tensor ops) and needs at most kMaxAlgoWorkspace bytes; the choice is cached in the context.
+// Its workspace is part of Kernel::workspaceBytes, planned by the executor into its arena.
+#include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/cudnn_desc.h"
+#include "backends/cuda/device_kernels.h"
+#include "backends/grad_geometry.h"
+
+#include <vector>
+
+namespace llie::cuda {
+namespace {
+
+using kernels::ConvGeom;
+
+constexpr size_t kMaxAlgoWorkspace = size_t(512) << 20;
+constexpr size_t kAlign = 256;
+
+size_t alignUp(size_t b) {
+  return (b + kAlign - 1) / kAlign * kAlign;
+}
+
+enum class Dir { Forward, GradInput, GradWeight };
+
+const char* dirName(Dir d) {
+  return d == Dir::Forward ? "forward" : d == Dir::GradInput ? "backward data" : "backward filter";
+}
+
+bool tensorOpMath(cudnnMathType_t m) {
+  return m == CUDNN_TENSOR_OP_MATH || m == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
+
+/// Why cuDNN's legacy convolution API cannot take this geometry ("" when it can).
+std::string geometryRefusal(const ConvGeom& c) {
+  if (c.pt < 0 || c.pb < 0 || c.pl < 0 || c.pr < 0) return "negative padding";
+  if (c.sh < 1 || c.sw < 1 || c.dh < 1 || c.dw < 1) return "stride and dilation must be >= 1";
+  int64_t padded = c.N * c.C * (c.H + c.pt + c.pb) * (c.W + c.pl + c.pr);
+  if (!fitsInt({c.N, c.C, c.H + c.pt + c.pb, c.W + c.pl + c.pr, c.O, c.KH, c.KW, c.OH, c.OW, c.G,
+                padded, c.N * c.O * c.OH * c.OW}))
+    return "a tensor beyond cuDNN's 2^31 elements";
+  return "";
+}
+
+std::string checkConv(const Graph& g, const Node& n) {
+  if (attrsOf<Conv2dAttrs>(n).perSample) return "per-sample weights";
+  auto geom = kernels::convGeometry(g, n);
+  return geom ? geometryRefusal(*geom) : std::string();
+}
+
+std::string checkGrad(const Graph& g, const Node& n) {
+  if (std::string why = kernels::checkConvGrad(g, n); !why.empty()) return why;
+  auto geom = kernels::convGradGeometry(g, n);
+  return geom ? geometryRefusal(*geom) : std::string();
+}
+
+/// The unary op that applies a fused epilogue in place (false: none).
+bool epilogueOp(Epilogue e, dev::UnaryOp& op) {
+  switch (e) {
+  case Epilogue::None:
+    return false;
+  case Epilogue::Relu:
+    op = dev::UnaryOp::Relu;
+    return true;
+  case Epilogue::Relu6:
+    op = dev::UnaryOp::Relu6;
+    return true;
+  case Epilogue::Sigmoid:
+    op = dev::UnaryOp::Sigmoid;
+    return true;
+  case Epilogue::Tanh:
+    op = dev::UnaryOp::Tanh;
+    return true;
+  case Epilogue::LeakyRelu:
+    op = dev::UnaryOp::LeakyRelu;
+    return true;
+  }
+  return false;
+}
+
+class CudnnConv : public Kernel {
+public:
+  CudnnConv(CudaCtxPtr ctx, Dir dir, const ConvGeom& c) : ctx_(std::move(ctx)), dir_(dir), c_(c) {}
+
+  /// Descriptors, the algorithm and the workspace size; an error value naming the failing call.
+  Status init(Epilogue epi, double epiAlpha) {
+    explicitPad_ = c_.pt != c_.pb || c_.pl != c_.pr;
+    hasEpilogue_ = epilogueOp(epi, epiOp_);
+    epiAlpha_ = epiAlpha;
+    PH_ = explicitPad_ ? c_.pt + c_.H + c_.pb : c_.H;
+    PW_ = explicitPad_ ? c_.pl + c_.W + c_.pr : c_.W;
+    padBytes_ = explicitPad_ ? alignUp(sizeof(float) * c_.N * c_.C * PH_ * PW_) : 0;
+
+    if (Status st = setNchw(x_, c_.N, c_.C, PH_, PW_); !st.isOk()) return st;
+    if (Status st = setNchw(y_, c_.N, c_.O, c_.OH, c_.OW); !st.isOk()) return st;
+    if (c_.hasBias)
+      if (Status st = setNchw(bias_, 1, c_.O, 1, 1); !st.isOk()) return st;
+    if (Status st = w_.create(); !st.isOk()) return st;
+    LLIE_CUDA_TRY(cudnnSetFilter4dDescriptor(w_.get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                             int(c_.O), int(c_.Cg), int(c_.KH), int(c_.KW)));
+    if (Status st = conv_.create(); !st.isOk()) return st;
+    int ph = explicitPad_ ? 0 : int(c_.pt), pw = explicitPad_ ? 0 : int(c_.pl);
+    LLIE_CUDA_TRY(cudnnSetConvolution2dDescriptor(conv_.get(), ph, pw, int(c_.sh), int(c_.sw),
+                                                  int(c_.dh), int(c_.dw), CUDNN_CROSS_CORRELATION,
+                                                  CUDNN_DATA_FLOAT));
+    LLIE_CUDA_TRY(cudnnSetConvolutionGroupCount(conv_.get(), int(c_.G)));
+    LLIE_CUDA_TRY(cudnnSetConvolutionMathType(conv_.get(), CUDNN_FMA_MATH));
+    int n = 0, o = 0, oh = 0, ow = 0;
+    LLIE_CUDA_TRY(
+        cudnnGetConvolution2dForwardOutputDim(conv_.get(), x_.get(), w_.get(), &n, &o, &oh, &ow));
+    if (n != c_.N || o != c_.O || oh != c_.OH || ow != c_.OW)
+      return Status::error("cuDNN's convolution output " + std::to_string(n) + "x" +
+                           std::to_string(o) + "x" + std::to_string(oh) + "x" + std::to_string(ow) +
+                           " disagrees with the node's");
+    return chooseAlgorithm();
+  }
+
+  size_t workspaceBytes() const override { return padBytes_ + alignUp(algoBytes_); }
+  void setWorkspace(void* p) override { ws_ = static_cast<uint8_t*>(p); }
+
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    if (workspaceBytes() > 0 && !ws_)
+      throw CudaError("conv2d kernel run without the workspace it asked for");
+    cudaStream_t s = ctx_->stream;
+    cudnnHandle_t h = ctx_->cudnn;
+    const float one = 1.f, zero = 0.f;
+    float* padded = explicitPad_ ? reinterpret_cast<float*>(ws_) : nullptr;
+    void* algoWs = algoBytes_ ? ws_ + padBytes_ : nullptr;
+    const int64_t planes = c_.N * c_.C;
+    switch (dir_) {
+    case Dir::Forward: {
+      const float* x = in[0]->f32();
+      if (explicitPad_) {
+        LLIE_CUDA_CHECK(
+            dev::padPlanes(s, x, padded, planes, c_.H, c_.W, c_.pt, c_.pb, c_.pl, c_.pr));
+        x = padded;
+      }
+      float* y = out[0]->f32();
+      LLIE_CUDA_CHECK(cudnnConvolutionForward(
+          h, &one, x_.get(), x, w_.get(), in[1]->f32(), conv_.get(),
+          static_cast<cudnnConvolutionFwdAlgo_t>(algo_), algoWs, algoBytes_, &zero, y_.get(), y));
+      if (c_.hasBias)
+        LLIE_CUDA_CHECK(cudnnAddTensor(h, &one, bias_.get(), in[2]->f32(), &one, y_.get(), y));
+      if (hasEpilogue_)
+        LLIE_CUDA_CHECK(dev::unary(s, epiOp_, epiAlpha_, 0.0, y, y, out[0]->numel()));
+      break;
+    }
+    case Dir::GradInput: {
+      float* dx = explicitPad_ ? padded : out[0]->f32();
+      LLIE_CUDA_CHECK(cudnnConvolutionBackwardData(
+          h, &one, w_.get(), in[1]->f32(), y_.get(), in[2]->f32(), conv_.get(),
+          static_cast<cudnnConvolutionBwdDataAlgo_t>(algo_), algoWs, algoBytes_, &zero, x_.get(),
+          dx));
+      if (explicitPad_)
+        LLIE_CUDA_CHECK(dev::cropPlanes(s, padded, out[0]->f32(), planes, c_.H, c_.W, c_.pt, c_.pb,
+                                        c_.pl, c_.pr));
+      break;
+    }
+    case Dir::GradWeight: {
+      const float* x = in[0]->f32();
+      if (explicitPad_) {
+        LLIE_CUDA_CHECK(
+            dev::padPlanes(s, x, padded, planes, c_.H, c_.W, c_.pt, c_.pb, c_.pl, c_.pr));
+        x = padded;
+      }
+      LLIE_CUDA_CHECK(
+          cudnnConvolutionBackwardFilter(h, &one, x_.get(), x, y_.get(), in[2]->f32(), conv_.get(),
+                                         static_cast<cudnnConvolutionBwdFilterAlgo_t>(algo_),
+                                         algoWs, algoBytes_, &zero, w_.get(), out[0]->f32()));
+      break;
+    }
+    }
+  }
+
+private:
+  std::string cacheKey() const {
+    std::string k = std::to_string(static_cast<int>(dir_));
+    for (int64_t v : {c_.N, c_.C, PH_, PW_, c_.O, c_.Cg, c_.KH, c_.KW, c_.OH, c_.OW, c_.G, c_.sh,
+                      c_.sw, explicitPad_ ? 0 : c_.pt, explicitPad_ ? 0 : c_.pl, c_.dh, c_.dw})
+      k += "," + std::to_string(v);
+    return k;
+  }
+
+  /// Whether cuDNN will run `algo` here, and with how much workspace (false: it will not).
+  bool workspaceFor(int algo, size_t& bytes) const {
+    cudnnHandle_t h = ctx_->cudnn;
+    cudnnStatus_t st = CUDNN_STATUS_NOT_SUPPORTED;
+    switch (dir_) {
+    case Dir::Forward:
+      st = cudnnGetConvolutionForwardWorkspaceSize(h, x_.get(), w_.get(), conv_.get(), y_.get(),
+                                                   static_cast<cudnnConvolutionFwdAlgo_t>(algo),
+                                                   &bytes);
+      break;
+    case Dir::GradInput:
+      st = cudnnGetConvolutionBackwardDataWorkspaceSize(
+          h, w_.get(), y_.get(), conv_.get(), x_.get(),
+          static_cast<cudnnConvolutionBwdDataAlgo_t>(algo), &bytes);
+      break;
+    case Dir::GradWeight:
+      st = cudnnGetConvolutionBackwardFilterWorkspaceSize(
+          h, x_.get(), y_.get(), conv_.get(), w_.get(),
+          static_cast<cudnnConvolutionBwdFilterAlgo_t>(algo), &bytes);
+      break;
+    }
+    return st == CUDNN_STATUS_SUCCESS && bytes <= kMaxAlgoWorkspace;
+  }
+
+  /// The first acceptable algorithm among cuDNN's ranked candidates for this direction.
+  template <class Perf> bool pick(const Perf* perf, int count) {
+    for (int i = 0; i < count; ++i) {
+      const Perf& p = perf[i];
+      if (p.status != CUDNN_STATUS_SUCCESS || p.determinism != CUDNN_DETERMINISTIC ||
+          tensorOpMath(p.mathType))
+        continue;
+      size_t bytes = 0;
+      if (!workspaceFor(static_cast<int>(p.algo), bytes)) continue;
+      algo_ = static_cast<int>(p.algo);
+      algoBytes_ = bytes;
+      return true;
+    }
+    return false;
+  }
+
+  Status chooseAlgorithm() {
+    std::string key = cacheKey();
+    if (auto it = ctx_->convAlgos.find(key); it != ctx_->convAlgos.end()) {
+      algo_ = it->second.first;
+      algoBytes_ = it->second.second;
+      return Status::ok();
+    }
+    cudnnHandle_t h = ctx_->cudnn;
+    int got = 0;
+    bool found = false;
+    switch (dir_) {
+    case Dir::Forward: {
+      std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
+      LLIE_CUDA_TRY(cudnnGetConvolutionForwardAlgorithm_v7(
+          h, x_.get(), w_.get(), conv_.get(), y_.get(), int(perf.size()), &got, perf.data()));
+      found = pick(perf.data(), got);
+      break;
+    }
+    case Dir::GradInput: {
+      std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+      LLIE_CUDA_TRY(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+          h, w_.get(), y_.get(), conv_.get(), x_.get(), int(perf.size()), &got, perf.data()));
+      found = pick(perf.data(), got);
+      break;
+    }
+    case Dir::GradWeight: {
+      std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(
+          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+      LLIE_CUDA_TRY(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+          h, x_.get(), y_.get(), conv_.get(), w_.get(), int(perf.size()), &got, perf.data()));
+      found = pick(perf.data(), got);
+      break;
+    }
+    }
+    if (!found)
+      return Status::error(std::string("cuDNN offers no deterministic fp32 ") + dirName(dir_) +
+                           " convolution algorithm within " +
+                           std::to_string(kMaxAlgoWorkspace >> 20) + " MiB of workspace");
+    ctx_->convAlgos[key] = {algo_, algoBytes_};
+    return Status::ok();
+  }
+
+  CudaCtxPtr ctx_;
+  Dir dir_;
+  ConvGeom c_;
+  bool explicitPad_ = false, hasEpilogue_ = false;
+  dev::UnaryOp epiOp_ = dev::UnaryOp::Relu;
+  double epiAlpha_ = 0;
+  int64_t PH_ = 0, PW_ = 0; ///< x's planes as cuDNN sees them (padded when explicitPad_)
+  size_t padBytes_ = 0;     ///< the padded x (or dx) at the start of the workspace
+  TensorDesc x_, y_, bias_;
+  FilterDesc w_;
+  ConvDesc conv_;
+  int algo_ = 0;
+  size_t algoBytes_ = 0;
+  uint8_t* ws_ = nullptr;
+};
+
+Expected<std::unique_ptr<Kernel>> make(Dir dir, const Graph& g, const Node& n,
+                                       const CudaCtxPtr& ctx) {
+  Expected<ConvGeom> geom =
+      dir == Dir::Forward ? kernels::convGeometry(g, n) : kernels::convGradGeometry(g, n);
+  if (!geom) return geom.takeStatus();
+  if (std::string why = geometryRefusal(*geom); !why.empty())
+    return kernels::unsupported(n, "cuda", why);
+  const auto& a = attrsOf<Conv2dAttrs>(n);
+  auto k = std::make_unique<CudnnConv>(ctx, dir, *geom);
+  Status st = k->init(dir == Dir::Forward ? a.epilogue : Epilogue::None, a.epilogueAlpha);
+  if (!st.isOk()) {
+    if (!st.diagnostics()[0].span.valid()) st.diagnostics()[0].span = n.span();
+    return st;
+  }
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+Expected<std::unique_ptr<Kernel>> makeForward(const Graph& g, const Node& n,
+                                              const CudaCtxPtr& ctx) {
+  return make(Dir::Forward, g, n, ctx);
+}
+Expected<std::unique_ptr<Kernel>> makeGradInput(const Graph& g, const Node& n,
+                                                const CudaCtxPtr& ctx) {
+  return make(Dir::GradInput, g, n, ctx);
+}
+Expected<std::unique_ptr<Kernel>> makeGradWeight(const Graph& g, const Node& n,
+                                                 const CudaCtxPtr& ctx) {
+  return make(Dir::GradWeight, g, n, ctx);
+}
+
+} // namespace
+
+void registerConv2d(Registry& r) {
+  r.add(OpKind::Conv2d, makeForward, checkConv);
+  r.add(OpKind::Conv2dGradInput, makeGradInput, checkGrad);
+  r.add(OpKind::Conv2dGradWeight, makeGradWeight, checkGrad);
+}
+
+} // namespace llie::cuda

@@ -1,0 +1,120 @@
+// Device code of fused_elementwise (launcher declared in device_kernels.h): an interpreter of
+// the parsed program, one thread per output element. Inputs are read through their broadcast
+// strides; every step is computed in double and rounded to f32, as the reference backend rounds
+// each op of the unfused chain, so the chain agrees with it (and with the cpu backend) to f32
+// rounding per op.
+#include "backends/cuda/device_kernels.h"
+
+#include <math.h>
+
+namespace llie::cuda::dev {
+namespace {
+
+constexpr int kThreads = 256;
+
+unsigned blocksFor(int64_t n) {
+  int64_t b = (n + kThreads - 1) / kThreads;
+  if (b < 1) b = 1;
+  if (b > 65535 * 8) b = 65535 * 8;
+  return static_cast<unsigned>(b);
+}
+
+/// The reference backend's definitions (eltwise.cpp, binary.cpp, train/pointwise.cpp).
+__device__ double apply(const FusedStepDev& s, double x, double b) {
+  switch (s.op) {
+  case FusedOp::Neg:
+    return -x;
+  case FusedOp::Relu:
+    return x > 0 ? x : 0.0;
+  case FusedOp::Relu6:
+    return x < 0 ? 0.0 : (x > 6 ? 6.0 : x);
+  case FusedOp::LeakyRelu:
+    return x >= 0 ? x : s.p0 * x;
+  case FusedOp::Sigmoid:
+    return 1.0 / (1.0 + exp(-x));
+  case FusedOp::Tanh:
+    return tanh(x);
+  case FusedOp::Silu:
+    return x / (1.0 + exp(-x));
+  case FusedOp::Gelu:
+    return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+  case FusedOp::Exp:
+    return exp(x);
+  case FusedOp::Log:
+    return log(x);
+  case FusedOp::Sqrt:
+    return sqrt(x);
+  case FusedOp::Abs:
+    return fabs(x);
+  case FusedOp::Square:
+    return x * x;
+  case FusedOp::PowScalar:
+    return pow(x, s.p0);
+  case FusedOp::Clamp:
+    return fmin(fmax(x, s.p0), s.p1);
+  case FusedOp::Sign:
+    return static_cast<double>((0.0 < x) - (x < 0.0));
+  case FusedOp::Sin:
+    return sin(x);
+  case FusedOp::Cos:
+    return cos(x);
+  case FusedOp::Acos:
+    return acos(x);
+  case FusedOp::Identity:
+    return x;
+  case FusedOp::Add:
+    return x + b;
+  case FusedOp::Sub:
+    return x - b;
+  case FusedOp::Mul:
+    return x * b;
+  case FusedOp::Div:
+    return x / b;
+  case FusedOp::Maximum:
+    return x > b ? x : b;
+  case FusedOp::Minimum:
+    return x < b ? x : b;
+  case FusedOp::Pow:
+    return pow(x, b);
+  case FusedOp::Atan2:
+    return atan2(x, b);
+  case FusedOp::Prelu:
+    return x > 0 ? x : b * x;
+  }
+  return x;
+}
+
+__global__ void fusedKernel(FusedProgramDev prog, FusedInputs in, float* y, int64_t n) {
+  float vals[kMaxFusedInputs + kMaxFusedSteps];
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t idx[kMaxRank];
+    int64_t rest = i;
+    for (int d = prog.rank - 1; d >= 0; --d) {
+      idx[d] = rest % prog.dims[d];
+      rest /= prog.dims[d];
+    }
+    for (int k = 0; k < prog.numInputs; ++k) {
+      int64_t off = 0;
+      for (int d = 0; d < prog.rank; ++d)
+        off += idx[d] * prog.strides[k][d];
+      vals[k] = in.p[k][off];
+    }
+    for (int j = 0; j < prog.numSteps; ++j) {
+      const FusedStepDev& s = prog.steps[j];
+      vals[prog.numInputs + j] = static_cast<float>(apply(s, vals[s.src[0]], vals[s.src[1]]));
+    }
+    y[i] = vals[prog.numInputs + prog.numSteps - 1];
+  }
+}
+
+} // namespace
+
+cudaError_t fusedElementwise(cudaStream_t stream, const FusedProgramDev& prog,
+                             const FusedInputs& in, float* y, int64_t n) {
+  if (n > 0 && prog.numSteps > 0)
+    fusedKernel<<<blocksFor(n), kThreads, 0, stream>>>(prog, in, y, n);
+  return cudaGetLastError();
+}
+
+} // namespace llie::cuda::dev

@@ -1,0 +1,126 @@
+// cuda-vs-cpu cases for the reduction families: sum / mean / max / min over kept and reduced
+// axes in every position (keepdim or not, negative axes, all axes, large reductions), softmax
+// and log_softmax over one or several axes, and batch normalisation in its three forms
+// (inference, training with all five outputs, the training backward with its three) over NCHW,
+// other ranks and a last-axis channel.
+#include "tests/gpu/gpu_test_util.h"
+
+namespace llie::bt {
+namespace {
+
+GpuCase reduce(std::string name, OpKind op, Dims x, std::vector<int64_t> axes, bool keep) {
+  ReduceAttrs a{axes, keep};
+  std::vector<int64_t> norm;
+  for (int64_t ax : axes)
+    norm.push_back(ax < 0 ? ax + static_cast<int64_t>(x.size()) : ax);
+  Dims y;
+  for (size_t d = 0; d < x.size(); ++d) {
+    bool reduced = axes.empty() || std::find(norm.begin(), norm.end(), int64_t(d)) != norm.end();
+    if (!reduced)
+      y.push_back(x[d]);
+    else if (keep)
+      y.push_back(1);
+  }
+  return GpuCase{std::move(name), op, a, {x}, {y}};
+}
+
+std::vector<GpuCase> reduceCases() {
+  std::vector<std::pair<const char*, OpKind>> ops = {{"sum", OpKind::ReduceSum},
+                                                     {"mean", OpKind::ReduceMean},
+                                                     {"max", OpKind::ReduceMax},
+                                                     {"min", OpKind::ReduceMin}};
+  std::vector<GpuCase> r;
+  for (auto& [nm, op] : ops) {
+    std::string p = nm;
+    r.push_back(reduce(p + "_c_keep", op, {2, 3, 7, 13}, {1}, true));
+    r.push_back(reduce(p + "_hw", op, {2, 3, 7, 13}, {2, 3}, false));
+    r.push_back(reduce(p + "_neg_last", op, {2, 3, 7, 13}, {-1}, false));
+    r.push_back(reduce(p + "_n_h_keep", op, {2, 3, 7, 13}, {0, 2}, true));
+    r.push_back(reduce(p + "_all", op, {2, 3, 7, 13}, {}, false));
+    r.push_back(reduce(p + "_size1_axis", op, {2, 1, 5, 5}, {1}, true));
+    r.push_back(reduce(p + "_bias_grad", op, {4, 16, 48, 40}, {0, 2, 3}, false));
+    r.push_back(reduce(p + "_all_large", op, {3, 4, 61, 59}, {}, false));
+  }
+  return r;
+}
+
+std::vector<GpuCase> softmaxCases() {
+  std::vector<GpuCase> r;
+  for (auto [op, nm] :
+       {std::pair{OpKind::Softmax, "softmax"}, std::pair{OpKind::LogSoftmax, "log_softmax"}}) {
+    std::string p = nm;
+    auto add = [&](std::string name, Dims x, std::vector<int64_t> axes) {
+      GpuCase c{p + "_" + name, op, ReduceAttrs{std::move(axes), false}, {x}, {x}};
+      c.lo = -4.f, c.hi = 4.f;
+      r.push_back(std::move(c));
+    };
+    add("axis1", {2, 5, 3, 4}, {1});
+    add("spatial", {2, 3, 4, 5}, {2, 3});
+    add("last_axis", {3, 7}, {-1});
+    add("channels_and_rows", {2, 3, 4, 5}, {1, 2});
+    add("long_rows", {4, 1000}, {1});
+  }
+  return r;
+}
+
+NormAttrs normAttrs(int64_t axis) {
+  NormAttrs a;
+  a.axis = axis;
+  a.eps = 1e-5;
+  a.momentum = 0.1;
+  return a;
+}
+
+int64_t channels(const Dims& x, int64_t axis) {
+  return x[axis < 0 ? axis + static_cast<int64_t>(x.size()) : axis];
+}
+
+std::vector<GpuCase> bnCases() {
+  struct Shape {
+    const char* name;
+    Dims x;
+    int64_t axis;
+  };
+  std::vector<Shape> shapes = {{"nchw_odd", {2, 5, 7, 13}, 1},
+                               {"image_like", {1, 16, 60, 39}, 1},
+                               {"rank2", {4, 6}, 1},
+                               {"rank3", {2, 3, 10}, 1},
+                               {"axis_last", {2, 3, 4, 5}, -1}};
+  std::vector<GpuCase> r;
+  for (const Shape& s : shapes) {
+    int64_t C = channels(s.x, s.axis);
+    GpuCase inf{std::string("infer_") + s.name,
+                OpKind::BatchNorm,
+                normAttrs(s.axis),
+                {s.x, {C}, {C}, {C}, {C}},
+                {s.x}};
+    inf.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-1.f, 1.f}, {-0.5f, 0.5f}, {0.1f, 3.f}};
+    r.push_back(inf);
+    GpuCase tr{std::string("train_") + s.name,
+               OpKind::BatchNormTrain,
+               normAttrs(s.axis),
+               {s.x, {C}, {C}, {C}, {C}},
+               {s.x, {C}, {C}, {C}, {C}}};
+    tr.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-1.f, 1.f}, {-0.5f, 0.5f}, {0.1f, 3.f}};
+    r.push_back(tr);
+    GpuCase gr{std::string("grad_") + s.name,
+               OpKind::BatchNormGrad,
+               normAttrs(s.axis),
+               {s.x, {C}, {C}, {C}, s.x},
+               {s.x, {C}, {C}}};
+    gr.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-0.5f, 0.5f}, {0.5f, 3.f}, {-1.f, 1.f}};
+    r.push_back(gr);
+  }
+  return r;
+}
+
+} // namespace
+
+INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu, ::testing::ValuesIn(reduceCases()),
+                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaSoftmax, CudaMatchesCpu, ::testing::ValuesIn(softmaxCases()),
+                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaBatchNorm, CudaMatchesCpu, ::testing::ValuesIn(bnCases()),
+                         gpuCaseName);
+
+} // namespace llie::bt

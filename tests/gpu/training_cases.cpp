@@ -1,0 +1,210 @@
+// cuda-vs-cpu cases for the training ops outside the conv / batchnorm families: unary_grad for
+// every op it knows (masks at the kinks included), reduce_grad (sum and mean, keepdim or not,
+// all axes), slice_grad (steps, negative start), assign (a broadcast value), and the separable
+// family: avg_pool2d and avg_pool2d_grad (padding, ceil mode, count_include_pad on and off,
+// rectangular windows), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
+// bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
+// smooth_l1 with β = 0, a large tensor for the one-block reduction).
+#include "tests/gpu/gpu_test_util.h"
+
+namespace llie::bt {
+namespace {
+
+std::vector<GpuCase> unaryGradCases() {
+  Dims s{2, 3, 7, 13};
+  struct U {
+    const char* op;
+    double alpha, beta;
+    float lo, hi;
+  };
+  std::vector<GpuCase> r;
+  for (U u : {U{"neg", 0, 0, -3, 3}, U{"relu", 0, 0, -3, 3}, U{"relu6", 0, 0, -9, 9},
+              U{"leaky_relu", 0.1, 0, -3, 3}, U{"sigmoid", 0, 0, -8, 8}, U{"tanh", 0, 0, -3, 3},
+              U{"silu", 0, 0, -6, 6}, U{"gelu", 0, 0, -3, 3}, U{"exp", 0, 0, -3, 3},
+              U{"log", 0, 0, 0.1f, 5}, U{"sqrt", 0, 0, 0.1f, 5}, U{"abs", 0, 0, -3, 3},
+              U{"square", 0, 0, -3, 3}, U{"pow_scalar", 2.2, 0, 0.1f, 2},
+              U{"pow_scalar", 0.0, 0, -2, 2}, U{"clamp", -0.5, 0.7, -2, 2}, U{"sin", 0, 0, -4, 4},
+              U{"cos", 0, 0, -4, 4}, U{"acos", 0, 0, -0.95f, 0.95f}}) {
+    std::string name = std::string("unary_grad_") + u.op +
+                       (u.alpha == 0.0 && std::string(u.op) == "pow_scalar" ? "_zero" : "");
+    GpuCase c{name, OpKind::UnaryGrad, UnaryGradAttrs{u.op, u.alpha, u.beta}, {s, s}, {s}};
+    c.ranges = {{u.lo, u.hi}, {-1.f, 1.f}};
+    r.push_back(std::move(c));
+  }
+  return r;
+}
+
+GpuCase reduceGrad(std::string name, Dims x, std::vector<int64_t> axes, bool keep, bool mean) {
+  ReduceGradAttrs a;
+  a.axes = axes, a.keepdim = keep, a.mean = mean;
+  for (int64_t d : x)
+    a.shape.push_back(Dim::constant(d));
+  std::vector<int64_t> norm;
+  for (int64_t ax : axes)
+    norm.push_back(ax < 0 ? ax + static_cast<int64_t>(x.size()) : ax);
+  Dims dy;
+  for (size_t d = 0; d < x.size(); ++d) {
+    bool reduced = axes.empty() || std::find(norm.begin(), norm.end(), int64_t(d)) != norm.end();
+    if (!reduced)
+      dy.push_back(x[d]);
+    else if (keep)
+      dy.push_back(1);
+  }
+  return GpuCase{std::move(name), OpKind::ReduceGrad, a, {dy}, {x}};
+}
+
+GpuCase sliceGrad(std::string name, Dims x, int64_t axis, int64_t start, int64_t stop,
+                  int64_t step) {
+  SliceAttrs a;
+  a.axis = axis, a.start = Dim::constant(start), a.stop = Dim::constant(stop), a.step = step;
+  int64_t ax = axis < 0 ? axis + static_cast<int64_t>(x.size()) : axis;
+  int64_t s = start < 0 ? start + x[ax] : start, e = stop < 0 ? stop + x[ax] : stop;
+  Dims y = x;
+  y[ax] = (e - s + step - 1) / step;
+  GpuCase c{std::move(name), OpKind::SliceGrad, a, {x, y}, {x}};
+  c.atol = 0, c.rtol = 0;
+  return c;
+}
+
+std::vector<GpuCase> movementGradCases() {
+  Dims v{2, 3, 5, 7};
+  GpuCase assign{"assign_broadcast", OpKind::Assign, NoAttrs{}, {v, {1, 3, 1, 1}}, {v}};
+  assign.atol = 0, assign.rtol = 0;
+  GpuCase assignSame{"assign_same_shape", OpKind::Assign, NoAttrs{}, {v, v}, {v}};
+  assignSame.atol = 0, assignSame.rtol = 0;
+  return {
+      reduceGrad("reduce_grad_sum_hw", v, {2, 3}, false, false),
+      reduceGrad("reduce_grad_mean_hw_keep", v, {2, 3}, true, true),
+      reduceGrad("reduce_grad_mean_all", v, {}, false, true),
+      reduceGrad("reduce_grad_sum_c_neg", v, {-3}, true, false),
+      reduceGrad("reduce_grad_mean_n_w", v, {0, 3}, false, true),
+      sliceGrad("slice_grad_channels", {2, 5, 7, 13}, 1, 1, 3, 1),
+      sliceGrad("slice_grad_width_step2", {2, 3, 7, 13}, 3, 0, 13, 2),
+      sliceGrad("slice_grad_neg_start", {2, 3, 7, 13}, -1, -4, 13, 1),
+      sliceGrad("slice_grad_height_step3", {1, 3, 10, 4}, 2, 1, 10, 3),
+      assign,
+      assignSame,
+  };
+}
+
+Pool2dAttrs poolAttrs(std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64_t> pad,
+                      bool ceil, bool include) {
+  Pool2dAttrs a;
+  a.kernel = k, a.stride = s, a.pad = pad, a.ceilMode = ceil, a.countIncludePad = include;
+  return a;
+}
+
+std::vector<GpuCase> separableCases() {
+  struct P {
+    const char* name;
+    Dims x;
+    std::vector<int64_t> k, s, pad;
+    bool ceil, include;
+  };
+  std::vector<P> pools = {
+      {"k2s2", {1, 3, 8, 8}, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, true},
+      {"k3s1_pad1_include", {1, 4, 7, 9}, {3, 3}, {1, 1}, {1, 1, 1, 1}, false, true},
+      {"k3s1_pad1_exclude", {1, 4, 7, 9}, {3, 3}, {1, 1}, {1, 1, 1, 1}, false, false},
+      {"k3s2_ceil_include", {1, 2, 8, 8}, {3, 3}, {2, 2}, {0, 0, 0, 0}, true, true},
+      {"k3s2_pad1_ceil_exclude", {1, 2, 10, 11}, {3, 3}, {2, 2}, {1, 1, 1, 1}, true, false},
+      {"asym_pad_include", {1, 3, 7, 9}, {3, 3}, {2, 2}, {0, 1, 1, 0}, false, true},
+      {"rect_kernel", {1, 5, 12, 10}, {2, 3}, {2, 3}, {0, 0, 1, 1}, true, true},
+      {"rank3", {3, 9, 9}, {2, 2}, {2, 2}, {0, 0, 0, 0}, false, true},
+  };
+  std::vector<GpuCase> r;
+  for (const P& p : pools) {
+    size_t n = p.x.size();
+    Dims y = p.x;
+    y[n - 2] = poolOut(p.x[n - 2], p.k[0], p.s[0], p.pad[0], p.pad[1], p.ceil);
+    y[n - 1] = poolOut(p.x[n - 1], p.k[1], p.s[1], p.pad[2], p.pad[3], p.ceil);
+    Pool2dAttrs a = poolAttrs(p.k, p.s, p.pad, p.ceil, p.include);
+    r.push_back(GpuCase{std::string("avg_pool_") + p.name, OpKind::AvgPool2d, a, {p.x}, {y}});
+    r.push_back(
+        GpuCase{std::string("avg_pool_grad_") + p.name, OpKind::AvgPool2dGrad, a, {p.x, y}, {p.x}});
+  }
+  struct Pd {
+    const char* name;
+    Dims x;
+    PadMode mode;
+    std::vector<int64_t> p;
+  };
+  for (const Pd& p : {Pd{"zero", {1, 3, 5, 6}, PadMode::Zero, {1, 2, 3, 4}},
+                      Pd{"reflect", {1, 2, 5, 6}, PadMode::Reflect, {2, 2, 2, 2}},
+                      Pd{"reflect_asym", {1, 2, 5, 6}, PadMode::Reflect, {0, 3, 1, 4}},
+                      Pd{"replicate", {1, 2, 5, 6}, PadMode::Replicate, {3, 1, 2, 5}},
+                      Pd{"rank3_reflect", {3, 4, 5}, PadMode::Reflect, {1, 1, 1, 1}}}) {
+    PadAttrs a;
+    a.mode = p.mode, a.pads = p.p;
+    Dims y = p.x;
+    size_t n = y.size();
+    y[n - 2] += p.p[0] + p.p[1];
+    y[n - 1] += p.p[2] + p.p[3];
+    r.push_back(GpuCase{std::string("pad_grad_") + p.name, OpKind::PadGrad, a, {p.x, y}, {p.x}});
+  }
+  struct Rs {
+    const char* name;
+    ResizeMode mode;
+    bool ac;
+    Dims x;
+    int64_t oh, ow;
+  };
+  auto N = ResizeMode::Nearest, B = ResizeMode::Bilinear;
+  for (const Rs& s : {Rs{"nearest_up2", N, false, {1, 3, 5, 7}, 10, 14},
+                      Rs{"nearest_down_nonint", N, false, {1, 3, 13, 17}, 5, 6},
+                      Rs{"bilinear_up2", B, false, {1, 3, 5, 7}, 10, 14},
+                      Rs{"bilinear_up_nonint", B, false, {1, 3, 5, 7}, 8, 11},
+                      Rs{"bilinear_down", B, false, {1, 3, 13, 17}, 5, 6},
+                      Rs{"bilinear_ac_up", B, true, {1, 3, 5, 7}, 8, 11}}) {
+    ResizeAttrs a;
+    a.mode = s.mode, a.alignCorners = s.ac, a.size = {Dim::constant(s.oh), Dim::constant(s.ow)};
+    Dims y = s.x;
+    y[2] = s.oh, y[3] = s.ow;
+    r.push_back(
+        GpuCase{std::string("resize_grad_") + s.name, OpKind::ResizeGrad, a, {s.x, y}, {s.x}});
+  }
+  return r;
+}
+
+std::vector<GpuCase> lossCases() {
+  struct L {
+    const char* name;
+    OpKind op;
+    double beta;
+  };
+  std::vector<GpuCase> r;
+  for (Dims s : {Dims{2, 3, 7, 13}, Dims{4, 3, 96, 96}}) {
+    std::string size = s[2] == 7 ? "" : "_large";
+    for (L l : {L{"l1_loss", OpKind::L1Loss, 1.0}, L{"mse_loss", OpKind::MseLoss, 1.0},
+                L{"smooth_l1_loss", OpKind::SmoothL1Loss, 0.5},
+                L{"smooth_l1_loss_beta0", OpKind::SmoothL1Loss, 0.0},
+                L{"huber_loss", OpKind::HuberLoss, 0.7},
+                L{"bce_with_logits", OpKind::BceWithLogits, 0.0}}) {
+      std::string op = opName(l.op);
+      Attrs a = l.op == OpKind::BceWithLogits ? Attrs{NoAttrs{}} : Attrs{LossAttrs{l.beta}};
+      GpuCase c{l.name + size, l.op, a, {s, s}, {{}}};
+      if (l.op == OpKind::BceWithLogits) c.ranges = {{-4.f, 4.f}, {0.f, 1.f}};
+      r.push_back(std::move(c));
+      GpuCase gr{std::string("grad_") + l.name + size,
+                 OpKind::LossGrad,
+                 LossGradAttrs{op, l.beta},
+                 {s, s, {}},
+                 {s}};
+      gr.ranges = {{-2.f, 2.f}, {-2.f, 2.f}, {0.5f, 2.f}};
+      if (l.op == OpKind::BceWithLogits) gr.ranges = {{-4.f, 4.f}, {0.f, 1.f}, {0.5f, 2.f}};
+      r.push_back(std::move(gr));
+    }
+  }
+  return r;
+}
+
+} // namespace
+
+INSTANTIATE_TEST_SUITE_P(CudaLosses, CudaMatchesCpu, ::testing::ValuesIn(lossCases()), gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaUnaryGrad, CudaMatchesCpu, ::testing::ValuesIn(unaryGradCases()),
+                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaMovementGrad, CudaMatchesCpu, ::testing::ValuesIn(movementGradCases()),
+                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaSeparable, CudaMatchesCpu, ::testing::ValuesIn(separableCases()),
+                         gpuCaseName);
+
+} // namespace llie::bt
