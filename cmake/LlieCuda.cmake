@@ -59,8 +59,11 @@ target_compile_options(llie_cuda PRIVATE
 # llie_cuda uses the shared geometry helpers of llie_backends and llie_backends creates the cuda
 # backend: a cycle of static libraries, which CMake links by repeating them. The CUDA libraries
 # are private so their include directories do not reach (and recompile) every other target.
+# cuBLAS is opened at run time (backends/cuda/cublas_api.h), not linked: linking it would add
+# ~210 MB to every llie process's resident memory, GPU or not.
 target_link_libraries(llie_cuda PUBLIC llie_compiler PRIVATE llie_backends CUDA::cudart
-                      CUDA::cublas ${CUDNN_LIBRARY})
+                      ${CUDNN_LIBRARY} ${CMAKE_DL_LIBS})
+target_compile_definitions(llie_cuda PRIVATE LLIE_CUBLAS_DIR="${CUDAToolkit_LIBRARY_DIR}")
 target_link_libraries(llie_backends PUBLIC llie_cuda)
 set_property(SOURCE ${PROJECT_SOURCE_DIR}/backends/backend.cpp APPEND PROPERTY
              COMPILE_DEFINITIONS LLIE_HAVE_CUDA)

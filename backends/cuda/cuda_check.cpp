@@ -1,5 +1,6 @@
 // The error texts and the failure message of the checked-call helpers (cuda_check.h).
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cublas_api.h"
 
 namespace llie::cuda {
 
@@ -13,7 +14,9 @@ std::string errorText(cudnnStatus_t s) {
 }
 
 std::string errorText(cublasStatus_t s) {
-  return std::string(cublasGetStatusName(s)) + ": " + cublasGetStatusString(s);
+  auto api = cublasApi();
+  if (!api) return "cuBLAS status " + std::to_string(static_cast<int>(s));
+  return std::string((*api)->statusName(s)) + ": " + (*api)->statusString(s);
 }
 
 std::string callFailure(const std::string& error, const char* call, const char* file, int line) {

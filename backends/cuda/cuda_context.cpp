@@ -8,7 +8,7 @@ namespace llie::cuda {
 CudaContext::~CudaContext() {
   // Teardown is best-effort: nothing can be reported from a destructor.
   if (stream) cudaStreamSynchronize(stream);
-  if (cublas) cublasDestroy(cublas);
+  if (cublas) blas->destroy(cublas);
   if (cudnn) cudnnDestroy(cudnn);
   if (stream) cudaStreamDestroy(stream);
 }
@@ -33,10 +33,11 @@ Expected<CudaCtxPtr> createCudaContext() {
   LLIE_CUDA_TRY(cudaStreamCreateWithFlags(&ctx->stream, cudaStreamNonBlocking));
   LLIE_CUDA_TRY(cudnnCreate(&ctx->cudnn));
   LLIE_CUDA_TRY(cudnnSetStream(ctx->cudnn, ctx->stream));
-  LLIE_CUDA_TRY(cublasCreate(&ctx->cublas));
-  LLIE_CUDA_TRY(cublasSetStream(ctx->cublas, ctx->stream));
-  LLIE_CUDA_TRY(cublasSetPointerMode(ctx->cublas, CUBLAS_POINTER_MODE_HOST));
-  LLIE_CUDA_TRY(cublasSetMathMode(ctx->cublas, CUBLAS_DEFAULT_MATH));
+  LLIE_ASSIGN_OR_RETURN(ctx->blas, cublasApi());
+  LLIE_CUDA_TRY(ctx->blas->create(&ctx->cublas));
+  LLIE_CUDA_TRY(ctx->blas->setStream(ctx->cublas, ctx->stream));
+  LLIE_CUDA_TRY(ctx->blas->setPointerMode(ctx->cublas, CUBLAS_POINTER_MODE_HOST));
+  LLIE_CUDA_TRY(ctx->blas->setMathMode(ctx->cublas, CUBLAS_DEFAULT_MATH));
   return ctx;
 }
 

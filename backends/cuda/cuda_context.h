@@ -5,6 +5,7 @@
 // value.
 #pragma once
 #include "backends/backend.h"
+#include "backends/cuda/cublas_api.h"
 #include "backends/cuda/cuda_check.h"
 
 #include <map>
@@ -18,6 +19,7 @@ struct CudaContext {
   int device = 0;
   cudaStream_t stream = nullptr;
   cudnnHandle_t cudnn = nullptr;
+  const CublasApi* blas = nullptr; ///< cuBLAS, opened when the context is made
   cublasHandle_t cublas = nullptr;
   /// Device buffers from allocate() and the small tap tables separable kernels keep
   /// (separable.cpp); kernels' working memory is the workspace the executor plans into its

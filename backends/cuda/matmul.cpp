@@ -128,13 +128,13 @@ Expected<std::unique_ptr<Kernel>> makeMatMul(const Graph& g, const Node& n, cons
     if (K == 0) {
       LLIE_CUDA_CHECK(cudaMemsetAsync(Y, 0, sizeof(float) * count, ctx->stream));
     } else if (p.strided) {
-      LLIE_CUDA_CHECK(cublasSgemmStridedBatched(ctx->cublas, opB, opA, N, M, K, &one, B, ldb,
-                                                p.strideB, A, lda, p.strideA, &zero, Y, N,
-                                                int64_t(M) * N, int(p.batches)));
+      LLIE_CUDA_CHECK(ctx->blas->sgemmStridedBatched(ctx->cublas, opB, opA, N, M, K, &one, B, ldb,
+                                                     p.strideB, A, lda, p.strideA, &zero, Y, N,
+                                                     int64_t(M) * N, int(p.batches)));
     } else {
       for (int64_t b = 0; b < p.batches; ++b)
-        LLIE_CUDA_CHECK(cublasSgemm(ctx->cublas, opB, opA, N, M, K, &one, B + p.bOffs[b], ldb,
-                                    A + p.aOffs[b], lda, &zero, Y + b * int64_t(M) * N, N));
+        LLIE_CUDA_CHECK(ctx->blas->sgemm(ctx->cublas, opB, opA, N, M, K, &one, B + p.bOffs[b], ldb,
+                                         A + p.aOffs[b], lda, &zero, Y + b * int64_t(M) * N, N));
     }
     if (p.bias)
       LLIE_CUDA_CHECK(
