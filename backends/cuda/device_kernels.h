@@ -242,21 +242,28 @@ cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const fl
 cudaError_t pointLossGrad(cudaStream_t stream, PointLoss loss, double beta, const float* a,
                           const float* b, const float* dy, float* da, int64_t n);
 
+/// A batchnorm's fused activation (NormAttrs.epilogue): y = act(bn(x)).
+enum class BnAct : int { None, Relu, Relu6 };
+
 /// Batch normalisation over x viewed as [outer, C, inner] (reduce.cu), the reference backend's
-/// formulas in double. Inference on running statistics:
+/// formulas in double, then `act`. Inference on running statistics:
 cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* mean, const float* var, float* y,
-                           int64_t outer, int64_t C, int64_t inner, double eps);
+                           int64_t outer, int64_t C, int64_t inner, double eps, BnAct act);
 /// Training: batch mean and biased variance, y, and the running statistics blended with
 /// `momentum` (the running variance with the unbiased batch variance). One block per channel.
 cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* runMean, const float* runVar, float* y,
                            float* mean, float* var, float* newRunMean, float* newRunVar,
-                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum);
-/// The training backward: dx, dgamma = Σ dy·x̂, dbeta = Σ dy. One block per channel.
+                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum,
+                           BnAct act);
+/// The training backward: dx, dgamma = Σ g·x̂, dbeta = Σ g, with g = dy, or with an epilogue dy
+/// masked where act passes no gradient at the recomputed y = (x − mean)·invstd·gamma + beta
+/// rounded to f32 (relu: y > 0; relu6: 0 < y < 6). `beta` is read only with an epilogue (may be
+/// null without). One block per channel.
 cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamma,
-                          const float* mean, const float* var, const float* dy, float* dx,
-                          float* dgamma, float* dbeta, int64_t outer, int64_t C, int64_t inner,
-                          double eps);
+                          const float* mean, const float* var, const float* dy, const float* beta,
+                          float* dx, float* dgamma, float* dbeta, int64_t outer, int64_t C,
+                          int64_t inner, double eps, BnAct act);
 
 } // namespace llie::cuda::dev

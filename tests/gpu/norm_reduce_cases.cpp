@@ -2,7 +2,9 @@
 // axes in every position (keepdim or not, negative axes, all axes, large reductions), softmax
 // and log_softmax over one or several axes, and batch normalisation in its three forms
 // (inference, training with all five outputs, the training backward with its three) over NCHW,
-// other ranks and a last-axis channel.
+// other ranks and a last-axis channel; and the three with a relu or relu6 epilogue (the
+// gradient with beta as its sixth input), their data spread so that y falls on both sides of 0
+// and of 6.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -114,6 +116,46 @@ std::vector<GpuCase> bnCases() {
   return r;
 }
 
+/// batchnorm, batchnorm_train and batchnorm_grad with act(bn(x)) for act relu and relu6.
+std::vector<GpuCase> bnEpilogueCases() {
+  struct Shape {
+    const char* name;
+    Dims x;
+    int64_t axis;
+  };
+  std::vector<Shape> shapes = {
+      {"nchw_odd", {2, 5, 7, 13}, 1}, {"rank2", {8, 6}, 1}, {"axis_last", {2, 3, 4, 5}, -1}};
+  std::vector<GpuCase> r;
+  for (auto [act, actName] :
+       {std::pair{Epilogue::Relu, "relu"}, std::pair{Epilogue::Relu6, "relu6"}}) {
+    for (const Shape& s : shapes) {
+      int64_t C = channels(s.x, s.axis);
+      NormAttrs a = normAttrs(s.axis);
+      a.epilogue = act;
+      std::string suffix = std::string(actName) + "_" + s.name;
+      // gamma up to 3 and beta up to 4 put y well past 6 and well below 0.
+      GpuCase inf{"infer_" + suffix, OpKind::BatchNorm, a, {s.x, {C}, {C}, {C}, {C}}, {s.x}};
+      inf.ranges = {{-3.f, 3.f}, {0.5f, 3.f}, {-1.f, 4.f}, {-0.5f, 0.5f}, {0.1f, 3.f}};
+      r.push_back(inf);
+      GpuCase tr{"train_" + suffix,
+                 OpKind::BatchNormTrain,
+                 a,
+                 {s.x, {C}, {C}, {C}, {C}},
+                 {s.x, {C}, {C}, {C}, {C}}};
+      tr.ranges = {{-3.f, 3.f}, {0.5f, 3.f}, {-1.f, 4.f}, {-0.5f, 0.5f}, {0.1f, 3.f}};
+      r.push_back(tr);
+      GpuCase gr{"grad_" + suffix,
+                 OpKind::BatchNormGrad,
+                 a,
+                 {s.x, {C}, {C}, {C}, s.x, {C}},
+                 {s.x, {C}, {C}}};
+      gr.ranges = {{-3.f, 3.f}, {0.5f, 3.f}, {-0.5f, 0.5f}, {0.5f, 3.f}, {-1.f, 1.f}, {-1.f, 4.f}};
+      r.push_back(gr);
+    }
+  }
+  return r;
+}
+
 } // namespace
 
 INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu, ::testing::ValuesIn(reduceCases()),
@@ -122,5 +164,7 @@ INSTANTIATE_TEST_SUITE_P(CudaSoftmax, CudaMatchesCpu, ::testing::ValuesIn(softma
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaBatchNorm, CudaMatchesCpu, ::testing::ValuesIn(bnCases()),
                          gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaBatchNormEpilogue, CudaMatchesCpu,
+                         ::testing::ValuesIn(bnEpilogueCases()), gpuCaseName);
 
 } // namespace llie::bt
