@@ -7,6 +7,7 @@
 // back as error values; inside copies and synchronize() they are thrown as CudaError, since the
 // interface returns nothing there (release() never throws: it runs in destructors).
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/cuda_timer.h"
 #include "backends/kernel_util.h"
 
 #include <unordered_map>
@@ -80,7 +81,7 @@ bool registered(OpKind op) {
   return registry().at(op).make != nullptr;
 }
 
-class CudaBackend : public Backend {
+class CudaBackend : public Backend, public DeviceTimed {
 public:
   explicit CudaBackend(CudaCtxPtr ctx) : ctx_(std::move(ctx)) {}
   ~CudaBackend() override {
@@ -146,6 +147,9 @@ public:
   }
 
   void synchronize() override { LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream)); }
+
+  /// Profiling times nodes with CUDA events on the stream (cuda_timer.h, device_timer.h).
+  std::unique_ptr<DeviceTimer> makeTimer() override { return makeEventTimer(ctx_); }
 
   /// Kernels' working memory is planned into the executor's arena (Kernel::workspaceBytes), so
   /// it is already in `held`, as are the separable kernels' tap tables (allocated at prepare).
