@@ -29,6 +29,7 @@ const Registry& registry() {
     registerSeparable(x);
     registerGradMovement(x);
     registerLosses(x);
+    registerPool(x);
     return x;
   }();
   return r;

@@ -23,5 +23,6 @@ void registerFused(Registry& r);        // fused.cpp: fused_elementwise, sign ..
 void registerSeparable(Registry& r);    // separable.cpp: avg_pool2d, its grad, pad/resize_grad
 void registerGradMovement(Registry& r); // grad_movement.cpp: assign, reduce_grad, slice_grad
 void registerLosses(Registry& r);       // losses.cpp: the pointwise losses, loss_grad
+void registerPool(Registry& r);         // pool.cpp: max_pool2d, max_pool2d_grad
 
 } // namespace llie::cuda

@@ -266,4 +266,18 @@ cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamm
                           float* dx, float* dgamma, float* dbeta, int64_t outer, int64_t C,
                           int64_t inner, double eps, BnAct act);
 
+/// 2-D pooling over x viewed as [planes, H, W] -> [planes, OH, OW] (pool.cu): kernel kh x kw,
+/// stride sh, sw, padding top pt, bottom pb, left pl, right pr (the output size says whether
+/// ceil mode added windows).
+struct PoolDims {
+  int64_t planes = 0, H = 0, W = 0, OH = 0, OW = 0;
+  int64_t kh = 0, kw = 0, sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0;
+};
+/// max_pool2d: the max of each window's in-image part (-inf for an empty one).
+cudaError_t maxPool2d(cudaStream_t stream, const float* x, float* y, const PoolDims& p);
+/// max_pool2d_grad: dx[i] = Σ dy over the windows whose first maximal element (row-major) is i,
+/// summed in float in window order (the host kernel's result exactly); no atomics.
+cudaError_t maxPool2dGrad(cudaStream_t stream, const float* x, const float* dy, float* dx,
+                          const PoolDims& p);
+
 } // namespace llie::cuda::dev

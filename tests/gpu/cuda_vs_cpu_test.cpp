@@ -7,6 +7,8 @@
 #include "backends/cuda/cuda_backend.h"
 #include "tests/gpu/gpu_test_util.h"
 
+#include <cmath>
+
 namespace llie::bt {
 namespace {
 
@@ -113,6 +115,9 @@ TEST_P(CudaMatchesCpu, Agrees) {
       }
       auto [lo, hi] = i < c.ranges.size() ? c.ranges[i] : std::make_pair(c.lo, c.hi);
       in.push_back(randomTensor(c.ins[i], rng, lo, hi));
+      if (i == 0 && c.roundInput0)
+        for (int64_t k = 0; k < in.back().numel(); ++k)
+          in.back().f32()[k] = std::round(in.back().f32()[k]);
     }
     TypedBuffers cb(**cpu), gb(**gpu);
     uploadTyped(cb, c, in);

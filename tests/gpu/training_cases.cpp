@@ -2,7 +2,8 @@
 // every op it knows (masks at the kinks included), reduce_grad (sum and mean, keepdim or not,
 // all axes), slice_grad (steps, negative start), assign (a broadcast value), and the separable
 // family: avg_pool2d and avg_pool2d_grad (padding, ceil mode, count_include_pad on and off,
-// rectangular windows), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
+// rectangular windows), max_pool2d and max_pool2d_grad on the same windows (the gradient exact,
+// ties included), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
 // bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
 // smooth_l1 with β = 0, a large tensor for the one-block reduction).
 #include "tests/gpu/gpu_test_util.h"
@@ -121,6 +122,26 @@ std::vector<GpuCase> separableCases() {
     r.push_back(GpuCase{std::string("avg_pool_") + p.name, OpKind::AvgPool2d, a, {p.x}, {y}});
     r.push_back(
         GpuCase{std::string("avg_pool_grad_") + p.name, OpKind::AvgPool2dGrad, a, {p.x, y}, {p.x}});
+    // Max pooling on the same windows; its gradient must match the host's first-max rule
+    // exactly (the same sums in the same order).
+    r.push_back(GpuCase{std::string("max_pool_") + p.name, OpKind::MaxPool2d, a, {p.x}, {y}});
+    GpuCase mg{std::string("max_pool_grad_") + p.name, OpKind::MaxPool2dGrad, a, {p.x, y}, {p.x}};
+    mg.atol = 0, mg.rtol = 0;
+    r.push_back(mg);
+  }
+  {
+    // Ties: x in {0, 1} only, so most windows hold several maxima; overlapping windows (k3 s1)
+    // send several dy to one element.
+    Pool2dAttrs a = poolAttrs({3, 3}, {1, 1}, {1, 1, 1, 1}, false, true);
+    GpuCase mg{"max_pool_grad_ties",
+               OpKind::MaxPool2dGrad,
+               a,
+               {{2, 3, 9, 8}, {2, 3, 9, 8}},
+               {{2, 3, 9, 8}}};
+    mg.ranges = {{0.f, 1.f}, {-1.f, 1.f}};
+    mg.roundInput0 = true;
+    mg.atol = 0, mg.rtol = 0;
+    r.push_back(mg);
   }
   struct Pd {
     const char* name;
