@@ -30,6 +30,7 @@ const Registry& registry() {
     registerGradMovement(x);
     registerLosses(x);
     registerPool(x);
+    registerDropPath(x);
     return x;
   }();
   return r;

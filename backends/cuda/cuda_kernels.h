@@ -24,5 +24,6 @@ void registerSeparable(Registry& r);    // separable.cpp: avg_pool2d, its grad, 
 void registerGradMovement(Registry& r); // grad_movement.cpp: assign, reduce_grad, slice_grad
 void registerLosses(Registry& r);       // losses.cpp: the pointwise losses, loss_grad
 void registerPool(Registry& r);         // pool.cpp: max_pool2d, max_pool2d_grad
+void registerDropPath(Registry& r);     // drop_path.cpp: drop_path, drop_path_train
 
 } // namespace llie::cuda

@@ -280,4 +280,10 @@ cudaError_t maxPool2d(cudaStream_t stream, const float* x, float* y, const PoolD
 cudaError_t maxPool2dGrad(cudaStream_t stream, const float* x, const float* dy, float* dx,
                           const PoolDims& p);
 
+/// drop_path_train over n elements of `perSample` per sample (drop_path.cu): sample i is scaled
+/// by `scale` = 1/(1-p) or zeroed, by backends/train/drop_path.cpp's hash of (seed, the f32 device
+/// scalar `step` rounded, i); p <= 0 copies, p >= 1 zeroes.
+cudaError_t dropPathTrain(cudaStream_t stream, const float* x, const float* step, float* y,
+                          int64_t n, int64_t perSample, double p, int64_t seed, float scale);
+
 } // namespace llie::cuda::dev

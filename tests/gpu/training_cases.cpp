@@ -5,7 +5,8 @@
 // rectangular windows), max_pool2d and max_pool2d_grad on the same windows (the gradient exact,
 // ties included), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
 // bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
-// smooth_l1 with β = 0, a large tensor for the one-block reduction).
+// smooth_l1 with β = 0, a large tensor for the one-block reduction); drop_path_train (the host's
+// masks exactly) and drop_path.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -218,8 +219,34 @@ std::vector<GpuCase> lossCases() {
   return r;
 }
 
+/// drop_path_train must draw the host's masks exactly: 64 samples at p = 0.5 (some kept, some
+/// dropped, whatever the step), p = 0 (a copy) and p = 1 (all zero), steps in [0, 1000) so that
+/// the two rounds draw different masks; and drop_path, a copy.
+std::vector<GpuCase> dropPathCases() {
+  std::vector<GpuCase> r;
+  auto add = [&](std::string name, double p, int64_t seed, Dims x) {
+    DropAttrs a;
+    a.p = p, a.seed = seed;
+    GpuCase c{"drop_path_train_" + name, OpKind::DropPathTrain, a, {x, {}}, {x}};
+    c.ranges = {{-2.f, 2.f}, {0.f, 1000.f}};
+    c.atol = 0, c.rtol = 0;
+    r.push_back(std::move(c));
+  };
+  add("half", 0.5, 7, {64, 3, 4, 5});
+  add("rare", 0.1, 123456789, {64, 2, 3});
+  add("p0", 0.0, 1, {4, 3, 5});
+  add("p1", 1.0, 1, {4, 3, 5});
+  add("rank1", 0.3, 99, {200});
+  GpuCase copy{"drop_path_infer", OpKind::DropPath, DropAttrs{}, {{2, 3, 4, 5}}, {{2, 3, 4, 5}}};
+  copy.atol = 0, copy.rtol = 0;
+  r.push_back(copy);
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaDropPath, CudaMatchesCpu, ::testing::ValuesIn(dropPathCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaLosses, CudaMatchesCpu, ::testing::ValuesIn(lossCases()), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaUnaryGrad, CudaMatchesCpu, ::testing::ValuesIn(unaryGradCases()),
                          gpuCaseName);
