@@ -31,6 +31,7 @@ const Registry& registry() {
     registerLosses(x);
     registerPool(x);
     registerDropPath(x);
+    registerNorms(x);
     return x;
   }();
   return r;

@@ -25,5 +25,6 @@ void registerGradMovement(Registry& r); // grad_movement.cpp: assign, reduce_gra
 void registerLosses(Registry& r);       // losses.cpp: the pointwise losses, loss_grad
 void registerPool(Registry& r);         // pool.cpp: max_pool2d, max_pool2d_grad
 void registerDropPath(Registry& r);     // drop_path.cpp: drop_path, drop_path_train
+void registerNorms(Registry& r);        // norms.cpp: instancenorm, layernorm, l2_normalize
 
 } // namespace llie::cuda

@@ -4,7 +4,8 @@
 // (inference, training with all five outputs, the training backward with its three) over NCHW,
 // other ranks and a last-axis channel; and the three with a relu or relu6 epilogue (the
 // gradient with beta as its sixth input), their data spread so that y falls on both sides of 0
-// and of 6.
+// and of 6; instancenorm (all or the first channels), layernorm over the last axis and
+// l2_normalize along an axis.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -156,8 +157,45 @@ std::vector<GpuCase> bnEpilogueCases() {
   return r;
 }
 
+/// instancenorm (all channels, or only the first `channels`), layernorm over the last axis,
+/// l2_normalize along an axis.
+std::vector<GpuCase> groupNormCases() {
+  std::vector<GpuCase> r;
+  auto inst = [&](std::string name, Dims x, int64_t channels) {
+    NormAttrs a = normAttrs(1);
+    a.channels = channels;
+    int64_t c0 = channels > 0 ? channels : x[1];
+    GpuCase c{"instancenorm_" + name, OpKind::InstanceNorm, a, {x, {c0}, {c0}}, {x}};
+    c.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-1.f, 1.f}};
+    r.push_back(std::move(c));
+  };
+  inst("nchw", {2, 5, 7, 13}, 0);
+  inst("first_channels", {2, 5, 6, 6}, 2);
+  inst("large_plane", {1, 3, 64, 72}, 0);
+  auto layer = [&](std::string name, Dims x) {
+    NormAttrs a = normAttrs(-1);
+    int64_t K = x.back();
+    GpuCase c{"layernorm_" + name, OpKind::LayerNorm, a, {x, {K}, {K}}, {x}};
+    c.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-1.f, 1.f}};
+    r.push_back(std::move(c));
+  };
+  layer("rank2", {6, 33});
+  layer("rank3", {2, 16, 48});
+  layer("long_rows", {3, 1000});
+  auto l2 = [&](std::string name, Dims x, int64_t axis) {
+    GpuCase c{"l2_normalize_" + name, OpKind::L2Normalize, normAttrs(axis), {x}, {x}};
+    r.push_back(std::move(c));
+  };
+  l2("axis1", {2, 5, 3, 4}, 1);
+  l2("last", {4, 37}, -1);
+  l2("first", {6, 7}, 0);
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaGroupNorm, CudaMatchesCpu, ::testing::ValuesIn(groupNormCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu, ::testing::ValuesIn(reduceCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaSoftmax, CudaMatchesCpu, ::testing::ValuesIn(softmaxCases()),
