@@ -32,6 +32,7 @@ const Registry& registry() {
     registerPool(x);
     registerDropPath(x);
     registerNorms(x);
+    registerClassLosses(x);
     return x;
   }();
   return r;

@@ -6,7 +6,7 @@
 // ties included), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
 // bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
 // smooth_l1 with β = 0, a large tensor for the one-block reduction); drop_path_train (the host's
-// masks exactly) and drop_path.
+// masks exactly) and drop_path; cross_entropy (distribution targets), kl_div and class_loss_grad.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -219,6 +219,30 @@ std::vector<GpuCase> lossCases() {
   return r;
 }
 
+/// cross_entropy against a distribution (label smoothing on and off) and kl_div against teacher
+/// logits (temperature 1 and 2), over the last axis of [N, K] and axis 1 of [N, K, H, W] (many
+/// samples: the one-block sum), with class_loss_grad for each.
+std::vector<GpuCase> classLossCases() {
+  std::vector<GpuCase> r;
+  auto add = [&](std::string name, OpKind op, Dims z, int64_t axis, double eps, double tau) {
+    ClassLossAttrs a;
+    a.axis = axis, a.labelSmoothing = eps, a.temperature = tau;
+    GpuCase c{name, op, a, {z, z}, {{}}};
+    c.ranges = {{-4.f, 4.f}, op == OpKind::KlDiv ? std::pair{-4.f, 4.f} : std::pair{0.f, 1.f}};
+    r.push_back(c);
+    ClassLossGradAttrs ga;
+    ga.op = opName(op), ga.axis = axis, ga.labelSmoothing = eps, ga.temperature = tau;
+    GpuCase gr{"grad_" + name, OpKind::ClassLossGrad, ga, {z, z, {}}, {z}};
+    gr.ranges = {c.ranges[0], c.ranges[1], {0.5f, 2.f}};
+    r.push_back(gr);
+  };
+  add("cross_entropy_rows", OpKind::CrossEntropy, {16, 10}, -1, 0.0, 1.0);
+  add("cross_entropy_smooth_nchw", OpKind::CrossEntropy, {2, 7, 24, 20}, 1, 0.1, 1.0);
+  add("kl_div_rows", OpKind::KlDiv, {16, 10}, 1, 0.0, 1.0);
+  add("kl_div_t2_nchw", OpKind::KlDiv, {2, 5, 24, 20}, 1, 0.0, 2.0);
+  return r;
+}
+
 /// drop_path_train must draw the host's masks exactly: 64 samples at p = 0.5 (some kept, some
 /// dropped, whatever the step), p = 0 (a copy) and p = 1 (all zero), steps in [0, 1000) so that
 /// the two rounds draw different masks; and drop_path, a copy.
@@ -245,6 +269,8 @@ std::vector<GpuCase> dropPathCases() {
 
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaClassLoss, CudaMatchesCpu, ::testing::ValuesIn(classLossCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaDropPath, CudaMatchesCpu, ::testing::ValuesIn(dropPathCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaLosses, CudaMatchesCpu, ::testing::ValuesIn(lossCases()), gpuCaseName);
