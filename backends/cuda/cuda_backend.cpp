@@ -33,6 +33,7 @@ const Registry& registry() {
     registerDropPath(x);
     registerNorms(x);
     registerClassLosses(x);
+    registerFft(x);
     return x;
   }();
   return r;
@@ -48,10 +49,14 @@ bool isComparison(OpKind k) {
 }
 
 /// The dtype the cuda kernels take at one input or output: f32, but Bool (one byte per element)
-/// for the comparisons' results and where's condition.
+/// for the comparisons' results and where's condition, and C64 (interleaved float pairs) for
+/// the spectra of the FFT family (rfft2's and irfft2_grad's output, irfft2's and rfft2_grad's
+/// input).
 DType slotDtype(OpKind op, bool output, size_t i) {
   if (output && isComparison(op)) return DType::Bool;
   if (!output && op == OpKind::Where && i == 0) return DType::Bool;
+  if (output && (op == OpKind::Rfft2 || op == OpKind::Irfft2Grad)) return DType::C64;
+  if (!output && (op == OpKind::Irfft2 || op == OpKind::Rfft2Grad)) return DType::C64;
   return DType::F32;
 }
 

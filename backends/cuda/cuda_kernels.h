@@ -27,5 +27,6 @@ void registerPool(Registry& r);         // pool.cpp: max_pool2d, max_pool2d_grad
 void registerDropPath(Registry& r);     // drop_path.cpp: drop_path, drop_path_train
 void registerNorms(Registry& r);        // norms.cpp: instancenorm, layernorm, l2_normalize
 void registerClassLosses(Registry& r);  // class_losses.cpp: cross_entropy, kl_div, their grad
+void registerFft(Registry& r);          // fft.cpp: rfft2, irfft2 and their gradients (cuFFT)
 
 } // namespace llie::cuda

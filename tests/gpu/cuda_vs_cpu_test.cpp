@@ -68,6 +68,15 @@ void uploadTyped(TypedBuffers& b, const GpuCase& c, const std::vector<HostTensor
   }
 }
 
+/// A c64 tensor as the f32 tensor of its interleaved (real, imaginary) pairs.
+HostTensor asFloatPairs(const HostTensor& c) {
+  Dims pairs = c.shape;
+  pairs.push_back(2);
+  HostTensor f(pairs);
+  f.storage = c.storage;
+  return f;
+}
+
 HostTensor downloadTyped(Backend& be, const Tensor& t) {
   HostTensor h(t.shape, t.dtype);
   be.copyOut(h.storage.data(), t.data, h.storage.size());
@@ -114,6 +123,15 @@ TEST_P(CudaMatchesCpu, Agrees) {
         continue;
       }
       auto [lo, hi] = i < c.ranges.size() ? c.ranges[i] : std::make_pair(c.lo, c.hi);
+      if (c.inType(i) == DType::C64) { // real and imaginary parts each in [lo, hi]
+        Dims pairs = c.ins[i];
+        pairs.push_back(2);
+        HostTensor f = randomTensor(pairs, rng, lo, hi);
+        HostTensor t(c.ins[i], DType::C64);
+        t.storage = f.storage;
+        in.push_back(std::move(t));
+        continue;
+      }
       in.push_back(randomTensor(c.ins[i], rng, lo, hi));
       if (i == 0 && c.roundInput0)
         for (int64_t k = 0; k < in.back().numel(); ++k)
@@ -130,6 +148,9 @@ TEST_P(CudaMatchesCpu, Agrees) {
       HostTensor want = downloadTyped(**cpu, cb.outs[o]), got = downloadTyped(**gpu, gb.outs[o]);
       if (c.outType(o) == DType::Bool)
         EXPECT_EQ(got.storage, want.storage) << c.name << " output " << o << " round " << round;
+      else if (c.outType(o) == DType::C64)
+        EXPECT_TRUE(allClose(asFloatPairs(got), asFloatPairs(want), c.atol, c.rtol))
+            << c.name << " output " << o << " round " << round;
       else
         EXPECT_TRUE(allClose(got, want, c.atol, c.rtol))
             << c.name << " output " << o << " round " << round;
