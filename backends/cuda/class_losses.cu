@@ -1,7 +1,7 @@
-// Device code of cross_entropy (distribution targets), kl_div and class_loss_grad (launchers in
-// class_loss_kernels.h): backends/train/class_losses.cpp's per-sample formulas, in double. Per
-// sample, log softmax is z − logsumexp(z) with the maximum subtracted first; with the smoothed
-// target t̃ = (1 − ε)·t + ε/K:
+// Device code of cross_entropy (distribution or class-index targets), kl_div and class_loss_grad
+// (launchers in class_loss_kernels.h): backends/train/class_losses.cpp's per-sample formulas, in
+// double. Per sample, log softmax is z − logsumexp(z) with the maximum subtracted first; with the
+// smoothed target t̃ = (1 − ε)·t + ε/K:
 //   cross_entropy   −Σ_k t̃_k log p_k;                      d/dz_k = (Σ t̃)·p_k − t̃_k
 //   kl_div          τ²·Σ_k q_k (log q_k − log p_k), p = softmax(z/τ), q = softmax(t/τ);
 //                                                          d/dz_k = τ·(p_k − q_k)
@@ -34,12 +34,14 @@ __device__ double logSumExp(const float* z, const ClassLossGeom& g, double tau) 
   return m + log(s);
 }
 
-__device__ double smoothed(const ClassLossGeom& g, const float* t, int64_t k) {
-  return (1.0 - g.eps) * static_cast<double>(t[k * g.inner]) +
-         g.eps / static_cast<double>(g.classes);
+/// The smoothed target of one sample at class k: class index c (t == nullptr) or distribution t.
+__device__ double smoothed(const ClassLossGeom& g, const float* t, int64_t c, int64_t k) {
+  const double tk = t ? static_cast<double>(t[k * g.inner]) : (k == c ? 1.0 : 0.0);
+  return (1.0 - g.eps) * tk + g.eps / static_cast<double>(g.classes);
 }
 
-__device__ double sampleLoss(const ClassLossGeom& g, const float* z, const float* t) {
+/// One sample's loss; z and t point at its class 0 (t null with class indices, c the index).
+__device__ double sampleLoss(const ClassLossGeom& g, const float* z, const float* t, int64_t c) {
   if (g.kl) {
     const double ls = logSumExp(z, g, g.tau), lt = logSumExp(t, g, g.tau);
     double sum = 0;
@@ -50,20 +52,32 @@ __device__ double sampleLoss(const ClassLossGeom& g, const float* z, const float
     }
     return g.tau * g.tau * sum;
   }
+  if (!t && (c < 0 || c >= g.classes)) return NAN;
   const double lse = logSumExp(z, g, 1.0);
   double sum = 0;
   for (int64_t k = 0; k < g.classes; ++k)
-    sum -= smoothed(g, t, k) * (static_cast<double>(z[k * g.inner]) - lse);
+    sum -= smoothed(g, t, c, k) * (static_cast<double>(z[k * g.inner]) - lse);
   return sum;
 }
 
-__global__ void classLossKernel(const float* z, const float* t, float* y, ClassLossGeom g) {
+/// Sample s's distribution (or teacher logits) at its class 0, or null and its class index.
+__device__ const float* targetOf(const ClassLossGeom& g, const void* t, int64_t s, int64_t& c) {
+  c = -1;
+  if (g.indices) {
+    c = static_cast<const int64_t*>(t)[s];
+    return nullptr;
+  }
+  return static_cast<const float*>(t) + baseOf(g, s);
+}
+
+__global__ void classLossKernel(const float* z, const void* t, float* y, ClassLossGeom g) {
   __shared__ double sh[kThreads];
   const int64_t count = g.outer * g.inner;
   double sum = 0;
   for (int64_t s = threadIdx.x; s < count; s += kThreads) {
-    const int64_t b = baseOf(g, s);
-    sum += sampleLoss(g, z + b, t + b);
+    int64_t c;
+    const float* ts = targetOf(g, t, s, c);
+    sum += sampleLoss(g, z + baseOf(g, s), ts, c);
   }
   sh[threadIdx.x] = sum;
   __syncthreads();
@@ -75,14 +89,16 @@ __global__ void classLossKernel(const float* z, const float* t, float* y, ClassL
     y[0] = static_cast<float>(count > 0 ? sh[0] / static_cast<double>(count) : NAN);
 }
 
-__global__ void classLossGradKernel(const float* z, const float* t, const float* dy, float* dz,
+__global__ void classLossGradKernel(const float* z, const void* t, const float* dy, float* dz,
                                     ClassLossGeom g) {
   const int64_t count = g.outer * g.inner;
   const double scale = static_cast<double>(*dy) / static_cast<double>(count);
   for (int64_t s = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; s < count;
        s += int64_t(gridDim.x) * blockDim.x) {
     const int64_t b = baseOf(g, s);
-    const float *zs = z + b, *ts = t + b;
+    int64_t c;
+    const float* zs = z + b;
+    const float* ts = targetOf(g, t, s, c);
     float* d = dz + b;
     if (g.kl) {
       const double ls = logSumExp(zs, g, g.tau), lt = logSumExp(ts, g, g.tau);
@@ -93,13 +109,15 @@ __global__ void classLossGradKernel(const float* z, const float* t, const float*
       }
       continue;
     }
+    const bool bad = !ts && (c < 0 || c >= g.classes);
     const double lse = logSumExp(zs, g, 1.0);
     double total = 0; // Σ_k t̃_k: 1 unless the target distribution is not normalised
     for (int64_t k = 0; k < g.classes; ++k)
-      total += smoothed(g, ts, k);
+      total += smoothed(g, ts, c, k);
     for (int64_t k = 0; k < g.classes; ++k) {
       const double p = exp(static_cast<double>(zs[k * g.inner]) - lse);
-      d[k * g.inner] = static_cast<float>(scale * (total * p - smoothed(g, ts, k)));
+      const double grad = total * p - smoothed(g, ts, c, k);
+      d[k * g.inner] = static_cast<float>(bad ? NAN : scale * grad);
     }
   }
 }
@@ -113,13 +131,13 @@ unsigned blocksFor(int64_t n) {
 
 } // namespace
 
-cudaError_t classLoss(cudaStream_t stream, const float* z, const float* t, float* y,
+cudaError_t classLoss(cudaStream_t stream, const float* z, const void* t, float* y,
                       const ClassLossGeom& g) {
   classLossKernel<<<1, kThreads, 0, stream>>>(z, t, y, g);
   return cudaGetLastError();
 }
 
-cudaError_t classLossGrad(cudaStream_t stream, const float* z, const float* t, const float* dy,
+cudaError_t classLossGrad(cudaStream_t stream, const float* z, const void* t, const float* dy,
                           float* dz, const ClassLossGeom& g) {
   const int64_t count = g.outer * g.inner;
   if (count > 0 && g.classes > 0)

@@ -60,12 +60,21 @@ DType slotDtype(OpKind op, bool output, size_t i) {
   return DType::F32;
 }
 
+/// Whether input i of `n` may hold int64 class indices: cross_entropy's target, and so
+/// class_loss_grad's for cross_entropy (kl_div's teacher is always float logits).
+bool classIndexSlot(const Node& n, size_t i) {
+  if (i != 1) return false;
+  if (n.op == OpKind::CrossEntropy) return true;
+  return n.op == OpKind::ClassLossGrad && attrsOf<ClassLossGradAttrs>(n).op == "cross_entropy";
+}
+
 /// "" when every input and output of `n` has a constant shape and its slot's dtype; otherwise
 /// why not.
 std::string tensorRefusal(const Graph& g, const Node& n) {
   auto why = [&](ValueId v, bool output, size_t i) -> std::string {
     const TensorType& t = g.type(v);
     if (!shapeIsConst(t.shape)) return "only constant shapes";
+    if (!output && t.dtype == DType::I64 && classIndexSlot(n, i)) return "";
     DType want = slotDtype(n.op, output, i);
     if (t.dtype != want)
       return std::string(output ? "output " : "input ") + std::to_string(i) + " is " +

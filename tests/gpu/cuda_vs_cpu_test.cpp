@@ -123,6 +123,15 @@ TEST_P(CudaMatchesCpu, Agrees) {
         continue;
       }
       auto [lo, hi] = i < c.ranges.size() ? c.ranges[i] : std::make_pair(c.lo, c.hi);
+      if (c.inType(i) == DType::I64) { // integers in [lo, hi)
+        HostTensor t(c.ins[i], DType::I64);
+        std::uniform_real_distribution<double> u(lo, hi);
+        auto* v = reinterpret_cast<int64_t*>(t.storage.data());
+        for (int64_t k = 0; k < t.numel(); ++k)
+          v[k] = static_cast<int64_t>(std::floor(u(rng)));
+        in.push_back(std::move(t));
+        continue;
+      }
       if (c.inType(i) == DType::C64) { // real and imaginary parts each in [lo, hi]
         Dims pairs = c.ins[i];
         pairs.push_back(2);

@@ -6,7 +6,8 @@
 // ties included), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
 // bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
 // smooth_l1 with β = 0, a large tensor for the one-block reduction); drop_path_train (the host's
-// masks exactly) and drop_path; cross_entropy (distribution targets), kl_div and class_loss_grad.
+// masks exactly) and drop_path; cross_entropy (distribution and class-index targets, invalid
+// indices included), kl_div and class_loss_grad.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -240,6 +241,27 @@ std::vector<GpuCase> classLossCases() {
   add("cross_entropy_smooth_nchw", OpKind::CrossEntropy, {2, 7, 24, 20}, 1, 0.1, 1.0);
   add("kl_div_rows", OpKind::KlDiv, {16, 10}, 1, 0.0, 1.0);
   add("kl_div_t2_nchw", OpKind::KlDiv, {2, 5, 24, 20}, 1, 0.0, 2.0);
+  // Class indices (I64, the logits' shape without the class axis); the "with_invalid" cases
+  // draw some indices outside [0, K), whose samples must be NaN on both backends.
+  auto indices = [&](std::string name, Dims z, int64_t axis, double eps, float lo, float hi) {
+    ClassLossAttrs a;
+    a.axis = axis, a.labelSmoothing = eps;
+    Dims t = z;
+    t.erase(t.begin() + (axis < 0 ? axis + static_cast<int64_t>(z.size()) : axis));
+    GpuCase c{name, OpKind::CrossEntropy, a, {z, t}, {{}}};
+    c.ranges = {{-4.f, 4.f}, {lo, hi}};
+    c.inTypes = {DType::F32, DType::I64};
+    r.push_back(c);
+    ClassLossGradAttrs ga;
+    ga.op = "cross_entropy", ga.axis = axis, ga.labelSmoothing = eps;
+    GpuCase gr{"grad_" + name, OpKind::ClassLossGrad, ga, {z, t, {}}, {z}};
+    gr.ranges = {{-4.f, 4.f}, {lo, hi}, {0.5f, 2.f}};
+    gr.inTypes = {DType::F32, DType::I64, DType::F32};
+    r.push_back(gr);
+  };
+  indices("cross_entropy_indices_rows", {16, 10}, 1, 0.0, 0.f, 10.f);
+  indices("cross_entropy_indices_smooth_nchw", {2, 7, 12, 10}, 1, 0.2, 0.f, 7.f);
+  indices("cross_entropy_indices_with_invalid", {32, 5}, -1, 0.0, -1.f, 6.f);
   return r;
 }
 
