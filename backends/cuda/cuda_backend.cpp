@@ -34,6 +34,7 @@ const Registry& registry() {
     registerNorms(x);
     registerClassLosses(x);
     registerFft(x);
+    registerComplex(x);
     return x;
   }();
   return r;
@@ -51,12 +52,21 @@ bool isComparison(OpKind k) {
 /// The dtype the cuda kernels take at one input or output: f32, but Bool (one byte per element)
 /// for the comparisons' results and where's condition, and C64 (interleaved float pairs) for
 /// the spectra of the FFT family (rfft2's and irfft2_grad's output, irfft2's and rfft2_grad's
-/// input).
+/// input) and the complex values of the pointwise complex ops.
 DType slotDtype(OpKind op, bool output, size_t i) {
   if (output && isComparison(op)) return DType::Bool;
   if (!output && op == OpKind::Where && i == 0) return DType::Bool;
   if (output && (op == OpKind::Rfft2 || op == OpKind::Irfft2Grad)) return DType::C64;
   if (!output && (op == OpKind::Irfft2 || op == OpKind::Rfft2Grad)) return DType::C64;
+  // The pointwise complex ops: z and dz are c64, |z|, the angle, A, Φ and their gradients f32.
+  if (!output && i == 0 &&
+      (op == OpKind::ComplexAbs || op == OpKind::ComplexAngle || op == OpKind::ComplexAbsGrad ||
+       op == OpKind::ComplexAngleGrad))
+    return DType::C64;
+  if (output &&
+      (op == OpKind::ComplexAbsGrad || op == OpKind::ComplexAngleGrad || op == OpKind::Polar))
+    return DType::C64;
+  if (!output && i == 2 && op == OpKind::PolarGrad) return DType::C64;
   return DType::F32;
 }
 

@@ -28,5 +28,6 @@ void registerDropPath(Registry& r);     // drop_path.cpp: drop_path, drop_path_t
 void registerNorms(Registry& r);        // norms.cpp: instancenorm, layernorm, l2_normalize
 void registerClassLosses(Registry& r);  // class_losses.cpp: cross_entropy, kl_div, their grad
 void registerFft(Registry& r);          // fft.cpp: rfft2, irfft2 and their gradients (cuFFT)
+void registerComplex(Registry& r);      // complex.cpp: complex_abs, complex_angle, polar, grads
 
 } // namespace llie::cuda

@@ -1,7 +1,10 @@
 // cuda-vs-cpu cases for the FFT family on cuFFT: rfft2, irfft2 (on random, so not
 // Hermitian-consistent, spectra: the c2r convention must match the host's), rfft2_grad and
-// irfft2_grad, with even and odd widths, rank 3 and 4, and a larger image.
+// irfft2_grad, with even and odd widths, rank 3 and 4, and a larger image; and the pointwise
+// complex ops: complex_abs, complex_angle, polar (broadcasting) and their gradients.
 #include "tests/gpu/gpu_test_util.h"
+
+#include <tuple>
 
 namespace llie::bt {
 namespace {
@@ -42,8 +45,37 @@ std::vector<GpuCase> fftCases() {
   return r;
 }
 
+std::vector<GpuCase> complexCases() {
+  const Dims z = {2, 3, 4, 5};
+  std::vector<GpuCase> r;
+  for (auto [op, grad, name] :
+       {std::tuple{OpKind::ComplexAbs, OpKind::ComplexAbsGrad, "abs"},
+        std::tuple{OpKind::ComplexAngle, OpKind::ComplexAngleGrad, "angle"}}) {
+    GpuCase f{std::string("complex_") + name, op, NoAttrs{}, {z}, {z}};
+    f.inTypes = {DType::C64};
+    r.push_back(f);
+    GpuCase g{std::string("complex_") + name + "_grad", grad, NoAttrs{}, {z, z}, {z}};
+    g.inTypes = {DType::C64, DType::F32};
+    g.outTypes = {DType::C64};
+    r.push_back(g);
+  }
+  // polar with Φ broadcast over axes 0 and 2, and its gradient at dz's shape.
+  const Dims phi = {1, 3, 1, 5};
+  GpuCase p{"polar_broadcast", OpKind::Polar, NoAttrs{}, {z, phi}, {z}};
+  p.ranges = {{0.f, 2.f}, {-3.f, 3.f}};
+  p.outTypes = {DType::C64};
+  r.push_back(p);
+  GpuCase pg{"polar_grad_broadcast", OpKind::PolarGrad, NoAttrs{}, {z, phi, z}, {z, z}};
+  pg.ranges = {{0.f, 2.f}, {-3.f, 3.f}, {-1.f, 1.f}};
+  pg.inTypes = {DType::F32, DType::F32, DType::C64};
+  r.push_back(pg);
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaComplex, CudaMatchesCpu, ::testing::ValuesIn(complexCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaFft, CudaMatchesCpu, ::testing::ValuesIn(fftCases()), gpuCaseName);
 
 } // namespace llie::bt
