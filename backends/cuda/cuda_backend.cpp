@@ -78,6 +78,14 @@ bool classIndexSlot(const Node& n, size_t i) {
   return n.op == OpKind::ClassLossGrad && attrsOf<ClassLossGradAttrs>(n).op == "cross_entropy";
 }
 
+/// Whether `n` adds c64 tensors only (elementwise.cpp's complex add).
+bool complexAdd(const Graph& g, const Node& n) {
+  if (n.op != OpKind::Add) return false;
+  for (ValueId v : n.inputs)
+    if (g.type(v).dtype != DType::C64) return false;
+  return g.type(n.outputs[0]).dtype == DType::C64;
+}
+
 /// "" when every input and output of `n` has a constant shape and its slot's dtype; otherwise
 /// why not.
 std::string tensorRefusal(const Graph& g, const Node& n) {
@@ -85,6 +93,7 @@ std::string tensorRefusal(const Graph& g, const Node& n) {
     const TensorType& t = g.type(v);
     if (!shapeIsConst(t.shape)) return "only constant shapes";
     if (!output && t.dtype == DType::I64 && classIndexSlot(n, i)) return "";
+    if (t.dtype == DType::C64 && complexAdd(g, n)) return "";
     DType want = slotDtype(n.op, output, i);
     if (t.dtype != want)
       return std::string(output ? "output " : "input ") + std::to_string(i) + " is " +

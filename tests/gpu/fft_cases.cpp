@@ -1,7 +1,8 @@
 // cuda-vs-cpu cases for the FFT family on cuFFT: rfft2, irfft2 (on random, so not
 // Hermitian-consistent, spectra: the c2r convention must match the host's), rfft2_grad and
 // irfft2_grad, with even and odd widths, rank 3 and 4, and a larger image; and the pointwise
-// complex ops: complex_abs, complex_angle, polar (broadcasting) and their gradients.
+// complex ops: complex_abs, complex_angle, polar (broadcasting) and their gradients, and add of
+// two c64 tensors (exact).
 #include "tests/gpu/gpu_test_util.h"
 
 #include <tuple>
@@ -69,6 +70,11 @@ std::vector<GpuCase> complexCases() {
   pg.ranges = {{0.f, 2.f}, {-3.f, 3.f}, {-1.f, 1.f}};
   pg.inTypes = {DType::F32, DType::F32, DType::C64};
   r.push_back(pg);
+  GpuCase add{"complex_add", OpKind::Add, NoAttrs{}, {z, z}, {z}};
+  add.inTypes = {DType::C64, DType::C64};
+  add.outTypes = {DType::C64};
+  add.atol = 0, add.rtol = 0;
+  r.push_back(add);
   return r;
 }
 
