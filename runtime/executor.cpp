@@ -5,6 +5,8 @@
 #include "runtime/profiler.h"
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
 
 namespace llie {
 
@@ -97,7 +99,7 @@ Status Executor::setWeights(const std::map<std::string, HostTensor>& weights) {
       return Status::error("parameter '" + name + "' has the wrong shape or dtype");
     backend_.copyIn(t.data, it->second.storage.data(), t.bytes());
   }
-  runWeightOnly();
+  LLIE_RETURN_IF_ERROR(runWeightOnly());
   for (auto& k : kernels_)
     if (k) k->weightsChanged();
   return Status::ok();
@@ -113,14 +115,39 @@ void Executor::bindArgs(const Node& n, std::vector<const Tensor*>& ins,
     outs.push_back(&values_[v]);
 }
 
-void Executor::runWeightOnly() {
+Status Executor::runKernel(NodeId i, Kernel& k, std::vector<const Tensor*>& ins,
+                           std::vector<Tensor*>& outs) {
+  const Node& n = g_.nodes[i];
+  bindArgs(n, ins, outs);
+  try {
+    k.run(ins, outs);
+  } catch (const std::exception& e) {
+    return Status::error(std::string("op '") + opName(n.op) + "' failed while running on the " +
+                             backend_.name() + " backend: " + e.what(),
+                         n.span());
+  }
+  return Status::ok();
+}
+
+Status Executor::synchronizeBackend(const char* when) {
+  try {
+    backend_.synchronize();
+  } catch (const std::exception& e) {
+    return Status::error(std::string("the ") + backend_.name() + " backend failed " + when + ": " +
+                         e.what());
+  }
+  return Status::ok();
+}
+
+Status Executor::runWeightOnly() {
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> outs;
-  for (auto& [i, k] : weightKernels_) {
-    bindArgs(g_.nodes[i], ins, outs);
-    k->run(ins, outs);
-  }
+  for (auto& [i, k] : weightKernels_)
+    LLIE_RETURN_IF_ERROR(runKernel(i, *k, ins, outs));
+  if (!weightKernels_.empty())
+    LLIE_RETURN_IF_ERROR(synchronizeBackend("while computing the weight-only values"));
   weightOnlyDone_ = true;
+  return Status::ok();
 }
 
 std::map<std::string, HostTensor> Executor::readWeights() const {
@@ -153,25 +180,89 @@ Status Executor::setInput(const std::string& name, const HostTensor& value) {
   return Status::error("the graph has no input named '" + name + "'");
 }
 
+void Executor::setProfiler(Profiler* p) {
+  profiler_ = p;
+  if (p && !timer_) timer_ = makeDeviceTimer(backend_);
+}
+
 Status Executor::run() {
-  if (!weightOnlyDone_) runWeightOnly(); // a graph without parameters never sees setWeights
+  // A graph without parameters never sees setWeights.
+  if (!weightOnlyDone_) LLIE_RETURN_IF_ERROR(runWeightOnly());
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> outs;
-  if (profiler_) profiler_->beginRun();
+  if (profiler_) return runProfiled(ins, outs);
+  for (size_t i = 0; i < g_.nodes.size(); ++i)
+    if (kernels_[i])
+      LLIE_RETURN_IF_ERROR(runKernel(static_cast<NodeId>(i), *kernels_[i], ins, outs));
+  return synchronizeBackend("while finishing the run");
+}
+
+Status Executor::runProfiled(std::vector<const Tensor*>& ins, std::vector<Tensor*>& outs) {
+  if (timer_) return runDeviceTimed(ins, outs);
+  profiler_->beginRun();
   for (size_t i = 0; i < g_.nodes.size(); ++i) {
     if (!kernels_[i]) continue;
-    bindArgs(g_.nodes[i], ins, outs);
-    if (!profiler_) {
-      kernels_[i]->run(ins, outs);
-      continue;
-    }
+    const NodeId id = static_cast<NodeId>(i);
     const auto t0 = Profiler::Clock::now();
-    kernels_[i]->run(ins, outs);
-    backend_.synchronize();
-    profiler_->record(g_, static_cast<NodeId>(i), ins, outs, t0, Profiler::Clock::now());
+    LLIE_RETURN_IF_ERROR(runKernel(id, *kernels_[i], ins, outs));
+    // Waiting after each node pins an asynchronous device error on the node that caused it.
+    Status st = synchronizeBackend("after this node");
+    if (!st.isOk())
+      return Status::error(std::string("op '") + opName(g_.nodes[i].op) + "': " + st.message(),
+                           g_.nodes[i].span());
+    profiler_->record(g_, id, ins, outs, t0, Profiler::Clock::now());
   }
-  backend_.synchronize();
-  if (profiler_) profiler_->endRun();
+  LLIE_RETURN_IF_ERROR(synchronizeBackend("while finishing the run"));
+  profiler_->endRun();
+  return Status::ok();
+}
+
+Status Executor::runDeviceTimed(std::vector<const Tensor*>& ins, std::vector<Tensor*>& outs) {
+  // Marks: one before the first node, one after each; node k ran between marks k and k + 1.
+  // The device times are laid on the host clock from the run's start for the trace.
+  std::vector<NodeId> ran;
+  std::vector<double> ms;
+  profiler_->beginRun();
+  const auto start = Profiler::Clock::now();
+  try {
+    timer_->reset();
+    timer_->mark();
+  } catch (const std::exception& e) {
+    return Status::error(std::string("profiling on the ") + backend_.name() +
+                         " backend: " + e.what());
+  }
+  for (size_t i = 0; i < g_.nodes.size(); ++i) {
+    if (!kernels_[i]) continue;
+    const NodeId id = static_cast<NodeId>(i);
+    LLIE_RETURN_IF_ERROR(runKernel(id, *kernels_[i], ins, outs));
+    try {
+      timer_->mark();
+    } catch (const std::exception& e) {
+      return Status::error(std::string("op '") + opName(g_.nodes[i].op) + "': profiling on the " +
+                               backend_.name() + " backend: " + e.what(),
+                           g_.nodes[i].span());
+    }
+    ran.push_back(id);
+  }
+  try {
+    ms = timer_->elapsedMs();
+  } catch (const std::exception& e) {
+    return Status::error(std::string("the ") + backend_.name() +
+                         " backend failed while finishing the run: " + e.what());
+  }
+  LLIE_RETURN_IF_ERROR(synchronizeBackend("while finishing the run"));
+  if (ms.size() != ran.size() + 1)
+    return Status::error("internal: the device timer gave " + std::to_string(ms.size()) +
+                         " marks for " + std::to_string(ran.size()) + " nodes");
+  auto at = [&](double t) {
+    return start + std::chrono::duration_cast<Profiler::Clock::duration>(
+                       std::chrono::duration<double, std::milli>(t));
+  };
+  for (size_t k = 0; k < ran.size(); ++k) {
+    bindArgs(g_.nodes[ran[k]], ins, outs);
+    profiler_->record(g_, ran[k], ins, outs, at(ms[k]), at(ms[k + 1]));
+  }
+  profiler_->endRun();
   return Status::ok();
 }
 

@@ -1,13 +1,15 @@
 // The cuda convolution family on cuDNN (NCHW, fp32): conv2d (bias and the fused epilogue applied
-// after cuDNN's convolution), conv2d_grad_input (backward data) and conv2d_grad_weight (backward
-// filter). Geometry is read by the shared helpers (op_geometry.h, grad_geometry.h): stride,
-// dilation and groups map onto the convolution descriptor; symmetric padding too, while
-// asymmetric padding {top, bottom, left, right} is made explicit: x is zero-padded into the
-// kernel's workspace (and a padded dx cropped back), with cuDNN padding 0.
-// The algorithm is chosen once per shape at prepare time from cuDNN's heuristics
-// (cudnn*Algorithm_v7), taking the first that is deterministic, runs in plain fp32 FMA math (no
-// TF32 tensor ops) and needs at most kMaxAlgoWorkspace bytes; the choice is cached in the context.
-// Its workspace is part of Kernel::workspaceBytes, planned by the executor into its arena.
+// after cuDNN's convolution), conv2d_grad_input (backward data), conv2d_grad_weight (backward
+// filter) and conv_transpose2d (backward data of the convolution whose gradient it is: its x in
+// dy's place, its output in dx's, output padding as the extra rows and columns of that
+// convolution's input, then the bias). Geometry is read by the shared helpers (op_geometry.h,
+// grad_geometry.h): stride, dilation and groups map onto the convolution descriptor; symmetric
+// padding too, while asymmetric padding {top, bottom, left, right} is made explicit: x is
+// zero-padded into the kernel's workspace (and a padded dx cropped back), with cuDNN padding 0. The
+// algorithm is chosen once per shape at prepare time from cuDNN's heuristics (cudnn*Algorithm_v7),
+// taking the first that is deterministic, runs in plain fp32 FMA math (no TF32 tensor ops) and
+// needs at most kMaxAlgoWorkspace bytes; the choice is cached in the context. Its workspace is part
+// of Kernel::workspaceBytes, planned by the executor into its arena.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/cudnn_desc.h"
 #include "backends/cuda/device_kernels.h"
@@ -27,10 +29,11 @@ size_t alignUp(size_t b) {
   return (b + kAlign - 1) / kAlign * kAlign;
 }
 
-enum class Dir { Forward, GradInput, GradWeight };
+/// Transpose: conv_transpose2d, cuDNN's backward data with the node's inputs (x, w, bias).
+enum class Dir { Forward, GradInput, GradWeight, Transpose };
 
 const char* dirName(Dir d) {
-  return d == Dir::Forward ? "forward" : d == Dir::GradInput ? "backward data" : "backward filter";
+  return d == Dir::Forward ? "forward" : d == Dir::GradWeight ? "backward filter" : "backward data";
 }
 
 bool tensorOpMath(cudnnMathType_t m) {
@@ -52,6 +55,29 @@ std::string checkConv(const Graph& g, const Node& n) {
   if (attrsOf<Conv2dAttrs>(n).perSample) return "per-sample weights";
   auto geom = kernels::convGeometry(g, n);
   return geom ? geometryRefusal(*geom) : std::string();
+}
+
+/// conv_transpose2d as the convolution whose backward data it is: that convolution's input is
+/// the transpose's output (C = O channels, OH x OW), its output the transpose's x.
+ConvGeom transposedConv(const kernels::ConvTGeom& t) {
+  ConvGeom c{};
+  c.N = t.N, c.C = t.O, c.H = t.OH, c.W = t.OW, c.O = t.C, c.Cg = t.Og, c.KH = t.KH, c.KW = t.KW;
+  c.OH = t.H, c.OW = t.W, c.G = t.G, c.sh = t.sh, c.sw = t.sw, c.pt = t.pt, c.pb = t.pb;
+  c.pl = t.pl, c.pr = t.pr, c.dh = t.dh, c.dw = t.dw, c.hasBias = t.hasBias;
+  return c;
+}
+
+/// Why cuDNN cannot run this transposed convolution ("" when it can). Output padding must stay
+/// below the stride: the extra rows then fall inside the last window's stride step, so the
+/// convolution of the (padded) output has exactly x's size.
+std::string transposeRefusal(const kernels::ConvTGeom& t) {
+  if (t.oph >= t.sh || t.opw >= t.sw) return "output padding not smaller than the stride";
+  return geometryRefusal(transposedConv(t));
+}
+
+std::string checkTranspose(const Graph& g, const Node& n) {
+  auto geom = kernels::convTransposeGeometry(g, n);
+  return geom ? transposeRefusal(*geom) : std::string();
 }
 
 std::string checkGrad(const Graph& g, const Node& n) {
@@ -99,8 +125,12 @@ public:
 
     if (Status st = setNchw(x_, c_.N, c_.C, PH_, PW_); !st.isOk()) return st;
     if (Status st = setNchw(y_, c_.N, c_.O, c_.OH, c_.OW); !st.isOk()) return st;
+    // The bias is per output channel: the convolution's O, or the transpose's (its input's) C.
+    const int64_t biasC = dir_ == Dir::Transpose ? c_.C : c_.O;
     if (c_.hasBias)
-      if (Status st = setNchw(bias_, 1, c_.O, 1, 1); !st.isOk()) return st;
+      if (Status st = setNchw(bias_, 1, biasC, 1, 1); !st.isOk()) return st;
+    if (dir_ == Dir::Transpose && c_.hasBias)
+      if (Status st = setNchw(out_, c_.N, c_.C, c_.H, c_.W); !st.isOk()) return st;
     if (Status st = w_.create(); !st.isOk()) return st;
     LLIE_CUDA_TRY(cudnnSetFilter4dDescriptor(w_.get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
                                              int(c_.O), int(c_.Cg), int(c_.KH), int(c_.KW)));
@@ -151,15 +181,21 @@ public:
         LLIE_CUDA_CHECK(dev::unary(s, epiOp_, epiAlpha_, 0.0, y, y, out[0]->numel()));
       break;
     }
-    case Dir::GradInput: {
+    case Dir::GradInput:
+    case Dir::Transpose: {
+      // conv2d_grad_input(x, w, dy) reads dy third; conv_transpose2d(x, w, bias) has x first.
+      const float* dy = dir_ == Dir::Transpose ? in[0]->f32() : in[2]->f32();
       float* dx = explicitPad_ ? padded : out[0]->f32();
-      LLIE_CUDA_CHECK(cudnnConvolutionBackwardData(
-          h, &one, w_.get(), in[1]->f32(), y_.get(), in[2]->f32(), conv_.get(),
-          static_cast<cudnnConvolutionBwdDataAlgo_t>(algo_), algoWs, algoBytes_, &zero, x_.get(),
-          dx));
+      LLIE_CUDA_CHECK(
+          cudnnConvolutionBackwardData(h, &one, w_.get(), in[1]->f32(), y_.get(), dy, conv_.get(),
+                                       static_cast<cudnnConvolutionBwdDataAlgo_t>(algo_), algoWs,
+                                       algoBytes_, &zero, x_.get(), dx));
       if (explicitPad_)
         LLIE_CUDA_CHECK(dev::cropPlanes(s, padded, out[0]->f32(), planes, c_.H, c_.W, c_.pt, c_.pb,
                                         c_.pl, c_.pr));
+      if (dir_ == Dir::Transpose && c_.hasBias)
+        LLIE_CUDA_CHECK(
+            cudnnAddTensor(h, &one, bias_.get(), in[2]->f32(), &one, out_.get(), out[0]->f32()));
       break;
     }
     case Dir::GradWeight: {
@@ -180,7 +216,9 @@ public:
 
 private:
   std::string cacheKey() const {
-    std::string k = std::to_string(static_cast<int>(dir_));
+    // The transpose runs backward data: it shares the gradient's choices.
+    Dir d = dir_ == Dir::Transpose ? Dir::GradInput : dir_;
+    std::string k = std::to_string(static_cast<int>(d));
     for (int64_t v : {c_.N, c_.C, PH_, PW_, c_.O, c_.Cg, c_.KH, c_.KW, c_.OH, c_.OW, c_.G, c_.sh,
                       c_.sw, explicitPad_ ? 0 : c_.pt, explicitPad_ ? 0 : c_.pl, c_.dh, c_.dw})
       k += "," + std::to_string(v);
@@ -198,6 +236,7 @@ private:
                                                    &bytes);
       break;
     case Dir::GradInput:
+    case Dir::Transpose:
       st = cudnnGetConvolutionBackwardDataWorkspaceSize(
           h, w_.get(), y_.get(), conv_.get(), x_.get(),
           static_cast<cudnnConvolutionBwdDataAlgo_t>(algo), &bytes);
@@ -245,7 +284,8 @@ private:
       found = pick(perf.data(), got);
       break;
     }
-    case Dir::GradInput: {
+    case Dir::GradInput:
+    case Dir::Transpose: {
       std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
       LLIE_CUDA_TRY(cudnnGetConvolutionBackwardDataAlgorithm_v7(
           h, w_.get(), y_.get(), conv_.get(), x_.get(), int(perf.size()), &got, perf.data()));
@@ -275,9 +315,9 @@ private:
   bool explicitPad_ = false, hasEpilogue_ = false;
   dev::UnaryOp epiOp_ = dev::UnaryOp::Relu;
   double epiAlpha_ = 0;
-  int64_t PH_ = 0, PW_ = 0; ///< x's planes as cuDNN sees them (padded when explicitPad_)
-  size_t padBytes_ = 0;     ///< the padded x (or dx) at the start of the workspace
-  TensorDesc x_, y_, bias_;
+  int64_t PH_ = 0, PW_ = 0;       ///< x's planes as cuDNN sees them (padded when explicitPad_)
+  size_t padBytes_ = 0;           ///< the padded x (or dx) at the start of the workspace
+  TensorDesc x_, y_, bias_, out_; ///< out_: the transpose's unpadded output, for its bias
   FilterDesc w_;
   ConvDesc conv_;
   int algo_ = 0;
@@ -295,6 +335,20 @@ Expected<std::unique_ptr<Kernel>> make(Dir dir, const Graph& g, const Node& n,
   const auto& a = attrsOf<Conv2dAttrs>(n);
   auto k = std::make_unique<CudnnConv>(ctx, dir, *geom);
   Status st = k->init(dir == Dir::Forward ? a.epilogue : Epilogue::None, a.epilogueAlpha);
+  if (!st.isOk()) {
+    if (!st.diagnostics()[0].span.valid()) st.diagnostics()[0].span = n.span();
+    return st;
+  }
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+Expected<std::unique_ptr<Kernel>> makeTranspose(const Graph& g, const Node& n,
+                                                const CudaCtxPtr& ctx) {
+  LLIE_ASSIGN_OR_RETURN(kernels::ConvTGeom t, kernels::convTransposeGeometry(g, n));
+  if (std::string why = transposeRefusal(t); !why.empty())
+    return kernels::unsupported(n, "cuda", why);
+  auto k = std::make_unique<CudnnConv>(ctx, Dir::Transpose, transposedConv(t));
+  Status st = k->init(Epilogue::None, 0.0);
   if (!st.isOk()) {
     if (!st.diagnostics()[0].span.valid()) st.diagnostics()[0].span = n.span();
     return st;
@@ -321,6 +375,7 @@ void registerConv2d(Registry& r) {
   r.add(OpKind::Conv2d, makeForward, checkConv);
   r.add(OpKind::Conv2dGradInput, makeGradInput, checkGrad);
   r.add(OpKind::Conv2dGradWeight, makeGradWeight, checkGrad);
+  r.add(OpKind::ConvTranspose2d, makeTranspose, checkTranspose);
 }
 
 } // namespace llie::cuda

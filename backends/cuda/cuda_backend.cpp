@@ -7,6 +7,7 @@
 // back as error values; inside copies and synchronize() they are thrown as CudaError, since the
 // interface returns nothing there (release() never throws: it runs in destructors).
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/cuda_timer.h"
 #include "backends/kernel_util.h"
 
 #include <unordered_map>
@@ -28,6 +29,12 @@ const Registry& registry() {
     registerSeparable(x);
     registerGradMovement(x);
     registerLosses(x);
+    registerPool(x);
+    registerDropPath(x);
+    registerNorms(x);
+    registerClassLosses(x);
+    registerFft(x);
+    registerComplex(x);
     return x;
   }();
   return r;
@@ -43,11 +50,40 @@ bool isComparison(OpKind k) {
 }
 
 /// The dtype the cuda kernels take at one input or output: f32, but Bool (one byte per element)
-/// for the comparisons' results and where's condition.
+/// for the comparisons' results and where's condition, and C64 (interleaved float pairs) for
+/// the spectra of the FFT family (rfft2's and irfft2_grad's output, irfft2's and rfft2_grad's
+/// input) and the complex values of the pointwise complex ops.
 DType slotDtype(OpKind op, bool output, size_t i) {
   if (output && isComparison(op)) return DType::Bool;
   if (!output && op == OpKind::Where && i == 0) return DType::Bool;
+  if (output && (op == OpKind::Rfft2 || op == OpKind::Irfft2Grad)) return DType::C64;
+  if (!output && (op == OpKind::Irfft2 || op == OpKind::Rfft2Grad)) return DType::C64;
+  // The pointwise complex ops: z and dz are c64, |z|, the angle, A, Φ and their gradients f32.
+  if (!output && i == 0 &&
+      (op == OpKind::ComplexAbs || op == OpKind::ComplexAngle || op == OpKind::ComplexAbsGrad ||
+       op == OpKind::ComplexAngleGrad))
+    return DType::C64;
+  if (output &&
+      (op == OpKind::ComplexAbsGrad || op == OpKind::ComplexAngleGrad || op == OpKind::Polar))
+    return DType::C64;
+  if (!output && i == 2 && op == OpKind::PolarGrad) return DType::C64;
   return DType::F32;
+}
+
+/// Whether input i of `n` may hold int64 class indices: cross_entropy's target, and so
+/// class_loss_grad's for cross_entropy (kl_div's teacher is always float logits).
+bool classIndexSlot(const Node& n, size_t i) {
+  if (i != 1) return false;
+  if (n.op == OpKind::CrossEntropy) return true;
+  return n.op == OpKind::ClassLossGrad && attrsOf<ClassLossGradAttrs>(n).op == "cross_entropy";
+}
+
+/// Whether `n` adds c64 tensors only (elementwise.cpp's complex add).
+bool complexAdd(const Graph& g, const Node& n) {
+  if (n.op != OpKind::Add) return false;
+  for (ValueId v : n.inputs)
+    if (g.type(v).dtype != DType::C64) return false;
+  return g.type(n.outputs[0]).dtype == DType::C64;
 }
 
 /// "" when every input and output of `n` has a constant shape and its slot's dtype; otherwise
@@ -56,6 +92,8 @@ std::string tensorRefusal(const Graph& g, const Node& n) {
   auto why = [&](ValueId v, bool output, size_t i) -> std::string {
     const TensorType& t = g.type(v);
     if (!shapeIsConst(t.shape)) return "only constant shapes";
+    if (!output && t.dtype == DType::I64 && classIndexSlot(n, i)) return "";
+    if (t.dtype == DType::C64 && complexAdd(g, n)) return "";
     DType want = slotDtype(n.op, output, i);
     if (t.dtype != want)
       return std::string(output ? "output " : "input ") + std::to_string(i) + " is " +
@@ -80,7 +118,7 @@ bool registered(OpKind op) {
   return registry().at(op).make != nullptr;
 }
 
-class CudaBackend : public Backend {
+class CudaBackend : public Backend, public DeviceTimed {
 public:
   explicit CudaBackend(CudaCtxPtr ctx) : ctx_(std::move(ctx)) {}
   ~CudaBackend() override {
@@ -146,6 +184,9 @@ public:
   }
 
   void synchronize() override { LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream)); }
+
+  /// Profiling times nodes with CUDA events on the stream (cuda_timer.h, device_timer.h).
+  std::unique_ptr<DeviceTimer> makeTimer() override { return makeEventTimer(ctx_); }
 
   /// Kernels' working memory is planned into the executor's arena (Kernel::workspaceBytes), so
   /// it is already in `held`, as are the separable kernels' tap tables (allocated at prepare).

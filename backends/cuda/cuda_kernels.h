@@ -23,5 +23,11 @@ void registerFused(Registry& r);        // fused.cpp: fused_elementwise, sign ..
 void registerSeparable(Registry& r);    // separable.cpp: avg_pool2d, its grad, pad/resize_grad
 void registerGradMovement(Registry& r); // grad_movement.cpp: assign, reduce_grad, slice_grad
 void registerLosses(Registry& r);       // losses.cpp: the pointwise losses, loss_grad
+void registerPool(Registry& r);         // pool.cpp: max_pool2d, max_pool2d_grad
+void registerDropPath(Registry& r);     // drop_path.cpp: drop_path, drop_path_train
+void registerNorms(Registry& r);        // norms.cpp: instancenorm, layernorm, l2_normalize
+void registerClassLosses(Registry& r);  // class_losses.cpp: cross_entropy, kl_div, their grad
+void registerFft(Registry& r);          // fft.cpp: rfft2, irfft2 and their gradients (cuFFT)
+void registerComplex(Registry& r);      // complex.cpp: complex_abs, complex_angle, polar, grads
 
 } // namespace llie::cuda

@@ -242,21 +242,48 @@ cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const fl
 cudaError_t pointLossGrad(cudaStream_t stream, PointLoss loss, double beta, const float* a,
                           const float* b, const float* dy, float* da, int64_t n);
 
+/// A batchnorm's fused activation (NormAttrs.epilogue): y = act(bn(x)).
+enum class BnAct : int { None, Relu, Relu6 };
+
 /// Batch normalisation over x viewed as [outer, C, inner] (reduce.cu), the reference backend's
-/// formulas in double. Inference on running statistics:
+/// formulas in double, then `act`. Inference on running statistics:
 cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* mean, const float* var, float* y,
-                           int64_t outer, int64_t C, int64_t inner, double eps);
+                           int64_t outer, int64_t C, int64_t inner, double eps, BnAct act);
 /// Training: batch mean and biased variance, y, and the running statistics blended with
 /// `momentum` (the running variance with the unbiased batch variance). One block per channel.
 cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* runMean, const float* runVar, float* y,
                            float* mean, float* var, float* newRunMean, float* newRunVar,
-                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum);
-/// The training backward: dx, dgamma = Σ dy·x̂, dbeta = Σ dy. One block per channel.
+                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum,
+                           BnAct act);
+/// The training backward: dx, dgamma = Σ g·x̂, dbeta = Σ g, with g = dy, or with an epilogue dy
+/// masked where act passes no gradient at the recomputed y = (x − mean)·invstd·gamma + beta
+/// rounded to f32 (relu: y > 0; relu6: 0 < y < 6). `beta` is read only with an epilogue (may be
+/// null without). One block per channel.
 cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamma,
-                          const float* mean, const float* var, const float* dy, float* dx,
-                          float* dgamma, float* dbeta, int64_t outer, int64_t C, int64_t inner,
-                          double eps);
+                          const float* mean, const float* var, const float* dy, const float* beta,
+                          float* dx, float* dgamma, float* dbeta, int64_t outer, int64_t C,
+                          int64_t inner, double eps, BnAct act);
+
+/// 2-D pooling over x viewed as [planes, H, W] -> [planes, OH, OW] (pool.cu): kernel kh x kw,
+/// stride sh, sw, padding top pt, bottom pb, left pl, right pr (the output size says whether
+/// ceil mode added windows).
+struct PoolDims {
+  int64_t planes = 0, H = 0, W = 0, OH = 0, OW = 0;
+  int64_t kh = 0, kw = 0, sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0;
+};
+/// max_pool2d: the max of each window's in-image part (-inf for an empty one).
+cudaError_t maxPool2d(cudaStream_t stream, const float* x, float* y, const PoolDims& p);
+/// max_pool2d_grad: dx[i] = Σ dy over the windows whose first maximal element (row-major) is i,
+/// summed in float in window order (the host kernel's result exactly); no atomics.
+cudaError_t maxPool2dGrad(cudaStream_t stream, const float* x, const float* dy, float* dx,
+                          const PoolDims& p);
+
+/// drop_path_train over n elements of `perSample` per sample (drop_path.cu): sample i is scaled
+/// by `scale` = 1/(1-p) or zeroed, by backends/train/drop_path.cpp's hash of (seed, the f32 device
+/// scalar `step` rounded, i); p <= 0 copies, p >= 1 zeroes.
+cudaError_t dropPathTrain(cudaStream_t stream, const float* x, const float* step, float* y,
+                          int64_t n, int64_t perSample, double p, int64_t seed, float scale);
 
 } // namespace llie::cuda::dev

@@ -88,7 +88,29 @@ std::string checkBinary(const Graph& g, const Node& n) {
   return "";
 }
 
+/// add of two c64 tensors of one shape (backends/host_complex.cpp's makeComplexAdd): the real
+/// add over the 2·n interleaved floats.
+Expected<std::unique_ptr<Kernel>> makeComplexAdd(const Graph& g, const Node& n,
+                                                 const CudaCtxPtr& ctx) {
+  Dims y = kernels::outShape(g, n);
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (kernels::inShape(g, n, i) != y)
+      return kernels::badNode(n, "add of c64 tensors needs equal shapes");
+  for (ValueId v : n.inputs)
+    if (g.type(v).dtype != DType::C64) return kernels::badNode(n, "add mixes c64 and real");
+  const int64_t count = 2 * numel(y);
+  dev::Broadcast2 s;
+  s.rank = 1, s.dims[0] = count, s.sa[0] = 1, s.sb[0] = 1;
+  return kernels::makeFnKernel([ctx, s, count](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::binary(
+        ctx->stream, dev::BinaryOp::Add, static_cast<const float*>(in[0]->data),
+        static_cast<const float*>(in[1]->data), static_cast<float*>(out[0]->data), s, count));
+  });
+}
+
 Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  if (n.op == OpKind::Add && g.type(n.outputs[0]).dtype == DType::C64)
+    return makeComplexAdd(g, n, ctx);
   Dims a = kernels::inShape(g, n, 0), b = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
   Dims expect;
   if (!kernels::broadcastShapes(a, b, expect) || expect != y)

@@ -95,14 +95,42 @@ __global__ void softmaxKernel(bool logForm, const float* x, float* y, GroupGeom 
   }
 }
 
+/// The epilogue applied to y = bn(x) in double, as the reference backend's applyEpilogue.
+__device__ double bnActivate(BnAct act, double z) {
+  switch (act) {
+  case BnAct::Relu:
+    return z > 0 ? z : 0.0;
+  case BnAct::Relu6:
+    return z < 0 ? 0.0 : (z > 6 ? 6.0 : z);
+  case BnAct::None:
+    break;
+  }
+  return z;
+}
+
+/// Whether the epilogue passes the gradient at its pre-activation y (already rounded to f32):
+/// relu y > 0, relu6 0 < y < 6 (strict).
+__device__ bool bnPasses(BnAct act, float y) {
+  switch (act) {
+  case BnAct::Relu:
+    return y > 0.f;
+  case BnAct::Relu6:
+    return y > 0.f && y < 6.f;
+  case BnAct::None:
+    break;
+  }
+  return true;
+}
+
 __global__ void bnInferKernel(const float* x, const float* gamma, const float* beta,
                               const float* mean, const float* var, float* y, int64_t C,
-                              int64_t inner, int64_t n, double eps) {
+                              int64_t inner, int64_t n, double eps, BnAct act) {
   for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
        k += int64_t(gridDim.x) * blockDim.x) {
     int64_t c = (k / inner) % C;
     double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
-    y[k] = static_cast<float>((x[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]);
+    y[k] = static_cast<float>(
+        bnActivate(act, (x[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]));
   }
 }
 
@@ -114,7 +142,7 @@ __device__ int64_t channelAt(int64_t j, int64_t c, int64_t C, int64_t inner) {
 __global__ void bnTrainKernel(const float* x, const float* gamma, const float* beta,
                               const float* rm, const float* rv, float* y, float* mean, float* var,
                               float* nrm, float* nrv, int64_t outer, int64_t C, int64_t inner,
-                              double eps, double m) {
+                              double eps, double m, BnAct act) {
   __shared__ double sh[kThreads];
   const int64_t count = outer * inner;
   for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
@@ -133,7 +161,7 @@ __global__ void bnTrainKernel(const float* x, const float* gamma, const float* b
     double inv = 1.0 / sqrt(v + eps);
     for (int64_t j = threadIdx.x; j < count; j += kThreads) {
       int64_t k = channelAt(j, c, C, inner);
-      y[k] = static_cast<float>((x[k] - mu) * inv * gamma[c] + beta[c]);
+      y[k] = static_cast<float>(bnActivate(act, (x[k] - mu) * inv * gamma[c] + beta[c]));
     }
     if (threadIdx.x == 0) {
       double unbiased = count > 1 ? v * count / (count - 1) : v;
@@ -145,9 +173,19 @@ __global__ void bnTrainKernel(const float* x, const float* gamma, const float* b
   }
 }
 
+/// dy at k, or 0 where the epilogue passes no gradient: y recomputed with the forward's
+/// expression on the saved (f32) statistics and rounded to f32, as the host backends do.
+__device__ double bnMaskedDy(BnAct act, const float* x, const float* gamma, const float* beta,
+                             const float* mean, double inv, const float* dy, int64_t k, int64_t c) {
+  if (act == BnAct::None) return dy[k];
+  float y = static_cast<float>((x[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]);
+  return bnPasses(act, y) ? static_cast<double>(dy[k]) : 0.0;
+}
+
 __global__ void bnGradKernel(const float* x, const float* gamma, const float* mean,
-                             const float* var, const float* dy, float* dx, float* dgamma,
-                             float* dbeta, int64_t outer, int64_t C, int64_t inner, double eps) {
+                             const float* var, const float* dy, const float* beta, float* dx,
+                             float* dgamma, float* dbeta, int64_t outer, int64_t C, int64_t inner,
+                             double eps, BnAct act) {
   __shared__ double sh[kThreads];
   const int64_t count = outer * inner;
   for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
@@ -155,16 +193,18 @@ __global__ void bnGradKernel(const float* x, const float* gamma, const float* me
     double sdy = 0, sdyx = 0;
     for (int64_t j = threadIdx.x; j < count; j += kThreads) {
       int64_t k = channelAt(j, c, C, inner);
-      sdy += dy[k];
-      sdyx += dy[k] * (x[k] - mu) * inv;
+      double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
+      sdy += g;
+      sdyx += g * (x[k] - mu) * inv;
     }
     sdy = blockReduce(sdy, sh, Sum());
     sdyx = blockReduce(sdyx, sh, Sum());
     double cnt = static_cast<double>(count);
     for (int64_t j = threadIdx.x; j < count; j += kThreads) {
       int64_t k = channelAt(j, c, C, inner);
+      double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
       double xhat = (x[k] - mu) * inv;
-      dx[k] = static_cast<float>(gamma[c] * inv * (dy[k] - sdy / cnt - xhat * sdyx / cnt));
+      dx[k] = static_cast<float>(gamma[c] * inv * (g - sdy / cnt - xhat * sdyx / cnt));
     }
     if (threadIdx.x == 0) {
       dgamma[c] = static_cast<float>(sdyx);
@@ -266,32 +306,33 @@ cudaError_t softmax(cudaStream_t stream, bool logForm, const float* x, float* y,
 
 cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* mean, const float* var, float* y,
-                           int64_t outer, int64_t C, int64_t inner, double eps) {
+                           int64_t outer, int64_t C, int64_t inner, double eps, BnAct act) {
   int64_t n = outer * C * inner;
   if (n > 0)
     bnInferKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, gamma, beta, mean, var, y, C, inner, n,
-                                                         eps);
+                                                         eps, act);
   return cudaGetLastError();
 }
 
 cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* runMean, const float* runVar, float* y,
                            float* mean, float* var, float* newRunMean, float* newRunVar,
-                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum) {
+                           int64_t outer, int64_t C, int64_t inner, double eps, double momentum,
+                           BnAct act) {
   if (C > 0)
     bnTrainKernel<<<groupBlocks(C), kThreads, 0, stream>>>(x, gamma, beta, runMean, runVar, y, mean,
                                                            var, newRunMean, newRunVar, outer, C,
-                                                           inner, eps, momentum);
+                                                           inner, eps, momentum, act);
   return cudaGetLastError();
 }
 
 cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamma,
-                          const float* mean, const float* var, const float* dy, float* dx,
-                          float* dgamma, float* dbeta, int64_t outer, int64_t C, int64_t inner,
-                          double eps) {
+                          const float* mean, const float* var, const float* dy, const float* beta,
+                          float* dx, float* dgamma, float* dbeta, int64_t outer, int64_t C,
+                          int64_t inner, double eps, BnAct act) {
   if (C > 0)
-    bnGradKernel<<<groupBlocks(C), kThreads, 0, stream>>>(x, gamma, mean, var, dy, dx, dgamma,
-                                                          dbeta, outer, C, inner, eps);
+    bnGradKernel<<<groupBlocks(C), kThreads, 0, stream>>>(x, gamma, mean, var, dy, beta, dx, dgamma,
+                                                          dbeta, outer, C, inner, eps, act);
   return cudaGetLastError();
 }
 

@@ -93,11 +93,11 @@ TEST(CudaBackendRefusal, UnimplementedOpNamesOpBackendAndSpan) {
   Graph g;
   ValueId x = g.add(OpKind::Input, InputAttrs{"x"}, {}, bt::f32({1, 2, 4, 4}));
   SourceSpan at{0, 12, 5, 3};
-  ValueId y = g.add(OpKind::MaxPool2d, Pool2dAttrs{}, {x}, bt::f32({1, 2, 2, 2}), at);
+  ValueId y = g.add(OpKind::KthValue, KthValueAttrs{}, {x}, bt::f32({}), at);
   const Node& n = g.nodes[g.value(y).producer];
   Status st = checkNode(g, n);
   ASSERT_FALSE(st.isOk());
-  EXPECT_EQ(st.message(), "op 'max_pool2d' is not supported by the cuda backend");
+  EXPECT_EQ(st.message(), "op 'kth_value' is not supported by the cuda backend");
   EXPECT_EQ(st.diagnostics()[0].span.line, 12);
   EXPECT_EQ(st.diagnostics()[0].span.col, 5);
 }

@@ -7,6 +7,8 @@
 #include "backends/cuda/cuda_backend.h"
 #include "tests/gpu/gpu_test_util.h"
 
+#include <cmath>
+
 namespace llie::bt {
 namespace {
 
@@ -66,6 +68,15 @@ void uploadTyped(TypedBuffers& b, const GpuCase& c, const std::vector<HostTensor
   }
 }
 
+/// A c64 tensor as the f32 tensor of its interleaved (real, imaginary) pairs.
+HostTensor asFloatPairs(const HostTensor& c) {
+  Dims pairs = c.shape;
+  pairs.push_back(2);
+  HostTensor f(pairs);
+  f.storage = c.storage;
+  return f;
+}
+
 HostTensor downloadTyped(Backend& be, const Tensor& t) {
   HostTensor h(t.shape, t.dtype);
   be.copyOut(h.storage.data(), t.data, h.storage.size());
@@ -112,7 +123,28 @@ TEST_P(CudaMatchesCpu, Agrees) {
         continue;
       }
       auto [lo, hi] = i < c.ranges.size() ? c.ranges[i] : std::make_pair(c.lo, c.hi);
+      if (c.inType(i) == DType::I64) { // integers in [lo, hi)
+        HostTensor t(c.ins[i], DType::I64);
+        std::uniform_real_distribution<double> u(lo, hi);
+        auto* v = reinterpret_cast<int64_t*>(t.storage.data());
+        for (int64_t k = 0; k < t.numel(); ++k)
+          v[k] = static_cast<int64_t>(std::floor(u(rng)));
+        in.push_back(std::move(t));
+        continue;
+      }
+      if (c.inType(i) == DType::C64) { // real and imaginary parts each in [lo, hi]
+        Dims pairs = c.ins[i];
+        pairs.push_back(2);
+        HostTensor f = randomTensor(pairs, rng, lo, hi);
+        HostTensor t(c.ins[i], DType::C64);
+        t.storage = f.storage;
+        in.push_back(std::move(t));
+        continue;
+      }
       in.push_back(randomTensor(c.ins[i], rng, lo, hi));
+      if (i == 0 && c.roundInput0)
+        for (int64_t k = 0; k < in.back().numel(); ++k)
+          in.back().f32()[k] = std::round(in.back().f32()[k]);
     }
     TypedBuffers cb(**cpu), gb(**gpu);
     uploadTyped(cb, c, in);
@@ -125,6 +157,9 @@ TEST_P(CudaMatchesCpu, Agrees) {
       HostTensor want = downloadTyped(**cpu, cb.outs[o]), got = downloadTyped(**gpu, gb.outs[o]);
       if (c.outType(o) == DType::Bool)
         EXPECT_EQ(got.storage, want.storage) << c.name << " output " << o << " round " << round;
+      else if (c.outType(o) == DType::C64)
+        EXPECT_TRUE(allClose(asFloatPairs(got), asFloatPairs(want), c.atol, c.rtol))
+            << c.name << " output " << o << " round " << round;
       else
         EXPECT_TRUE(allClose(got, want, c.atol, c.rtol))
             << c.name << " output " << o << " round " << round;

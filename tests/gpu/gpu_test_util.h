@@ -39,6 +39,8 @@ struct GpuCase {
   float lo = -2.f, hi = 2.f;
   std::vector<std::pair<float, float>> ranges; ///< per-input override of [lo, hi]
   double atol = 1e-4, rtol = 1e-4;
+  /// Input 0's random values rounded to integers (many equal values: ties, e.g. for max pooling).
+  bool roundInput0 = false;
   /// Per input / output dtype, f32 where not given; a Bool input is random 0/1 bytes and a
   /// Bool output must agree exactly.
   std::vector<DType> inTypes, outTypes;

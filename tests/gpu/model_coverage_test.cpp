@@ -81,6 +81,18 @@ TEST(CudaModelCoverage, FlagshipTrainingStepIsAcceptedWhole) {
   ASSERT_TRUE(g.ok()) << g.status().message();
   auto r = refused(*g);
   EXPECT_TRUE(r.empty()) << describe(r);
+  // The step's batchnorms carry fused activations (fuse-batchnorm-activation), forward and
+  // backward, so the epilogue forms of the cuda batchnorm kernels are among those accepted.
+  int fusedTrain = 0, fusedGrad = 0;
+  for (const Node& n : g->nodes) {
+    if (n.dead) continue;
+    bool fused = (n.op == OpKind::BatchNormTrain || n.op == OpKind::BatchNormGrad) &&
+                 attrsOf<NormAttrs>(n).epilogue != Epilogue::None;
+    fusedTrain += fused && n.op == OpKind::BatchNormTrain;
+    fusedGrad += fused && n.op == OpKind::BatchNormGrad;
+  }
+  EXPECT_GT(fusedTrain, 0);
+  EXPECT_GT(fusedGrad, 0);
 }
 
 } // namespace

@@ -2,7 +2,10 @@
 // axes in every position (keepdim or not, negative axes, all axes, large reductions), softmax
 // and log_softmax over one or several axes, and batch normalisation in its three forms
 // (inference, training with all five outputs, the training backward with its three) over NCHW,
-// other ranks and a last-axis channel.
+// other ranks and a last-axis channel; and the three with a relu or relu6 epilogue (the
+// gradient with beta as its sixth input), their data spread so that y falls on both sides of 0
+// and of 6; instancenorm (all or the first channels), layernorm over the last axis and
+// l2_normalize along an axis.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -114,13 +117,92 @@ std::vector<GpuCase> bnCases() {
   return r;
 }
 
+/// batchnorm, batchnorm_train and batchnorm_grad with act(bn(x)) for act relu and relu6.
+std::vector<GpuCase> bnEpilogueCases() {
+  struct Shape {
+    const char* name;
+    Dims x;
+    int64_t axis;
+  };
+  std::vector<Shape> shapes = {
+      {"nchw_odd", {2, 5, 7, 13}, 1}, {"rank2", {8, 6}, 1}, {"axis_last", {2, 3, 4, 5}, -1}};
+  std::vector<GpuCase> r;
+  for (auto [act, actName] :
+       {std::pair{Epilogue::Relu, "relu"}, std::pair{Epilogue::Relu6, "relu6"}}) {
+    for (const Shape& s : shapes) {
+      int64_t C = channels(s.x, s.axis);
+      NormAttrs a = normAttrs(s.axis);
+      a.epilogue = act;
+      std::string suffix = std::string(actName) + "_" + s.name;
+      // gamma up to 3 and beta up to 4 put y well past 6 and well below 0.
+      GpuCase inf{"infer_" + suffix, OpKind::BatchNorm, a, {s.x, {C}, {C}, {C}, {C}}, {s.x}};
+      inf.ranges = {{-3.f, 3.f}, {0.5f, 3.f}, {-1.f, 4.f}, {-0.5f, 0.5f}, {0.1f, 3.f}};
+      r.push_back(inf);
+      GpuCase tr{"train_" + suffix,
+                 OpKind::BatchNormTrain,
+                 a,
+                 {s.x, {C}, {C}, {C}, {C}},
+                 {s.x, {C}, {C}, {C}, {C}}};
+      tr.ranges = {{-3.f, 3.f}, {0.5f, 3.f}, {-1.f, 4.f}, {-0.5f, 0.5f}, {0.1f, 3.f}};
+      r.push_back(tr);
+      GpuCase gr{"grad_" + suffix,
+                 OpKind::BatchNormGrad,
+                 a,
+                 {s.x, {C}, {C}, {C}, s.x, {C}},
+                 {s.x, {C}, {C}}};
+      gr.ranges = {{-3.f, 3.f}, {0.5f, 3.f}, {-0.5f, 0.5f}, {0.5f, 3.f}, {-1.f, 1.f}, {-1.f, 4.f}};
+      r.push_back(gr);
+    }
+  }
+  return r;
+}
+
+/// instancenorm (all channels, or only the first `channels`), layernorm over the last axis,
+/// l2_normalize along an axis.
+std::vector<GpuCase> groupNormCases() {
+  std::vector<GpuCase> r;
+  auto inst = [&](std::string name, Dims x, int64_t channels) {
+    NormAttrs a = normAttrs(1);
+    a.channels = channels;
+    int64_t c0 = channels > 0 ? channels : x[1];
+    GpuCase c{"instancenorm_" + name, OpKind::InstanceNorm, a, {x, {c0}, {c0}}, {x}};
+    c.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-1.f, 1.f}};
+    r.push_back(std::move(c));
+  };
+  inst("nchw", {2, 5, 7, 13}, 0);
+  inst("first_channels", {2, 5, 6, 6}, 2);
+  inst("large_plane", {1, 3, 64, 72}, 0);
+  auto layer = [&](std::string name, Dims x) {
+    NormAttrs a = normAttrs(-1);
+    int64_t K = x.back();
+    GpuCase c{"layernorm_" + name, OpKind::LayerNorm, a, {x, {K}, {K}}, {x}};
+    c.ranges = {{-3.f, 3.f}, {0.5f, 2.f}, {-1.f, 1.f}};
+    r.push_back(std::move(c));
+  };
+  layer("rank2", {6, 33});
+  layer("rank3", {2, 16, 48});
+  layer("long_rows", {3, 1000});
+  auto l2 = [&](std::string name, Dims x, int64_t axis) {
+    GpuCase c{"l2_normalize_" + name, OpKind::L2Normalize, normAttrs(axis), {x}, {x}};
+    r.push_back(std::move(c));
+  };
+  l2("axis1", {2, 5, 3, 4}, 1);
+  l2("last", {4, 37}, -1);
+  l2("first", {6, 7}, 0);
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaGroupNorm, CudaMatchesCpu, ::testing::ValuesIn(groupNormCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu, ::testing::ValuesIn(reduceCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaSoftmax, CudaMatchesCpu, ::testing::ValuesIn(softmaxCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaBatchNorm, CudaMatchesCpu, ::testing::ValuesIn(bnCases()),
                          gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaBatchNormEpilogue, CudaMatchesCpu,
+                         ::testing::ValuesIn(bnEpilogueCases()), gpuCaseName);
 
 } // namespace llie::bt

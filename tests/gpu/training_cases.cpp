@@ -2,9 +2,12 @@
 // every op it knows (masks at the kinks included), reduce_grad (sum and mean, keepdim or not,
 // all axes), slice_grad (steps, negative start), assign (a broadcast value), and the separable
 // family: avg_pool2d and avg_pool2d_grad (padding, ceil mode, count_include_pad on and off,
-// rectangular windows), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
+// rectangular windows), max_pool2d and max_pool2d_grad on the same windows (the gradient exact,
+// ties included), pad_grad (constant, reflect, replicate) and resize_grad (nearest,
 // bilinear, align_corners); and the pointwise losses with loss_grad (every loss, β / δ set,
-// smooth_l1 with β = 0, a large tensor for the one-block reduction).
+// smooth_l1 with β = 0, a large tensor for the one-block reduction); drop_path_train (the host's
+// masks exactly) and drop_path; cross_entropy (distribution and class-index targets, invalid
+// indices included), kl_div and class_loss_grad.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -121,6 +124,26 @@ std::vector<GpuCase> separableCases() {
     r.push_back(GpuCase{std::string("avg_pool_") + p.name, OpKind::AvgPool2d, a, {p.x}, {y}});
     r.push_back(
         GpuCase{std::string("avg_pool_grad_") + p.name, OpKind::AvgPool2dGrad, a, {p.x, y}, {p.x}});
+    // Max pooling on the same windows; its gradient must match the host's first-max rule
+    // exactly (the same sums in the same order).
+    r.push_back(GpuCase{std::string("max_pool_") + p.name, OpKind::MaxPool2d, a, {p.x}, {y}});
+    GpuCase mg{std::string("max_pool_grad_") + p.name, OpKind::MaxPool2dGrad, a, {p.x, y}, {p.x}};
+    mg.atol = 0, mg.rtol = 0;
+    r.push_back(mg);
+  }
+  {
+    // Ties: x in {0, 1} only, so most windows hold several maxima; overlapping windows (k3 s1)
+    // send several dy to one element.
+    Pool2dAttrs a = poolAttrs({3, 3}, {1, 1}, {1, 1, 1, 1}, false, true);
+    GpuCase mg{"max_pool_grad_ties",
+               OpKind::MaxPool2dGrad,
+               a,
+               {{2, 3, 9, 8}, {2, 3, 9, 8}},
+               {{2, 3, 9, 8}}};
+    mg.ranges = {{0.f, 1.f}, {-1.f, 1.f}};
+    mg.roundInput0 = true;
+    mg.atol = 0, mg.rtol = 0;
+    r.push_back(mg);
   }
   struct Pd {
     const char* name;
@@ -197,8 +220,81 @@ std::vector<GpuCase> lossCases() {
   return r;
 }
 
+/// cross_entropy against a distribution (label smoothing on and off) and kl_div against teacher
+/// logits (temperature 1 and 2), over the last axis of [N, K] and axis 1 of [N, K, H, W] (many
+/// samples: the one-block sum), with class_loss_grad for each.
+std::vector<GpuCase> classLossCases() {
+  std::vector<GpuCase> r;
+  auto add = [&](std::string name, OpKind op, Dims z, int64_t axis, double eps, double tau) {
+    ClassLossAttrs a;
+    a.axis = axis, a.labelSmoothing = eps, a.temperature = tau;
+    GpuCase c{name, op, a, {z, z}, {{}}};
+    c.ranges = {{-4.f, 4.f}, op == OpKind::KlDiv ? std::pair{-4.f, 4.f} : std::pair{0.f, 1.f}};
+    r.push_back(c);
+    ClassLossGradAttrs ga;
+    ga.op = opName(op), ga.axis = axis, ga.labelSmoothing = eps, ga.temperature = tau;
+    GpuCase gr{"grad_" + name, OpKind::ClassLossGrad, ga, {z, z, {}}, {z}};
+    gr.ranges = {c.ranges[0], c.ranges[1], {0.5f, 2.f}};
+    r.push_back(gr);
+  };
+  add("cross_entropy_rows", OpKind::CrossEntropy, {16, 10}, -1, 0.0, 1.0);
+  add("cross_entropy_smooth_nchw", OpKind::CrossEntropy, {2, 7, 24, 20}, 1, 0.1, 1.0);
+  add("kl_div_rows", OpKind::KlDiv, {16, 10}, 1, 0.0, 1.0);
+  add("kl_div_t2_nchw", OpKind::KlDiv, {2, 5, 24, 20}, 1, 0.0, 2.0);
+  // Class indices (I64, the logits' shape without the class axis); the "with_invalid" cases
+  // draw some indices outside [0, K), whose samples must be NaN on both backends.
+  auto indices = [&](std::string name, Dims z, int64_t axis, double eps, float lo, float hi) {
+    ClassLossAttrs a;
+    a.axis = axis, a.labelSmoothing = eps;
+    Dims t = z;
+    t.erase(t.begin() + (axis < 0 ? axis + static_cast<int64_t>(z.size()) : axis));
+    GpuCase c{name, OpKind::CrossEntropy, a, {z, t}, {{}}};
+    c.ranges = {{-4.f, 4.f}, {lo, hi}};
+    c.inTypes = {DType::F32, DType::I64};
+    r.push_back(c);
+    ClassLossGradAttrs ga;
+    ga.op = "cross_entropy", ga.axis = axis, ga.labelSmoothing = eps;
+    GpuCase gr{"grad_" + name, OpKind::ClassLossGrad, ga, {z, t, {}}, {z}};
+    gr.ranges = {{-4.f, 4.f}, {lo, hi}, {0.5f, 2.f}};
+    gr.inTypes = {DType::F32, DType::I64, DType::F32};
+    r.push_back(gr);
+  };
+  indices("cross_entropy_indices_rows", {16, 10}, 1, 0.0, 0.f, 10.f);
+  indices("cross_entropy_indices_smooth_nchw", {2, 7, 12, 10}, 1, 0.2, 0.f, 7.f);
+  indices("cross_entropy_indices_with_invalid", {32, 5}, -1, 0.0, -1.f, 6.f);
+  return r;
+}
+
+/// drop_path_train must draw the host's masks exactly: 64 samples at p = 0.5 (some kept, some
+/// dropped, whatever the step), p = 0 (a copy) and p = 1 (all zero), steps in [0, 1000) so that
+/// the two rounds draw different masks; and drop_path, a copy.
+std::vector<GpuCase> dropPathCases() {
+  std::vector<GpuCase> r;
+  auto add = [&](std::string name, double p, int64_t seed, Dims x) {
+    DropAttrs a;
+    a.p = p, a.seed = seed;
+    GpuCase c{"drop_path_train_" + name, OpKind::DropPathTrain, a, {x, {}}, {x}};
+    c.ranges = {{-2.f, 2.f}, {0.f, 1000.f}};
+    c.atol = 0, c.rtol = 0;
+    r.push_back(std::move(c));
+  };
+  add("half", 0.5, 7, {64, 3, 4, 5});
+  add("rare", 0.1, 123456789, {64, 2, 3});
+  add("p0", 0.0, 1, {4, 3, 5});
+  add("p1", 1.0, 1, {4, 3, 5});
+  add("rank1", 0.3, 99, {200});
+  GpuCase copy{"drop_path_infer", OpKind::DropPath, DropAttrs{}, {{2, 3, 4, 5}}, {{2, 3, 4, 5}}};
+  copy.atol = 0, copy.rtol = 0;
+  r.push_back(copy);
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaClassLoss, CudaMatchesCpu, ::testing::ValuesIn(classLossCases()),
+                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaDropPath, CudaMatchesCpu, ::testing::ValuesIn(dropPathCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaLosses, CudaMatchesCpu, ::testing::ValuesIn(lossCases()), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaUnaryGrad, CudaMatchesCpu, ::testing::ValuesIn(unaryGradCases()),
                          gpuCaseName);
