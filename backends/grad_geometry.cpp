@@ -105,4 +105,36 @@ Expected<PlaneGeom> resizeGradGeometry(const Graph& g, const Node& n) {
   return p;
 }
 
+Expected<PlaneGeom> padGradGeometry(const Graph& g, const Node& n) {
+  Dims x = inShape(g, n, 0);
+  if (outShape(g, n) != x) return badNode(n, "output shape differs from x");
+  return padPlanes(n, x, inShape(g, n, 1), true);
+}
+
+Expected<ReduceGradGeom> reduceGradGeometry(const Graph& g, const Node& n) {
+  const auto& a = attrsOf<ReduceGradAttrs>(n);
+  ReduceGradGeom r{outShape(g, n), {}, 1};
+  Dims dy = inShape(g, n, 0);
+  const int64_t rank = static_cast<int64_t>(r.y.size());
+  if (static_cast<int64_t>(a.shape.size()) != rank)
+    return badNode(n, "the result's rank differs from `shape`");
+  bool ok = true;
+  Dims axes = normAxes(a.axes, rank, ok);
+  if (!ok) return badNode(n, "axis out of range");
+  r.kept = r.y;
+  Dims dropped; // dy's shape with the reduced axes dropped (keepdim = false)
+  for (int64_t d = 0, j = 0; d < rank; ++d) {
+    bool reduced = j < static_cast<int64_t>(axes.size()) && axes[j] == d;
+    if (reduced) {
+      r.count *= r.y[d];
+      r.kept[d] = 1;
+      ++j;
+    } else {
+      dropped.push_back(r.y[d]);
+    }
+  }
+  if (dy != r.kept && dy != dropped) return badNode(n, "dy's shape is not the reduced shape");
+  return r;
+}
+
 } // namespace llie::kernels

@@ -34,4 +34,15 @@ Expected<PoolGeom> poolGradGeometry(const Graph& g, const Node& n);
 /// resize_grad (x, dy): the forward resize's geometry, dy in y's place.
 Expected<PlaneGeom> resizeGradGeometry(const Graph& g, const Node& n);
 
+/// pad_grad (x, dy): the forward pad's geometry, dy in y's place.
+Expected<PlaneGeom> padGradGeometry(const Graph& g, const Node& n);
+
+/// reduce_grad(dy) -> y (ReduceGradAttrs.shape): `kept` is dy's shape with the reduced axes kept
+/// as 1, `count` the elements each dy value stands for (mean divides by it).
+struct ReduceGradGeom {
+  Dims y, kept;
+  int64_t count;
+};
+Expected<ReduceGradGeom> reduceGradGeometry(const Graph& g, const Node& n);
+
 } // namespace llie::kernels

@@ -122,6 +122,29 @@ Expected<PlaneGeom> resizeGeometry(const Graph& g, const Node& n) {
   return p;
 }
 
+Expected<PlaneGeom> padPlanes(const Node& n, const Dims& x, const Dims& y, bool grad) {
+  const auto& a = attrsOf<PadAttrs>(n);
+  size_t r = x.size();
+  if (r < 1 || y.size() != r || a.pads.size() != 4) return badNode(n, "rank/pads");
+  bool has2 = r >= 2;
+  if (!has2 && (a.pads[0] || a.pads[1])) return badNode(n, "rank-1 input padded in H");
+  if (grad)
+    for (size_t i = 0; i + 2 < r; ++i)
+      if (x[i] != y[i]) return badNode(n, "dy's leading dims differ from x's");
+  PlaneGeom p{0, has2 ? x[r - 2] : 1, x[r - 1], has2 ? y[r - 2] : 1, y[r - 1]};
+  if (p.OH != p.H + a.pads[0] + a.pads[1] || p.OW != p.W + a.pads[2] + a.pads[3])
+    return badNode(n, grad ? "dy's shape disagrees with pads" : "output shape disagrees with pads");
+  if (a.mode == PadMode::Reflect &&
+      (a.pads[0] >= p.H || a.pads[1] >= p.H || a.pads[2] >= p.W || a.pads[3] >= p.W))
+    return badNode(n, "reflect padding must be smaller than the input");
+  p.planes = (p.H * p.W != 0) ? numel(x) / (p.H * p.W) : 0;
+  return p;
+}
+
+Expected<PlaneGeom> padGeometry(const Graph& g, const Node& n) {
+  return padPlanes(n, inShape(g, n, 0), outShape(g, n), false);
+}
+
 Expected<int64_t> concatAxis(const Graph& g, const Node& n) {
   Dims y = outShape(g, n);
   int64_t axis = normAxis(attrsOf<AxisAttrs>(n).axis, static_cast<int64_t>(y.size()));

@@ -69,6 +69,12 @@ Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n);
 /// Resize of the last two axes to ResizeAttrs.size.
 Expected<PlaneGeom> resizeGeometry(const Graph& g, const Node& n);
 
+/// Pad of the last two axes (a rank-1 x is one row) of x to y by PadAttrs.pads; with `grad`,
+/// y is pad_grad's dy, whose leading axes must be x's. Reflect pads must be smaller than x.
+Expected<PlaneGeom> padPlanes(const Node& n, const Dims& x, const Dims& y, bool grad);
+/// pad(x) -> y.
+Expected<PlaneGeom> padGeometry(const Graph& g, const Node& n);
+
 /// The concat axis, normalised, once every input agrees with the output off that axis and the
 /// extents along it add up.
 Expected<int64_t> concatAxis(const Graph& g, const Node& n);

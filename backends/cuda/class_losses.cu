@@ -8,13 +8,12 @@
 // The loss is one block's fixed-tree sum over samples (deterministic, a single block, like the
 // pointwise losses); the gradient is one thread per sample.
 #include "backends/cuda/class_loss_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256; // a power of two: the tree reduction halves it
 
 __device__ int64_t baseOf(const ClassLossGeom& g, int64_t s) {
   return (s / g.inner) * g.classes * g.inner + s % g.inner;
@@ -120,13 +119,6 @@ __global__ void classLossGradKernel(const float* z, const void* t, const float* 
       d[k * g.inner] = static_cast<float>(bad ? NAN : scale * grad);
     }
   }
-}
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
 }
 
 } // namespace

@@ -1,20 +1,12 @@
 // Device code of the pointwise complex ops (launchers in complex_kernels.h), in double with the
 // formulas of backends/host_complex.cpp: at z = 0 abs and angle give 0 and both gradients are 0.
 #include "backends/cuda/complex_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
 
 #define LLIE_GRID_LOOP(i, n)                                                                       \
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                        \

@@ -117,19 +117,8 @@ Expected<std::unique_ptr<Kernel>> makePixelUnshuffle(const Graph& g, const Node&
 
 Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
   const auto& a = attrsOf<PadAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  size_t r = x.size();
-  if (r < 1 || y.size() != r || a.pads.size() != 4) return kernels::badNode(n, "rank/pads");
-  bool has2 = r >= 2;
-  if (!has2 && (a.pads[0] || a.pads[1])) return kernels::badNode(n, "rank-1 input padded in H");
-  int64_t H = has2 ? x[r - 2] : 1, W = x[r - 1];
-  int64_t OH = has2 ? y[r - 2] : 1, OW = y[r - 1];
-  if (OH != H + a.pads[0] + a.pads[1] || OW != W + a.pads[2] + a.pads[3])
-    return kernels::badNode(n, "output shape disagrees with pads");
-  if (a.mode == PadMode::Reflect &&
-      (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W || a.pads[3] >= W))
-    return kernels::badNode(n, "reflect padding must be smaller than the input");
-  int64_t planes = (H * W != 0) ? numel(x) / (H * W) : 0;
+  LLIE_ASSIGN_OR_RETURN(kernels::PlaneGeom p, kernels::padGeometry(g, n));
+  const int64_t planes = p.planes, H = p.H, W = p.W, OH = p.OH, OW = p.OW;
   int64_t pt = a.pads[0], pl = a.pads[2];
   int mode = static_cast<int>(a.mode);
   float value = static_cast<float>(a.value);

@@ -115,6 +115,7 @@ cudaError_t where(cudaStream_t stream, const uint8_t* cond, const float* a, cons
 /// dims), slot numInputs + j is step j's result; the last step is the output.
 constexpr int kMaxFusedInputs = 16;
 constexpr int kMaxFusedSteps = 48;
+/// The fused-chain steps: UnaryOp's ops first, in its order, then the rest.
 enum class FusedOp : int {
   Neg,
   Relu,
@@ -146,6 +147,10 @@ enum class FusedOp : int {
   Atan2,
   Prelu // binary
 };
+static_assert(static_cast<int>(FusedOp::Clamp) == static_cast<int>(UnaryOp::Clamp) &&
+                  static_cast<int>(FusedOp::Sign) == static_cast<int>(UnaryOp::Clamp) + 1,
+              "FusedOp begins with UnaryOp's ops, in the same order (fused.cu evaluates them "
+              "with unaryValue)");
 struct FusedStepDev {
   FusedOp op = FusedOp::Identity;
   int src[2] = {0, 0};

@@ -3,21 +3,12 @@
 // of backends/train/drop_path.cpp (dropPathUniform) computed bit for bit, so the masks are the
 // host backends' exactly. `step` is the f32 scalar on the device, rounded as the host rounds it
 // (llround).
-#include "backends/cuda/device_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
 
 /// runtime/rng.h's splitmix64: advances `state`, returns the mixed value.
 __device__ uint64_t splitmix64(uint64_t& state) {

@@ -1,19 +1,11 @@
 // Device code of the FFT family (launchers in fft_kernels.h): the element maps around cuFFT's
 // complex-to-complex transforms that make them rfft2, irfft2 and their gradients (see
 // backends/cuda/fft.cpp).
+#include "backends/cuda/device_common.cuh"
 #include "backends/cuda/fft_kernels.h"
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
 
 #define LLIE_GRID_LOOP(i, n)                                                                       \
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                        \

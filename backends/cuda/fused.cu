@@ -3,55 +3,19 @@
 // strides; every step is computed in double and rounded to f32, as the reference backend rounds
 // each op of the unfused chain, so the chain agrees with it (and with the cpu backend) to f32
 // rounding per op.
-#include "backends/cuda/device_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
 
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
-
 /// The reference backend's definitions (eltwise.cpp, binary.cpp, train/pointwise.cpp).
 __device__ double apply(const FusedStepDev& s, double x, double b) {
+  // FusedOp begins with the unary ops, in UnaryOp's order (device_kernels.h).
+  if (static_cast<int>(s.op) <= static_cast<int>(UnaryOp::Clamp))
+    return unaryValue(static_cast<UnaryOp>(s.op), x, s.p0, s.p1);
   switch (s.op) {
-  case FusedOp::Neg:
-    return -x;
-  case FusedOp::Relu:
-    return x > 0 ? x : 0.0;
-  case FusedOp::Relu6:
-    return x < 0 ? 0.0 : (x > 6 ? 6.0 : x);
-  case FusedOp::LeakyRelu:
-    return x >= 0 ? x : s.p0 * x;
-  case FusedOp::Sigmoid:
-    return 1.0 / (1.0 + exp(-x));
-  case FusedOp::Tanh:
-    return tanh(x);
-  case FusedOp::Silu:
-    return x / (1.0 + exp(-x));
-  case FusedOp::Gelu:
-    return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
-  case FusedOp::Exp:
-    return exp(x);
-  case FusedOp::Log:
-    return log(x);
-  case FusedOp::Sqrt:
-    return sqrt(x);
-  case FusedOp::Abs:
-    return fabs(x);
-  case FusedOp::Square:
-    return x * x;
-  case FusedOp::PowScalar:
-    return pow(x, s.p0);
-  case FusedOp::Clamp:
-    return fmin(fmax(x, s.p0), s.p1);
   case FusedOp::Sign:
     return static_cast<double>((0.0 < x) - (x < 0.0));
   case FusedOp::Sin:
@@ -80,6 +44,8 @@ __device__ double apply(const FusedStepDev& s, double x, double b) {
     return atan2(x, b);
   case FusedOp::Prelu:
     return x > 0 ? x : b * x;
+  default: // the unary ops, above
+    break;
   }
   return x;
 }

@@ -5,6 +5,7 @@
 // (backends/train/assign.cpp, reduce_grad.cpp, host_grad_movement.cpp).
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
+#include "backends/grad_geometry.h"
 #include "backends/kernel_util.h"
 
 #include <algorithm>
@@ -53,27 +54,9 @@ Expected<std::unique_ptr<Kernel>> makeAssign(const Graph& g, const Node& n, cons
 Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n,
                                                  const CudaCtxPtr& ctx) {
   const auto& a = attrsOf<ReduceGradAttrs>(n);
-  Dims y = kernels::outShape(g, n), dy = kernels::inShape(g, n, 0);
-  const int64_t rank = static_cast<int64_t>(y.size());
-  if (static_cast<int64_t>(a.shape.size()) != rank)
-    return kernels::badNode(n, "the result's rank differs from `shape`");
-  bool ok = true;
-  Dims axes = kernels::normAxes(a.axes, rank, ok);
-  if (!ok) return kernels::badNode(n, "axis out of range");
-  Dims kept = y, dropped; // dy's shape with the reduced axes kept as 1 / dropped
-  int64_t count = 1;
-  for (int64_t d = 0, j = 0; d < rank; ++d) {
-    bool reduced = j < static_cast<int64_t>(axes.size()) && axes[j] == d;
-    if (reduced) {
-      count *= y[d];
-      kept[d] = 1;
-      ++j;
-    } else {
-      dropped.push_back(y[d]);
-    }
-  }
-  if (dy != kept && dy != dropped)
-    return kernels::badNode(n, "dy's shape is not the reduced shape");
+  LLIE_ASSIGN_OR_RETURN(kernels::ReduceGradGeom geo, kernels::reduceGradGeometry(g, n));
+  const Dims &y = geo.y, &kept = geo.kept;
+  const int64_t count = geo.count;
   dev::Gather gather;
   if (!broadcastGather(kept, y, gather)) return kernels::badNode(n, "dy does not broadcast");
   const float div = a.mean ? static_cast<float>(count) : 1.f;

@@ -4,19 +4,10 @@
 // pad, resize and pooling), slice_grad, and zero padding of image planes with the crop that undoes
 // it (the explicit padding the cuDNN convolutions use for asymmetric pads). Pure copies: results
 // are exact.
-#include "backends/cuda/device_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
 
 /// One thread per padded element: the source pixel or zero.
 __global__ void padKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,

@@ -2,14 +2,13 @@
 // block per group accumulates in double and combines its threads' partial sums by a fixed tree
 // in shared memory (deterministic run to run); mean and biased variance in two passes and the
 // affine map in double, rounded once, as backends/reference/norms.cpp does.
+#include "backends/cuda/device_common.cuh"
 #include "backends/cuda/norm_kernels.h"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256; // a power of two: the tree reduction halves it
 
 /// The sum of every thread's `v` (all threads of the block call it), returned to every thread.
 __device__ double blockSum(double v, double* sh) {

@@ -6,21 +6,12 @@
 // host kernel's scatter (backends/host_grad_movement.cpp) summed in the same order, so the
 // result is the same bits and deterministic, with no atomics. Windows as reference/pool.cpp:
 // [o·s − pad_before, min(that + k, in + pad_after)) clipped to the image.
-#include "backends/cuda/device_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
 
 /// The in-image part [s, e) of output index o's window along one axis.
 __device__ void window(int64_t o, int64_t k, int64_t stride, int64_t padBefore, int64_t padAfter,

@@ -5,21 +5,13 @@
 // group (or channel) accumulates in double and combines its threads' partials by a fixed tree
 // in shared memory, so results are deterministic run to run; formulas follow the reference
 // backend (backends/reference/reduce.cpp, softmax.cpp, batchnorm*.cpp).
-#include "backends/cuda/device_kernels.h"
+#include "backends/cuda/device_common.cuh"
 
 #include <math.h>
 
 namespace llie::cuda::dev {
 namespace {
 
-constexpr int kThreads = 256; // a power of two: the tree reduction halves it
-
-unsigned blocksFor(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  if (b < 1) b = 1;
-  if (b > 65535 * 8) b = 65535 * 8;
-  return static_cast<unsigned>(b);
-}
 /// One block per group, at most 65535 · 8 blocks (the loops over groups are grid-stride).
 unsigned groupBlocks(int64_t groups) {
   if (groups < 1) return 1;

@@ -203,29 +203,14 @@ Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n,
                          transposed(resizeTaps(p.OW, p.W, nearest, a.alignCorners)));
 }
 
-/// pad_grad(x, dy): the checks of the host kernel (host_grad_movement.cpp).
+/// pad_grad(x, dy), with the host kernel's geometry (grad_geometry.h).
 Expected<std::unique_ptr<Kernel>> makePadGrad(const Graph& g, const Node& n,
                                               const CudaCtxPtr& ctx) {
   const auto& a = attrsOf<PadAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::inShape(g, n, 1);
-  size_t r = x.size();
-  if (r < 1 || y.size() != r || a.pads.size() != 4) return kernels::badNode(n, "rank/pads");
-  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from x");
-  bool has2 = r >= 2;
-  if (!has2 && (a.pads[0] || a.pads[1])) return kernels::badNode(n, "rank-1 input padded in H");
-  for (size_t i = 0; i + 2 < r; ++i)
-    if (x[i] != y[i]) return kernels::badNode(n, "dy's leading dims differ from x's");
-  int64_t H = has2 ? x[r - 2] : 1, W = x[r - 1];
-  int64_t OH = has2 ? y[r - 2] : 1, OW = y[r - 1];
-  if (OH != H + a.pads[0] + a.pads[1] || OW != W + a.pads[2] + a.pads[3])
-    return kernels::badNode(n, "dy's shape disagrees with pads");
-  if (a.mode == PadMode::Reflect &&
-      (a.pads[0] >= H || a.pads[1] >= H || a.pads[2] >= W || a.pads[3] >= W))
-    return kernels::badNode(n, "reflect padding must be smaller than the input");
-  int64_t planes = (H * W != 0) ? numel(x) / (H * W) : 0;
-  return separableKernel(n, ctx, 1, planes, OH, OW, H, W,
-                         transposed(padTaps(OH, a.pads[0], H, a.mode)),
-                         transposed(padTaps(OW, a.pads[2], W, a.mode)));
+  LLIE_ASSIGN_OR_RETURN(kernels::PlaneGeom p, kernels::padGradGeometry(g, n));
+  return separableKernel(n, ctx, 1, p.planes, p.OH, p.OW, p.H, p.W,
+                         transposed(padTaps(p.OH, a.pads[0], p.H, a.mode)),
+                         transposed(padTaps(p.OW, a.pads[2], p.W, a.mode)));
 }
 
 } // namespace

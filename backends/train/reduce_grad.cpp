@@ -6,6 +6,7 @@
 // mean backward). The cpu backend's channels-last variant writes a 4-D dx in NHWC order (see
 // backends/cpu/layout.h); it needs dy's elements in the same order either way (dy has one channel,
 // or one pixel), so it is the same broadcast over the permuted shapes [N, H, W, C].
+#include "backends/grad_geometry.h"
 #include "backends/train/train_kernels.h"
 
 #include "backends/train/train_loops.h"
@@ -16,27 +17,9 @@ namespace {
 
 Expected<std::unique_ptr<Kernel>> reduceGrad(const Graph& g, const Node& n, bool channelsLast) {
   const auto& a = attrsOf<ReduceGradAttrs>(n);
-  Dims y = kernels::outShape(g, n), dy = kernels::inShape(g, n, 0);
-  const int64_t rank = static_cast<int64_t>(y.size());
-  if (static_cast<int64_t>(a.shape.size()) != rank)
-    return kernels::badNode(n, "the result's rank differs from `shape`");
-  bool ok = true;
-  Dims axes = kernels::normAxes(a.axes, rank, ok);
-  if (!ok) return kernels::badNode(n, "axis out of range");
-  Dims kept = y, dropped; // dy's shape with the reduced axes kept as 1 / dropped
-  int64_t count = 1;
-  for (int64_t d = 0, j = 0; d < rank; ++d) {
-    bool reduced = j < static_cast<int64_t>(axes.size()) && axes[j] == d;
-    if (reduced) {
-      count *= y[d];
-      kept[d] = 1;
-      ++j;
-    } else {
-      dropped.push_back(y[d]);
-    }
-  }
-  if (dy != kept && dy != dropped)
-    return kernels::badNode(n, "dy's shape is not the reduced shape");
+  LLIE_ASSIGN_OR_RETURN(kernels::ReduceGradGeom geo, kernels::reduceGradGeometry(g, n));
+  Dims y = geo.y, kept = geo.kept;
+  const int64_t rank = static_cast<int64_t>(y.size()), count = geo.count;
   if (channelsLast) {
     if (rank != 4 || (kept[1] != 1 && (kept[2] != 1 || kept[3] != 1)))
       return kernels::badNode(n, "a channels-last result needs dy with one channel or pixel");
