@@ -310,10 +310,14 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
   if (name == "gaussian_window") {
     // pytorch-ssim's window: g[i] = exp(-(i - size//2)^2 / (2 sigma^2)), normalised to sum 1;
     // the window is the outer product g g^T ([size, size], sums to 1). With channels=C it is
-    // repeated as the depthwise conv weight [C, 1, size, size].
+    // repeated as the depthwise conv weight [C, 1, size, size]; with axis=2 or 3 as well, that
+    // weight holds the 1-D factor g alone, laid along rows ([C, 1, size, 1]) or columns
+    // ([C, 1, 1, size]): the two convs in turn blur as the 2-D window does, with 2·size taps per
+    // pixel instead of size².
     int64_t size = rd.intArg("size", 0, 0);
     double sigma = rd.numArg("sigma", 1, 0.0);
     int64_t ch = rd.intArg("channels", 99, 0);
+    int64_t axis = rd.intArg("axis", 99, 0);
     if (size <= 0 || !(sigma > 0)) {
       error(span,
             "gaussian_window: needs a size > 0 and a sigma > 0, e.g. gaussian_window(11, 1.5)");
@@ -332,16 +336,26 @@ std::optional<CValue> Elaborator::callBuiltin(const std::string& name, Args& a, 
     }
     for (auto& v : g)
       v /= total;
+    if (a.find("axis") && (axis != 2 && axis != 3 || ch <= 0)) {
+      error(span, "gaussian_window: axis (2 or 3) gives the 1-D factor of a depthwise weight and "
+                  "needs channels, e.g. gaussian_window(11, 1.5, channels=3, axis=2)");
+      return CValue::poison();
+    }
+    const bool factor = a.find("axis") != nullptr;
     std::vector<double> w;
-    for (int64_t r = 0; r < size; ++r)
-      for (int64_t c = 0; c < size; ++c)
-        w.push_back(g[r] * g[c]);
+    if (factor)
+      w = g;
+    else
+      for (int64_t r = 0; r < size; ++r)
+        for (int64_t c = 0; c < size; ++c)
+          w.push_back(g[r] * g[c]);
     if (ch <= 0) return constantTensor({Dim::constant(size), Dim::constant(size)}, w, span);
     std::vector<double> rep;
     for (int64_t c = 0; c < ch; ++c)
       rep.insert(rep.end(), w.begin(), w.end());
+    const int64_t rows = !factor || axis == 2 ? size : 1, cols = !factor || axis == 3 ? size : 1;
     return constantTensor(
-        {Dim::constant(ch), Dim::constant(1), Dim::constant(size), Dim::constant(size)}, rep, span);
+        {Dim::constant(ch), Dim::constant(1), Dim::constant(rows), Dim::constant(cols)}, rep, span);
   }
   if (name == "tensor") {
     // tensor([[1, 0], [0, -1]]): a constant from nested lists of numbers, shaped by the nesting.

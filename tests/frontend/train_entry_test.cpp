@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace llie;
@@ -476,6 +477,73 @@ TEST(ConstantTensors, GaussianWindowIsPytorchSsimsWindow) {
                     "values), 1.0575656e-06]} : f32[11, 11]"),
             std::string::npos)
       << ir;
+}
+
+// axis=2 / axis=3 give the 1-D factor g of the window as depthwise weights [C, 1, k, 1] and
+// [C, 1, 1, k]; the two convs in turn (std/losses.llie's GaussianBlur) equal the 2-D window's
+// conv, checked against a float64 blur with g gᵀ, "same" zero padding, on both host backends.
+TEST(ConstantTensors, GaussianWindowFactorsBlurAsTheTwoDWindow) {
+  auto r = compileText("import \"std/losses.llie\"\n"
+                       "model M(x: [N, 2, H, W]) -> (y2, ys, rows) {\n"
+                       "  y2 = conv2d(x, gaussian_window(7, 1.5, channels=2), groups=2, pad=3)\n"
+                       "  ys = GaussianBlur(x, 7, 1.5, padding=3)\n"
+                       "  rows = gaussian_window(7, 1.5, channels=2, axis=2)\n"
+                       "}\n",
+                       {"", true, {}});
+  ASSERT_TRUE(r->model.ok()) << r->errors;
+  const Graph& g = r->model->graph;
+  auto rowsOut = std::find_if(g.outputs.begin(), g.outputs.end(),
+                              [](const GraphOutput& o) { return o.name == "rows"; });
+  ASSERT_NE(rowsOut, g.outputs.end());
+  const Node& rows = g.producer(rowsOut->value);
+  ASSERT_EQ(rows.op, OpKind::Constant);
+  EXPECT_EQ(shapeToString(g.type(rows.outputs[0]).shape, g.symbols), "[2, 1, 7, 1]");
+  double g1[7], total = 0;
+  for (int i = 0; i < 7; ++i)
+    total += g1[i] = std::exp(-(i - 3) * (i - 3) / (2 * 1.5 * 1.5));
+  const auto& rd = attrsOf<ConstantAttrs>(rows).data;
+  ASSERT_EQ(rd.size(), 14u);
+  for (int i = 0; i < 14; ++i)
+    EXPECT_NEAR(rd[i], g1[i % 7] / total, 1e-15);
+  const int64_t H = 12, W = 9;
+  HostTensor x({1, 2, H, W});
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x.f32()[i] = static_cast<float>((i * 37 % 23) / 23.0 - 0.3);
+  auto sg = specializeGraph(g, {{"x", {1, 2, H, W}}});
+  ASSERT_TRUE(sg.ok()) << sg.status().message();
+  for (const char* backendName : {"cpu", "reference"}) {
+    auto backend = createBackend(backendName);
+    ASSERT_TRUE(backend.ok());
+    auto ex = Executor::create(*sg, **backend);
+    ASSERT_TRUE(ex.ok()) << ex.status().message();
+    ASSERT_TRUE((*ex)->setInput("x", x).isOk());
+    ASSERT_TRUE((*ex)->run().isOk());
+    auto y2 = (*ex)->output("y2");
+    auto ys = (*ex)->output("ys");
+    ASSERT_TRUE(y2.ok() && ys.ok());
+    for (int64_t c = 0; c < 2; ++c)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t w = 0; w < W; ++w) {
+          double want = 0;
+          for (int i = 0; i < 7; ++i)
+            for (int j = 0; j < 7; ++j) {
+              const int64_t ih = h + i - 3, iw = w + j - 3;
+              if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+                want += g1[i] / total * g1[j] / total * x.f32()[(c * H + ih) * W + iw];
+            }
+          const int64_t at = (c * H + h) * W + w;
+          EXPECT_NEAR(y2->f32()[at], want, 2e-7) << backendName << " 2-D " << at;
+          EXPECT_NEAR(ys->f32()[at], want, 2e-7) << backendName << " separated " << at;
+        }
+  }
+  auto bad = compileText("model M(x: [N, 3, H, W]) -> y {\n"
+                         "  y = x * gaussian_window(5, 1.5, axis=2)\n"
+                         "}\n");
+  ASSERT_FALSE(bad->model.ok());
+  EXPECT_EQ(
+      firstLine(bad->errors),
+      "test.llie:2:11: error: gaussian_window: axis (2 or 3) gives the 1-D factor of a "
+      "depthwise weight and needs channels, e.g. gaussian_window(11, 1.5, channels=3, axis=2)");
 }
 
 TEST(ConstantTensors, TensorLiteralRunsThroughTheExecutor) {
