@@ -7,6 +7,7 @@
 // a buffer (refilled only when the value changes). In place on the first input is safe: every
 // block is read before the last step writes it.
 #include "backends/host_fused.h"
+#include "backends/simd_clones.h"
 
 #include "backends/kernel_util.h"
 #include "backends/train/train_loops.h"
@@ -75,9 +76,8 @@ inline float leaky(float x, float slope) {
 /// y = op(operands) over n elements; `a`, `b`, `c` are the f32 operands, `cond` a where's.
 /// Compiled for AVX-512, AVX2 and the baseline, chosen when the program loads: the loops are
 /// vectorised at the machine's width (Zero-DCE's curve: 3.3 -> 2.5 ms at 384x512).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
-apply(const Step& s, float* y, const float* a, const float* b, const float* c, const uint8_t* cond,
-      int64_t n) {
+LLIE_SIMD_CLONES void apply(const Step& s, float* y, const float* a, const float* b, const float* c,
+                            const uint8_t* cond, int64_t n) {
   const float p0 = s.p0, p1 = s.p1;
   switch (s.op) {
   case OpKind::Neg:

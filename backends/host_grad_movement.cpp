@@ -6,6 +6,7 @@
 // the output's place.
 #include "backends/host_grad_movement.h"
 #include "backends/host_data_movement.h"
+#include "backends/simd_clones.h"
 
 #include "backends/grad_geometry.h"
 #include "backends/host_loops.h"
@@ -84,15 +85,15 @@ std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, i
 /// sums are the same to the bit).
 /// s[ch] += w·px[ch] over C channels, in double: the channels-last adjoint's inner loop,
 /// vectorised for AVX-512, AVX2 and the baseline (no FMA contraction: the same sums everywhere).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
-addScaled(double* __restrict s, const float* __restrict px, double w, int64_t C) {
+LLIE_SIMD_CLONES void addScaled(double* __restrict s, const float* __restrict px, double w,
+                                int64_t C) {
 #pragma omp simd
   for (int64_t ch = 0; ch < C; ++ch)
     s[ch] += w * px[ch];
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
-addScaled(double* __restrict acc, const double* __restrict s, double w, int64_t C) {
+LLIE_SIMD_CLONES void addScaled(double* __restrict acc, const double* __restrict s, double w,
+                                int64_t C) {
 #pragma omp simd
   for (int64_t ch = 0; ch < C; ++ch)
     acc[ch] += w * s[ch];

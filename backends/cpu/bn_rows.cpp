@@ -5,6 +5,7 @@
 // and vectorise without alias checks. Masks are branch-free ((z > 0) & (z < 6)), as
 // unary_grad's.
 #include "backends/cpu/bn_rows.h"
+#include "backends/simd_clones.h"
 
 namespace llie::cpu::bnrows {
 namespace {
@@ -122,10 +123,9 @@ template <Epilogue E>
 
 } // namespace
 
-#define LLIE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
-LLIE_CLONES void addShiftedSums(const float* __restrict X, const float* __restrict x0, int64_t rows,
-                                int64_t C, float* __restrict s, float* __restrict q) {
+LLIE_SIMD_CLONES void addShiftedSums(const float* __restrict X, const float* __restrict x0,
+                                     int64_t rows, int64_t C, float* __restrict s,
+                                     float* __restrict q) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* __restrict x = X + r * C;
 #pragma omp simd
@@ -137,30 +137,31 @@ LLIE_CLONES void addShiftedSums(const float* __restrict X, const float* __restri
   }
 }
 
-LLIE_CLONES void addGradSums(const float* X, const float* DY, const float* mean, const float* scale,
-                             const float* beta, Epilogue act, int64_t rows, int64_t C, float* s,
-                             float* t) {
+LLIE_SIMD_CLONES void addGradSums(const float* X, const float* DY, const float* mean,
+                                  const float* scale, const float* beta, Epilogue act, int64_t rows,
+                                  int64_t C, float* s, float* t) {
   const Rows p{mean, scale, beta, rows, C};
   LLIE_BY_EPILOGUE(act, gradSumsRows, p, X, DY, s, t)
 }
 
-LLIE_CLONES void normalize(const float* X, float* Y, const float* mean, const float* scale,
-                           const float* beta, Epilogue act, int64_t rows, int64_t C) {
+LLIE_SIMD_CLONES void normalize(const float* X, float* Y, const float* mean, const float* scale,
+                                const float* beta, Epilogue act, int64_t rows, int64_t C) {
   const Rows p{mean, scale, beta, rows, C};
   LLIE_BY_EPILOGUE(act, normalizeRows, p, X, Y)
 }
 
-LLIE_CLONES void gradApply(const float* X, const float* DY, float* DX, const float* mean,
-                           const float* scale, const float* beta, Epilogue act, const float* a,
-                           const float* b, const float* k, int64_t rows, int64_t C) {
+LLIE_SIMD_CLONES void gradApply(const float* X, const float* DY, float* DX, const float* mean,
+                                const float* scale, const float* beta, Epilogue act, const float* a,
+                                const float* b, const float* k, int64_t rows, int64_t C) {
   const Rows p{mean, scale, beta, rows, C};
   LLIE_BY_EPILOGUE(act, gradApplyRows, p, X, DY, DX, a, b, k)
 }
 
-LLIE_CLONES void activate(float* y, int64_t n,
-                          Epilogue act){LLIE_BY_EPILOGUE(act, activateAll, y, n)}
+LLIE_SIMD_CLONES void activate(float* y, int64_t n,
+                               Epilogue act){LLIE_BY_EPILOGUE(act, activateAll, y, n)}
 
-LLIE_CLONES void maskByOutput(const float* y, const float* dy, float* g, int64_t n, Epilogue act) {
+LLIE_SIMD_CLONES
+    void maskByOutput(const float* y, const float* dy, float* g, int64_t n, Epilogue act) {
   LLIE_BY_EPILOGUE(act, maskAll, y, dy, g, n)
 }
 

@@ -13,6 +13,7 @@
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
 #include "backends/host_data_movement.h"
+#include "backends/simd_clones.h"
 
 #include <omp.h>
 
@@ -104,28 +105,46 @@ template <bool Max> float pickRow(const float* x, int64_t n, float a) {
   return a;
 }
 
+/// a[i] += Σ_r X[r·n + i] over `rows` consecutive rows of n floats, row by row in double (a
+/// kept last group: a channels-last bias gradient sums [N·H·W, C] rows into C outputs).
+LLIE_SIMD_CLONES void addRows(double* __restrict a, const float* __restrict X, int64_t rows,
+                              int64_t n) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict row = X + r * n;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i)
+      a[i] += row[i];
+  }
+}
+
 /// Folds rows [r0, r1) of X into acc (outCount accumulators, already initialised).
 template <Red R, class Acc>
 void foldRows(const Groups& gr, const float* X, Acc* acc, int64_t r0, int64_t r1) {
   const int64_t inner = gr.inner;
-  const bool innerRed = gr.red.back();
+  if (!gr.red.back()) {
+    // Runs of consecutive rows share one output row when the group before the last is reduced.
+    const size_t k = gr.size.size();
+    const int64_t run = k >= 2 && gr.red[k - 2] ? gr.size[k - 2] : 1;
+    for (int64_t r = r0; r < r1;) {
+      const int64_t len = std::min(run - r % run, r1 - r);
+      Acc* a = acc + rowOffset(gr, r);
+      if constexpr (R == Red::Sum || R == Red::Mean)
+        addRows(a, X + r * inner, len, inner);
+      else
+        for (int64_t q = r; q < r + len; ++q)
+          for (int64_t i = 0; i < inner; ++i)
+            a[i] = pick<R == Red::Max>(a[i], X[q * inner + i]);
+      r += len;
+    }
+    return;
+  }
   for (int64_t r = r0; r < r1; ++r) {
     const float* row = X + r * inner;
     const int64_t o = rowOffset(gr, r);
-    if (innerRed) {
-      if constexpr (R == Red::Sum || R == Red::Mean)
-        acc[o] += gr.doubleLanes ? sumRow<double>(row, inner) : sumRow<float>(row, inner);
-      else
-        acc[o] = pickRow<R == Red::Max>(row, inner, acc[o]);
-    } else {
-      Acc* a = acc + o;
-      for (int64_t i = 0; i < inner; ++i) {
-        if constexpr (R == Red::Sum || R == Red::Mean)
-          a[i] += row[i];
-        else
-          a[i] = pick<R == Red::Max>(a[i], row[i]);
-      }
-    }
+    if constexpr (R == Red::Sum || R == Red::Mean)
+      acc[o] += gr.doubleLanes ? sumRow<double>(row, inner) : sumRow<float>(row, inner);
+    else
+      acc[o] = pickRow<R == Red::Max>(row, inner, acc[o]);
   }
 }
 
