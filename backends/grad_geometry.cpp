@@ -35,6 +35,7 @@ std::string checkConvGrad(const Graph& g, const Node& n) {
   if (a.perSample) return "per-sample weights have no gradient kernel";
   if (a.epilogue != Epilogue::None)
     return "a fused epilogue has no gradient kernel: differentiate the activation separately";
+  if (a.residual) return "a fused residual has no gradient kernel";
   return "";
 }
 

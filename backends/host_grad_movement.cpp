@@ -80,25 +80,40 @@ std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, i
   });
 }
 
+/// One dx pixel of the channels-last gather: over its C channels, in double,
+/// acc = Σ_r rw[r]·(Σ_c cw[c]·dy[rdst[r], cdst[c]]), in the plain loop's order (so the sums are
+/// the same to the bit). One call per pixel, vectorised over channels for AVX-512, AVX2 and the
+/// baseline (no FMA contraction: the same sums everywhere); `s` and `acc` are C scratch doubles.
+LLIE_SIMD_CLONES void gatherPixel(float* __restrict dx, const float* __restrict dy, int64_t OW,
+                                  int64_t C, const AxisAdjoint& rows, int64_t ih,
+                                  const AxisAdjoint& cols, int64_t iw, double* __restrict s,
+                                  double* __restrict acc) {
+#pragma omp simd
+  for (int64_t ch = 0; ch < C; ++ch)
+    acc[ch] = 0.0;
+  for (int64_t r = rows.begin[ih]; r < rows.begin[ih + 1]; ++r) {
+#pragma omp simd
+    for (int64_t ch = 0; ch < C; ++ch)
+      s[ch] = 0.0;
+    for (int64_t c = cols.begin[iw]; c < cols.begin[iw + 1]; ++c) {
+      const float* __restrict px = dy + (rows.dst[r] * OW + cols.dst[c]) * C;
+      const double w = cols.w[c];
+#pragma omp simd
+      for (int64_t ch = 0; ch < C; ++ch)
+        s[ch] += w * px[ch];
+    }
+    const double w = rows.w[r];
+#pragma omp simd
+    for (int64_t ch = 0; ch < C; ++ch)
+      acc[ch] += w * s[ch];
+  }
+#pragma omp simd
+  for (int64_t ch = 0; ch < C; ++ch)
+    dx[ch] = static_cast<float>(acc[ch]);
+}
+
 /// The same gather over channels-last (NHWC) dy and dx of N images with C channels: each dx pixel
-/// gathers the dy pixels that read it, channel by channel, in the plain loop's order (so the
-/// sums are the same to the bit).
-/// s[ch] += w·px[ch] over C channels, in double: the channels-last adjoint's inner loop,
-/// vectorised for AVX-512, AVX2 and the baseline (no FMA contraction: the same sums everywhere).
-LLIE_SIMD_CLONES void addScaled(double* __restrict s, const float* __restrict px, double w,
-                                int64_t C) {
-#pragma omp simd
-  for (int64_t ch = 0; ch < C; ++ch)
-    s[ch] += w * px[ch];
-}
-
-LLIE_SIMD_CLONES void addScaled(double* __restrict acc, const double* __restrict s, double w,
-                                int64_t C) {
-#pragma omp simd
-  for (int64_t ch = 0; ch < C; ++ch)
-    acc[ch] += w * s[ch];
-}
-
+/// gathers the dy pixels that read it.
 std::unique_ptr<Kernel> separableAdjointNhwc(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
                                              int64_t OW, AxisAdjoint rows, AxisAdjoint cols) {
   if (N * C * H * W == 0) return kernels::noopKernel();
@@ -112,18 +127,9 @@ std::unique_ptr<Kernel> separableAdjointNhwc(int64_t N, int64_t C, int64_t H, in
       for (int64_t n = 0; n < N; ++n)
         for (int64_t ih = 0; ih < H; ++ih) {
           const float* dy = DY + n * OH * OW * C;
-          for (int64_t iw = 0; iw < W; ++iw) {
-            std::fill(acc.begin(), acc.end(), 0.0);
-            for (int64_t r = rows.begin[ih]; r < rows.begin[ih + 1]; ++r) {
-              std::fill(s.begin(), s.end(), 0.0);
-              for (int64_t c = cols.begin[iw]; c < cols.begin[iw + 1]; ++c)
-                addScaled(s.data(), dy + (rows.dst[r] * OW + cols.dst[c]) * C, cols.w[c], C);
-              addScaled(acc.data(), s.data(), rows.w[r], C);
-            }
-            float* dx = DX + ((n * H + ih) * W + iw) * C;
-            for (int64_t ch = 0; ch < C; ++ch)
-              dx[ch] = static_cast<float>(acc[ch]);
-          }
+          for (int64_t iw = 0; iw < W; ++iw)
+            gatherPixel(DX + ((n * H + ih) * W + iw) * C, dy, OW, C, rows, ih, cols, iw, s.data(),
+                        acc.data());
         }
     }
   });

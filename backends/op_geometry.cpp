@@ -18,7 +18,10 @@ Expected<ConvGeom> convGeometry(const Graph& g, const Node& n) {
   c.O = w[0], c.Cg = w[1], c.KH = w[2], c.KW = w[3], c.G = a.groups;
   c.sh = a.stride[0], c.sw = a.stride[1], c.dh = a.dilation[0], c.dw = a.dilation[1];
   c.pt = a.pad[0], c.pb = a.pad[1], c.pl = a.pad[2], c.pr = a.pad[3];
-  c.hasBias = n.inputs.size() == 3;
+  c.residual = a.residual;
+  c.hasBias = n.inputs.size() - (a.residual ? 1 : 0) == 3;
+  if (a.residual && inShape(g, n, n.inputs.size() - 1) != y)
+    return badNode(n, "the residual's shape is not the output's");
   if (c.C % c.G || c.O % c.G || c.Cg != c.C / c.G || y[0] != c.N || y[1] != c.O)
     return badNode(n, "channel counts disagree with groups");
   int64_t eh = (c.H + c.pt + c.pb - c.dh * (c.KH - 1) - 1) / c.sh + 1;

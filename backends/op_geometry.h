@@ -14,6 +14,7 @@ struct ConvGeom {
   int64_t N, C, H, W, O, Cg, KH, KW, OH, OW, G;
   int64_t sh, sw, pt, pb, pl, pr, dh, dw;
   bool hasBias;
+  bool residual; ///< the last input is added before the epilogue (Conv2dAttrs::residual)
 };
 Expected<ConvGeom> convGeometry(const Graph& g, const Node& n);
 

@@ -7,8 +7,11 @@
 // (so it reuses bytes that are free then). Weights that stay fixed between weight loads (an
 // inference graph's parameters, or values computed from them only) are reordered once after each
 // load into a buffer the kernel keeps; other weights (training, dynamic weights) are reordered on
-// every run, through the workspace. Bias is optional; the epilogue activation is a post-op. oneDNN's dilation is PyTorch's
-// minus one; padding is padding_l = {top, left}, padding_r = {bottom, right}.
+// every run, through the workspace. Bias is optional; the epilogue activation is a post-op. A
+// fused residual is oneDNN's sum post-op before it: the residual is first copied (or reordered)
+// into the destination, unless the memory plan already gave the output the residual's bytes
+// (in place, the usual case). oneDNN's dilation is PyTorch's minus one; padding is
+// padding_l = {top, left}, padding_r = {bottom, right}.
 //
 // Algorithm: Winograd F(2x2, 3x3) where oneDNN has it and it pays on this class of CPU (3x3,
 // stride 1, no dilation, no groups, at least kWinogradMinChannels input and output channels, no
@@ -43,6 +46,10 @@ public:
   bool hasBias = false;
   // User (plain) memories, re-pointed each run.
   memory userSrc, userWei, userDst, bias;
+  // A fused residual: its memory (the output's layout) and its copy into the destination.
+  bool hasResidual = false;
+  memory userRes;
+  dnnl::reorder resCopy;
   // Primitive-layout memories and the reorders into / out of them (null when plain already).
   memory src, wei, dst;
   size_t srcBytes = 0, weiBytes = 0, dstBytes = 0;
@@ -75,6 +82,10 @@ public:
     if (reWei && !keepWei) bind(wei, w + weiOff);
     if (reDst) bind(dst, w + dstOff);
     if (reSrc) srcReorder.execute(s, userSrc, src);
+    if (hasResidual && (reDst || in.back()->data != out[0]->data)) {
+      bind(userRes, in.back()->data);
+      resCopy.execute(s, userRes, reDst ? dst : userDst);
+    }
     if (reWei && !(keepWei && weiFresh)) {
       weiReorder.execute(s, userWei, wei);
       weiFresh = true;
@@ -91,11 +102,12 @@ public:
 
 constexpr int64_t kWinogradMinChannels = 64;
 
-/// oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip) or others.
+/// oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip), a residual
+/// sum or others.
 dnnl::algorithm algorithmFor(const kernels::ConvGeom& c, Epilogue epilogue) {
   const bool wino = c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 &&
                     c.G == 1 && c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinChannels &&
-                    (epilogue == Epilogue::None || epilogue == Epilogue::Relu);
+                    !c.residual && (epilogue == Epilogue::None || epilogue == Epilogue::Relu);
   return wino ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
 }
 
@@ -114,6 +126,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
   return finishKernel(n, k, [&] {
     memory::desc biasMd = hasBias ? plainDesc(biasShape) : memory::desc();
     dnnl::post_ops po;
+    if (c.residual) po.append_sum(1.0f);
     appendEpilogue(po, a.epilogue, static_cast<float>(a.epilogueAlpha));
     dnnl::primitive_attr attr;
     attr.set_post_ops(po);
@@ -153,6 +166,12 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     setup(activationDesc(y, cl[n.outputs[0]]), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
           k->dstReorder, k->reDst, false, true);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
+    k->hasResidual = c.residual;
+    if (c.residual) {
+      // The layout analysis ties the residual's layout to the output's.
+      k->userRes = userMemory(activationDesc(y, cl[n.outputs[0]]), *ctx);
+      k->resCopy = dnnl::reorder(k->userRes, k->reDst ? k->dst : k->userDst);
+    }
     k->keepWei = k->reWei && fixedWei;
     if (k->keepWei) {
       k->keptWei = ctx->keep(k->weiBytes);

@@ -45,6 +45,8 @@ LayoutRule ruleFor(const Graph& g, const Node& n) {
   switch (n.op) {
   case OpKind::Conv2d:
     if (attrsOf<Conv2dAttrs>(n).perSample) return {};
+    if (attrsOf<Conv2dAttrs>(n).residual) // the residual is summed into the output as it is
+      return {{static_cast<int>(n.inputs.size()) - 1}, {0}, {0}, {}, {}};
     return {{}, {}, {0}, {0}, {}};
   case OpKind::Conv2dGradInput: // (x, w, dy) -> dx; x lends its shape
     return {{}, {}, {2}, {0}, {0}};

@@ -1,15 +1,16 @@
-// The cuda convolution family on cuDNN (NCHW, fp32): conv2d (bias and the fused epilogue applied
-// after cuDNN's convolution), conv2d_grad_input (backward data), conv2d_grad_weight (backward
-// filter) and conv_transpose2d (backward data of the convolution whose gradient it is: its x in
-// dy's place, its output in dx's, output padding as the extra rows and columns of that
-// convolution's input, then the bias). Geometry is read by the shared helpers (op_geometry.h,
-// grad_geometry.h): stride, dilation and groups map onto the convolution descriptor; symmetric
-// padding too, while asymmetric padding {top, bottom, left, right} is made explicit: x is
-// zero-padded into the kernel's workspace (and a padded dx cropped back), with cuDNN padding 0. The
-// algorithm is chosen once per shape at prepare time from cuDNN's heuristics (cudnn*Algorithm_v7),
-// taking the first that is deterministic, runs in plain fp32 FMA math (no TF32 tensor ops) and
-// needs at most kMaxAlgoWorkspace bytes; the choice is cached in the context. Its workspace is part
-// of Kernel::workspaceBytes, planned by the executor into its arena.
+// The cuda convolution family on cuDNN (NCHW, fp32): conv2d (a fused residual summed by cuDNN
+// itself, beta = 1 over y holding it; bias and the fused epilogue applied after the convolution),
+// conv2d_grad_input (backward data), conv2d_grad_weight (backward filter) and conv_transpose2d
+// (backward data of the convolution whose gradient it is: its x in dy's place, its output in dx's,
+// output padding as the extra rows and columns of that convolution's input, then the bias).
+// Geometry is read by the shared helpers (op_geometry.h, grad_geometry.h): stride, dilation and
+// groups map onto the convolution descriptor; symmetric padding too, while asymmetric padding {top,
+// bottom, left, right} is made explicit: x is zero-padded into the kernel's workspace (and a padded
+// dx cropped back), with cuDNN padding 0. The algorithm is chosen once per shape at prepare time
+// from cuDNN's heuristics (cudnn*Algorithm_v7), taking the first that is deterministic, runs in
+// plain fp32 FMA math (no TF32 tensor ops) and needs at most kMaxAlgoWorkspace bytes; the choice is
+// cached in the context. Its workspace is part of Kernel::workspaceBytes, planned by the executor
+// into its arena.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/cudnn_desc.h"
 #include "backends/cuda/device_kernels.h"
@@ -172,9 +173,15 @@ public:
         x = padded;
       }
       float* y = out[0]->f32();
-      LLIE_CUDA_CHECK(cudnnConvolutionForward(
-          h, &one, x_.get(), x, w_.get(), in[1]->f32(), conv_.get(),
-          static_cast<cudnnConvolutionFwdAlgo_t>(algo_), algoWs, algoBytes_, &zero, y_.get(), y));
+      // A fused residual: y holds it (copied in unless the plan put y in its bytes), and cuDNN
+      // adds the convolution to it (beta = 1); bias and epilogue follow, as on the host.
+      if (c_.residual && in.back()->data != out[0]->data)
+        LLIE_CUDA_CHECK(cudaMemcpyAsync(y, in.back()->data, out[0]->numel() * sizeof(float),
+                                        cudaMemcpyDeviceToDevice, s));
+      LLIE_CUDA_CHECK(cudnnConvolutionForward(h, &one, x_.get(), x, w_.get(), in[1]->f32(),
+                                              conv_.get(),
+                                              static_cast<cudnnConvolutionFwdAlgo_t>(algo_), algoWs,
+                                              algoBytes_, c_.residual ? &one : &zero, y_.get(), y));
       if (c_.hasBias)
         LLIE_CUDA_CHECK(cudnnAddTensor(h, &one, bias_.get(), in[2]->f32(), &one, y_.get(), y));
       if (hasEpilogue_)

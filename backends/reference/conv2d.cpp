@@ -1,6 +1,8 @@
 // Reference 2-D convolution: NCHW input, OIHW weight (O x C/groups x kh x kw), optional bias,
 // stride, asymmetric padding {top, bottom, left, right}, dilation, groups (depthwise when
-// groups == C) and the fused epilogue. Direct seven-deep loop, accumulating in double.
+// groups == C), the fused residual (added to the accumulator before the epilogue; it may share
+// the output's buffer: each element is read before it is written) and the fused epilogue. Direct
+// seven-deep loop, accumulating in double.
 #include "backends/op_geometry.h"
 #include "backends/reference/ref_kernels.h"
 
@@ -25,6 +27,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n) {
     const float* X = in[0]->f32();
     const float* Wt = in[1]->f32();
     const float* B = c.hasBias ? in[2]->f32() : nullptr;
+    const float* R = c.residual ? in.back()->f32() : nullptr;
     float* Y = out[0]->f32();
     int64_t Og = c.O / c.G;
     for (int64_t n = 0; n < c.N; ++n)
@@ -47,8 +50,9 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n) {
                 }
               }
             }
-            Y[((n * c.O + o) * c.OH + oh) * c.OW + ow] =
-                static_cast<float>(applyEpilogue(epi, alpha, acc));
+            const int64_t at = ((n * c.O + o) * c.OH + oh) * c.OW + ow;
+            if (R) acc += R[at];
+            Y[at] = static_cast<float>(applyEpilogue(epi, alpha, acc));
           }
       }
   });
@@ -56,6 +60,8 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n) {
 
 } // namespace
 
-void registerConv2d(Registry& r) { r.add(OpKind::Conv2d, makeConv, checkConv); }
+void registerConv2d(Registry& r) {
+  r.add(OpKind::Conv2d, makeConv, checkConv);
+}
 
 } // namespace llie::ref

@@ -11,8 +11,9 @@ namespace {
 Status conv2dRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
   const Node& n = q.node;
   const auto& a = attrsOf<Conv2dAttrs>(n);
-  if (a.epilogue != Epilogue::None)
-    return Status::error("internal: autodiff met a conv2d with a fused epilogue", n.span());
+  if (a.epilogue != Epilogue::None || a.residual)
+    return Status::error("internal: autodiff met a conv2d with a fused epilogue or residual",
+                         n.span());
   if (a.perSample)
     return Status::error("gradients of per-sample (dynamic depthwise) conv2d are not supported yet",
                          n.span());

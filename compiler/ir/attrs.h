@@ -113,9 +113,13 @@ struct Conv2dAttrs {
   bool perSample = false;
   Epilogue epilogue = Epilogue::None;
   double epilogueAlpha = 0.0; ///< leaky_relu slope when epilogue is leaky_relu
+  /// The last input is a residual of the output's shape, added before the epilogue:
+  /// y = epilogue(conv(x, w) + bias + residual). Set by the fuse-residual pass only.
+  bool residual = false;
   template <class V> void fields(V&& v) {
     v("stride", stride), v("pad", pad), v("dilation", dilation), v("groups", groups),
-        v("per_sample", perSample), v("epilogue", epilogue), v("epilogue_alpha", epilogueAlpha);
+        v("per_sample", perSample), v("epilogue", epilogue), v("epilogue_alpha", epilogueAlpha),
+        v("residual", residual);
   }
   bool operator==(const Conv2dAttrs&) const = default;
 };

@@ -127,7 +127,13 @@ Result conv2dRule(const ShapeQuery& q) {
   if (!a.perSample && w[0].isConst() && w[0].off % a.groups != 0)
     return err("conv2d: " + std::to_string(w[0].off) +
                " output channels are not divisible by groups=" + std::to_string(a.groups));
-  if (q.inputs.size() == 3 && (q.inputs[2].shape.size() != 1 || !(q.inputs[2].shape[0] == outC)))
+  // Inputs: x, w, then the bias when there is one, then the residual when `residual` is set.
+  const size_t operands = q.inputs.size() - (a.residual ? 1 : 0);
+  if (q.inputs.size() == 4 && !a.residual)
+    return err("conv2d: takes x, a weight and an optional bias, got 4 inputs");
+  if (a.residual && (q.inputs.size() < 3 || a.perSample))
+    return err("conv2d: a fused residual needs x, a weight, an optional bias and the residual");
+  if (operands == 3 && (q.inputs[2].shape.size() != 1 || !(q.inputs[2].shape[0] == outC)))
     return err("conv2d: bias must have shape [" + dimToString(outC, q.syms) + "], got " +
                shp(q, q.inputs[2].shape));
   int64_t kh = (w[2].off - 1) * a.dilation[0] + 1, kw = (w[3].off - 1) * a.dilation[1] + 1;
@@ -135,7 +141,11 @@ Result conv2dRule(const ShapeQuery& q) {
                         slidingDim(q, x[2], a.pad[0] + a.pad[1], kh, a.stride[0], false, "height"));
   LLIE_ASSIGN_OR_RETURN(Dim wd,
                         slidingDim(q, x[3], a.pad[2] + a.pad[3], kw, a.stride[1], false, "width"));
-  return one({q.inputs[0].dtype, {x[0], outC, h, wd}});
+  TensorType y{q.inputs[0].dtype, {x[0], outC, h, wd}};
+  if (a.residual && !(q.inputs.back().shape == y.shape && q.inputs.back().dtype == y.dtype))
+    return err("conv2d: the residual " + shp(q, q.inputs.back().shape) +
+               " must have the output's shape " + shp(q, y.shape) + " and dtype");
+  return one(y);
 }
 
 Result convTransposeRule(const ShapeQuery& q) {

@@ -14,6 +14,17 @@ size_t valueBytes(const Graph& g, ValueId v) {
   return n * dtypeSize(t.dtype);
 }
 
+/// The input whose buffer the node may write its output into, or kNoValue. A residual is summed
+/// into the output element by element, so the conv may overwrite it, but only when the conv
+/// reads it nowhere else (the pass never fuses conv2d(x) + x).
+static ValueId inplaceInput(const Node& n) {
+  if (opInfo(n.op).flags & kInplace) return n.inputs[0];
+  if (n.op == OpKind::Conv2d && attrsOf<Conv2dAttrs>(n).residual &&
+      std::count(n.inputs.begin(), n.inputs.end(), n.inputs.back()) == 1)
+    return n.inputs.back();
+  return kNoValue;
+}
+
 MemoryRequests memoryRequests(const Graph& g) {
   MemoryRequests r;
   const int32_t end = static_cast<int32_t>(g.nodes.size());
@@ -58,14 +69,15 @@ MemoryRequests memoryRequests(const Graph& g) {
       r.buffers[n.outputs[0]] = {0, 0, 0};
       r.aliasOf[n.outputs[0]] = n.inputs[0];
     }
-  // In place: an op that may write its first input's buffer (kInplace) takes that buffer over
-  // when this node is the input's last reader and the two have the same bytes. The first value
-  // of such a chain owns the bytes and lives until the chain's last read.
+  // In place: an op that may write its first input's buffer (kInplace), or a conv2d its fused
+  // residual's, takes that buffer over when this node is the input's last reader and the two
+  // have the same bytes. The first value of such a chain owns the bytes and lives until the
+  // chain's last read.
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    if (n.dead || weightOnly[i] || !(opInfo(n.op).flags & kInplace) || n.outputs.size() != 1)
-      continue;
-    const ValueId in = n.inputs[0], out = n.outputs[0];
+    if (n.dead || weightOnly[i] || n.outputs.size() != 1) continue;
+    const ValueId in = inplaceInput(n), out = n.outputs[0];
+    if (in == kNoValue) continue;
     const ValueId root = r.aliasOf[in] == kNoValue ? in : r.aliasOf[in];
     BufferRequest& owner = r.buffers[root];
     if (r.pinned[root] || owner.bytes == 0 || owner.last != static_cast<int32_t>(i) ||

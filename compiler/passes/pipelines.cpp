@@ -10,6 +10,7 @@
 #include "compiler/passes/fuse_batchnorm_activation.h"
 #include "compiler/passes/fuse_elementwise.h"
 #include "compiler/passes/fuse_epilogue.h"
+#include "compiler/passes/fuse_residual.h"
 #include "compiler/passes/rematerialize.h"
 
 #include <algorithm>
@@ -42,6 +43,10 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
        "conv2d -> batchnorm: the conv's weight and bias absorb the batchnorm (W * a, (b - mean) * "
        "a + beta, a = gamma / sqrt(var + eps)), computed once per weight load",
        [](Graph& g) -> Expected<int> { return foldBatchNorm(g); }},
+      {"fuse-residual", Artifacts::Inference,
+       "add(r, conv2d(x)) -> conv2d(x, ..., r): the residual is summed into the conv's result "
+       "before its epilogue, in place over r where r dies there",
+       [](Graph& g) -> Expected<int> { return fuseResidual(g); }},
       {"fuse-epilogue", Artifacts::Inference,
        "conv2d/matmul -> relu|relu6|sigmoid|tanh|leaky_relu|clamp(0,6): the activation becomes "
        "the conv's epilogue",
@@ -62,7 +67,7 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
 }
 
 std::vector<std::string> inferencePipeline() {
-  return {"fold-batchnorm", "fuse-epilogue", "cse", "fuse-elementwise", "dce"};
+  return {"fold-batchnorm", "fuse-residual", "fuse-epilogue", "cse", "fuse-elementwise", "dce"};
 }
 
 std::vector<std::string> trainEntryPipeline() {

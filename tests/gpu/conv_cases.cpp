@@ -1,9 +1,11 @@
 // cuda-vs-cpu cases for the cuDNN convolution family: conv2d forward (bias or not, stride,
-// symmetric and asymmetric padding, dilation, groups, depthwise, every fused epilogue) and both
-// of its gradients, conv2d_grad_input and conv2d_grad_weight, over the same geometries; and
-// conv_transpose2d (stride, symmetric and asymmetric padding, output padding, dilation, groups,
-// depthwise, bias or not), the cpu backend's cases.
+// symmetric and asymmetric padding, dilation, groups, depthwise, every fused epilogue,
+// a fused residual) and both of its gradients, conv2d_grad_input and conv2d_grad_weight, over the
+// same geometries; and conv_transpose2d (stride, symmetric and asymmetric padding, output padding,
+// dilation, groups, depthwise, bias or not), the cpu backend's cases.
 #include "tests/gpu/gpu_test_util.h"
+
+#include <tuple>
 
 namespace llie::bt {
 namespace {
@@ -75,6 +77,19 @@ std::vector<GpuCase> forwardCases() {
     ConvSpec s{name, {1, 4, 9, 8}, 6, 3, 3, 1, {1, 1}, {1, 1, 1, 1}};
     s.epi = e, s.alpha = alpha;
     r.push_back(GpuCase{s.name, OpKind::Conv2d, attrsOf(s), {s.x, wShape(s), {s.O}}, {yShape(s)}});
+  }
+  // A fused residual (the last input), with and without a bias, then an epilogue after it.
+  for (auto [name, bias, e] : {std::tuple{"residual", true, Epilogue::None},
+                               std::tuple{"residual_nobias", false, Epilogue::None},
+                               std::tuple{"residual_relu", true, Epilogue::Relu}}) {
+    ConvSpec s{name, {2, 8, 9, 8}, 8, 3, 3, 1, {1, 1}, {1, 1, 1, 1}};
+    s.epi = e;
+    Conv2dAttrs a = attrsOf(s);
+    a.residual = true;
+    std::vector<Dims> ins{s.x, wShape(s)};
+    if (bias) ins.push_back({s.O});
+    ins.push_back(yShape(s));
+    r.push_back(GpuCase{s.name, OpKind::Conv2d, a, ins, {yShape(s)}});
   }
   return r;
 }
