@@ -2,7 +2,8 @@
 // the function's domain, rank 0, odd and image-like shapes) and every binary op under each
 // broadcasting pattern (equal shapes, N×1×H×W, 1×C×1×1, broadcast on either or both sides,
 // rank-0 scalars, ranks differing); the comparisons (a Bool result, exact; random values and
-// all-equal ones) and where (a Bool condition) under broadcasting.
+// all-equal ones) and where (a Bool condition) under broadcasting; prelu with each form of
+// slope (one element, [C] along axis 1, NumPy-style shapes), exactly.
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -103,8 +104,35 @@ std::vector<GpuCase> boolCases() {
   return r;
 }
 
+/// prelu's slopes by PyTorch's channel rule: one element ([1] or a scalar), [C] along axis 1
+/// (also where C equals the last axis, which NumPy broadcasting would pick), and NumPy-style
+/// shapes ([C, 1, 1] as the frontend makes it, [1, C, 1, 1]). x > 0 ? x : slope·x is exact in
+/// f32, so the results must agree bit for bit; NaNs in x pass through.
+std::vector<GpuCase> preluCases() {
+  std::vector<Pattern> pats = {
+      {"slope_1", {2, 3, 7, 13}, {1}, {2, 3, 7, 13}},
+      {"slope_scalar", {2, 3, 7, 13}, {}, {2, 3, 7, 13}},
+      {"slope_C", {2, 3, 7, 13}, {3}, {2, 3, 7, 13}},
+      {"slope_C_equal_to_W", {2, 4, 5, 4}, {4}, {2, 4, 5, 4}},
+      {"slope_C_rank2", {6, 5}, {5}, {6, 5}},
+      {"slope_C11", {2, 3, 7, 13}, {3, 1, 1}, {2, 3, 7, 13}},
+      {"slope_1C11", {2, 3, 7, 13}, {1, 3, 1, 1}, {2, 3, 7, 13}},
+      {"slope_1_rank1", {17}, {1}, {17}},
+  };
+  std::vector<GpuCase> r;
+  for (auto& p : pats) {
+    GpuCase c{std::string("prelu_") + p.name, OpKind::Prelu, NoAttrs{}, {p.a, p.b}, {p.out}};
+    c.ranges = {{-3.f, 3.f}, {-0.5f, 0.9f}};
+    c.atol = 0, c.rtol = 0;
+    r.push_back(std::move(c));
+  }
+  r.back().nanEvery = 5;
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaPrelu, CudaMatchesCpu, ::testing::ValuesIn(preluCases()), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaCompareWhere, CudaMatchesCpu, ::testing::ValuesIn(boolCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaUnary, CudaMatchesCpu, ::testing::ValuesIn(unaryCases()), gpuCaseName);

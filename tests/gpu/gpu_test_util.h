@@ -2,7 +2,7 @@
 // "no CUDA device (...)" otherwise), and the cuda-vs-cpu consistency fixture: a case is one
 // node with any number of outputs, run on the cpu and the cuda backends through the public
 // Backend interface (workspace included, as the executor hands it over), every output compared
-// within 1e-4 absolute plus 1e-4 relative (bt::allClose).
+// within 1e-4 absolute plus 1e-4 relative (bt::allClose), Bool and I64 outputs exactly.
 #pragma once
 #include "tests/backends/backend_test_util.h"
 
@@ -41,8 +41,10 @@ struct GpuCase {
   double atol = 1e-4, rtol = 1e-4;
   /// Input 0's random values rounded to integers (many equal values: ties, e.g. for max pooling).
   bool roundInput0 = false;
+  /// With n > 0, every n-th element of input 0 (from element n / 2 on) is a NaN.
+  int64_t nanEvery = 0;
   /// Per input / output dtype, f32 where not given; a Bool input is random 0/1 bytes and a
-  /// Bool output must agree exactly.
+  /// Bool or I64 output must agree exactly.
   std::vector<DType> inTypes, outTypes;
   DType inType(size_t i) const { return i < inTypes.size() ? inTypes[i] : DType::F32; }
   DType outType(size_t i) const { return i < outTypes.size() ? outTypes[i] : DType::F32; }
