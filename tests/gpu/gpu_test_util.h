@@ -57,6 +57,19 @@ inline std::string gpuCaseName(const ::testing::TestParamInfo<GpuCase>& i) {
   return i.param.name;
 }
 
+/// Cases of a cpu-vs-reference table (tests/backends/*_case_tables.h) as cuda-vs-cpu cases: the
+/// same node and input ranges, its one output; `exact` for the ops that only move data.
+inline std::vector<GpuCase> fromCpuCases(const std::vector<Case>& cases, bool exact = false) {
+  std::vector<GpuCase> r;
+  for (const Case& c : cases) {
+    GpuCase g{c.name, c.op, c.attrs, c.ins, {c.out}};
+    g.lo = c.lo, g.hi = c.hi, g.ranges = c.ranges;
+    if (exact) g.atol = 0, g.rtol = 0;
+    r.push_back(std::move(g));
+  }
+  return r;
+}
+
 /// The fixture of the consistency harness (TEST_P in cuda_vs_cpu_test.cpp); cases are
 /// instantiated per kernel family. Without a device a case still checks what it can (the cpu
 /// side prepares, the cuda backend's checks accept the node), then skips.

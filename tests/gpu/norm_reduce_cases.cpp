@@ -1,5 +1,6 @@
 // cuda-vs-cpu cases for the reduction families: sum / mean / max / min over kept and reduced
-// axes in every position (keepdim or not, negative axes, all axes, large reductions), softmax
+// axes in every position (the cpu-vs-reference table's, tests/backends/tensor_case_tables.h),
+// softmax
 // and log_softmax over one or several axes, and batch normalisation in its three forms
 // (inference, training with all five outputs, the training backward with its three) over NCHW,
 // other ranks and a last-axis channel; and the three with a relu or relu6 epilogue (the
@@ -7,46 +8,11 @@
 // and of 6; instancenorm (all or the first channels), layernorm over the last axis and
 // l2_normalize along an axis; argmax and kth_value (ties, NaNs, fractions 0 and 1), exactly.
 #include "tests/backends/select_cases.h"
+#include "tests/backends/tensor_case_tables.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
 namespace {
-
-GpuCase reduce(std::string name, OpKind op, Dims x, std::vector<int64_t> axes, bool keep) {
-  ReduceAttrs a{axes, keep};
-  std::vector<int64_t> norm;
-  for (int64_t ax : axes)
-    norm.push_back(ax < 0 ? ax + static_cast<int64_t>(x.size()) : ax);
-  Dims y;
-  for (size_t d = 0; d < x.size(); ++d) {
-    bool reduced = axes.empty() || std::find(norm.begin(), norm.end(), int64_t(d)) != norm.end();
-    if (!reduced)
-      y.push_back(x[d]);
-    else if (keep)
-      y.push_back(1);
-  }
-  return GpuCase{std::move(name), op, a, {x}, {y}};
-}
-
-std::vector<GpuCase> reduceCases() {
-  std::vector<std::pair<const char*, OpKind>> ops = {{"sum", OpKind::ReduceSum},
-                                                     {"mean", OpKind::ReduceMean},
-                                                     {"max", OpKind::ReduceMax},
-                                                     {"min", OpKind::ReduceMin}};
-  std::vector<GpuCase> r;
-  for (auto& [nm, op] : ops) {
-    std::string p = nm;
-    r.push_back(reduce(p + "_c_keep", op, {2, 3, 7, 13}, {1}, true));
-    r.push_back(reduce(p + "_hw", op, {2, 3, 7, 13}, {2, 3}, false));
-    r.push_back(reduce(p + "_neg_last", op, {2, 3, 7, 13}, {-1}, false));
-    r.push_back(reduce(p + "_n_h_keep", op, {2, 3, 7, 13}, {0, 2}, true));
-    r.push_back(reduce(p + "_all", op, {2, 3, 7, 13}, {}, false));
-    r.push_back(reduce(p + "_size1_axis", op, {2, 1, 5, 5}, {1}, true));
-    r.push_back(reduce(p + "_bias_grad", op, {4, 16, 48, 40}, {0, 2, 3}, false));
-    r.push_back(reduce(p + "_all_large", op, {3, 4, 61, 59}, {}, false));
-  }
-  return r;
-}
 
 std::vector<GpuCase> softmaxCases() {
   std::vector<GpuCase> r;
@@ -277,8 +243,8 @@ INSTANTIATE_TEST_SUITE_P(CudaKthValue, CudaMatchesCpu, ::testing::ValuesIn(kthCa
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaGroupNorm, CudaMatchesCpu, ::testing::ValuesIn(groupNormCases()),
                          gpuCaseName);
-INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu, ::testing::ValuesIn(reduceCases()),
-                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu,
+                         ::testing::ValuesIn(fromCpuCases(tables::reduceCases())), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaSoftmax, CudaMatchesCpu, ::testing::ValuesIn(softmaxCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaBatchNorm, CudaMatchesCpu, ::testing::ValuesIn(bnCases()),
