@@ -95,9 +95,8 @@ std::string checkBinary(const Graph& g, const Node& n) {
 Expected<std::unique_ptr<Kernel>> makeComplexAdd(const Graph& g, const Node& n,
                                                  const CudaCtxPtr& ctx) {
   Dims y = kernels::outShape(g, n);
-  for (size_t i = 0; i < n.inputs.size(); ++i)
-    if (kernels::inShape(g, n, i) != y)
-      return kernels::badNode(n, "add of c64 tensors needs equal shapes");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "add of c64 tensors needs equal shapes");
   for (ValueId v : n.inputs)
     if (g.type(v).dtype != DType::C64) return kernels::badNode(n, "add mixes c64 and real");
   const int64_t count = 2 * numel(y);
