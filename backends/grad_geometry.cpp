@@ -138,4 +138,15 @@ Expected<ReduceGradGeom> reduceGradGeometry(const Graph& g, const Node& n) {
   return r;
 }
 
+std::string optimizerShapeProblem(const Graph& g, const Node& n, size_t nTensors) {
+  Dims p = inShape(g, n, 0);
+  for (size_t i = 1; i < nTensors; ++i)
+    if (inShape(g, n, i) != p) return "input " + std::to_string(i) + " differs from p";
+  for (size_t i = nTensors; i < n.inputs.size(); ++i)
+    if (numel(inShape(g, n, i)) != 1) return "lr and step must be scalars";
+  for (ValueId v : n.outputs)
+    if (concrete(g.type(v).shape) != p) return "an output differs from p";
+  return "";
+}
+
 } // namespace llie::kernels

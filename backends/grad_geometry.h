@@ -1,7 +1,8 @@
 // The node geometry of the spatial gradient ops, read the same way by the reference and the cpu
 // backends: conv2d_grad_input / conv2d_grad_weight (x, w, dy), batchnorm (all three forms),
-// max/avg_pool2d_grad and resize_grad (x, dy). A gradient node's output has the shape of the
-// forward input it differentiates, so the forward's output shape is read from dy (the last input)
+// max/avg_pool2d_grad and resize_grad (x, dy); and the optimizer updates' shape check, shared
+// with the cuda backend. A gradient node's output has the shape of the forward input it
+// differentiates, so the forward's output shape is read from dy (the last input)
 // instead; the checks are the forward's (op_geometry.h), a malformed node is a badNode error value.
 // Integer shape arithmetic only, like op_geometry.h.
 #pragma once
@@ -44,5 +45,9 @@ struct ReduceGradGeom {
   int64_t count;
 };
 Expected<ReduceGradGeom> reduceGradGeometry(const Graph& g, const Node& n);
+
+/// The optimizer updates (sgd_update, adam_update): "" when inputs [0, nTensors) and every output
+/// share the parameter's shape and the other inputs (lr, step) are scalars; otherwise why not.
+std::string optimizerShapeProblem(const Graph& g, const Node& n, size_t nTensors);
 
 } // namespace llie::kernels

@@ -13,13 +13,6 @@ namespace {
 
 using kernels::Dims;
 
-bool sameShapes(const Graph& g, const Node& n) {
-  Dims y = kernels::outShape(g, n);
-  for (size_t i = 0; i < n.inputs.size(); ++i)
-    if (kernels::inShape(g, n, i) != y) return false;
-  return true;
-}
-
 /// |z| and atan2(Im, Re) of one pair, in double.
 double absOf(const float* z) {
   return std::hypot(double(z[0]), double(z[1]));
@@ -31,7 +24,8 @@ double angleOf(const float* z) {
 } // namespace
 
 Expected<std::unique_ptr<Kernel>> makeComplexToReal(const Graph& g, const Node& n) {
-  if (!sameShapes(g, n)) return kernels::badNode(n, "output shape differs from input shape");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "output shape differs from input shape");
   const bool abs = n.op == OpKind::ComplexAbs;
   return kernels::makeFnKernel([abs](const auto& in, const auto& out) {
     const float* z = in[0]->f32();
@@ -62,7 +56,8 @@ Expected<std::unique_ptr<Kernel>> makePolar(const Graph& g, const Node& n) {
 }
 
 Expected<std::unique_ptr<Kernel>> makeComplexGrad(const Graph& g, const Node& n) {
-  if (!sameShapes(g, n)) return kernels::badNode(n, "z, dy and dz must share one shape");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "z, dy and dz must share one shape");
   const bool abs = n.op == OpKind::ComplexAbsGrad;
   return kernels::makeFnKernel([abs](const auto& in, const auto& out) {
     const float* z = in[0]->f32();
@@ -111,7 +106,8 @@ Expected<std::unique_ptr<Kernel>> makePolarGrad(const Graph& g, const Node& n) {
 }
 
 Expected<std::unique_ptr<Kernel>> makeComplexAdd(const Graph& g, const Node& n) {
-  if (!sameShapes(g, n)) return kernels::badNode(n, "add of c64 tensors needs equal shapes");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "add of c64 tensors needs equal shapes");
   for (ValueId v : n.inputs)
     if (g.type(v).dtype != DType::C64) return kernels::badNode(n, "add mixes c64 and real");
   return kernels::makeFnKernel([](const auto& in, const auto& out) {

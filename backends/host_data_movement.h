@@ -14,24 +14,20 @@ namespace llie::host {
 std::vector<int64_t> padTable(int64_t out, int64_t before, int64_t size, PadMode mode);
 
 Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n);
-Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n);
-Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n);
+/// permute, slice, expand, pixel_shuffle, pixel_unshuffle: one strided gather each
+/// (gather_geometry.h).
+Expected<std::unique_ptr<Kernel>> makeGather(const Graph& g, const Node& n);
 /// slice of a 4-D tensor stored channels-last (NHWC) into one stored so: the cpu backend's.
 Expected<std::unique_ptr<Kernel>> makeSliceChannelsLast(const Graph& g, const Node& n);
-Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n);
-Expected<std::unique_ptr<Kernel>> makePixelShuffle(const Graph& g, const Node& n);
-Expected<std::unique_ptr<Kernel>> makePixelUnshuffle(const Graph& g, const Node& n);
 
 template <class... Ctx> void registerDataMovement(kernels::Registry<Ctx...>& r) {
   r.template addHost<makeCopy>(OpKind::Reshape);
   r.template addHost<makeCopy>(OpKind::StopGrad);
-  r.template addHost<makePermute>(OpKind::Permute);
-  r.template addHost<makeSlice>(OpKind::Slice);
-  r.template addHost<makeExpand>(OpKind::Expand);
+  for (OpKind k : {OpKind::Permute, OpKind::Slice, OpKind::Expand, OpKind::PixelShuffle,
+                   OpKind::PixelUnshuffle})
+    r.template addHost<makeGather>(k);
   r.template addHost<makePad>(OpKind::Pad);
-  r.template addHost<makePixelShuffle>(OpKind::PixelShuffle);
-  r.template addHost<makePixelUnshuffle>(OpKind::PixelUnshuffle);
 }
 
 } // namespace llie::host

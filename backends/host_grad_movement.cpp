@@ -8,8 +8,10 @@
 #include "backends/host_data_movement.h"
 #include "backends/simd_clones.h"
 
+#include "backends/gather_geometry.h"
 #include "backends/grad_geometry.h"
 #include "backends/host_loops.h"
+#include "backends/separable_taps.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,43 +21,13 @@
 namespace llie::host {
 namespace {
 
+using kernels::AxisTable;
 using kernels::Dims;
 
-/// One axis of a separable linear map read backwards (CSR): for input index i, the entries
-/// [begin[i], begin[i+1]) list the output indices `dst` that read it and the weights `w`.
-struct AxisAdjoint {
-  std::vector<int64_t> begin, dst;
-  std::vector<double> w;
-};
-
-struct Tap {
-  int64_t out, in;
-  double w;
-};
-
-/// Buckets the forward taps (output `out` reads input `in` with weight `w`) by input index.
-AxisAdjoint invert(int64_t in, const std::vector<Tap>& taps) {
-  AxisAdjoint a;
-  a.begin.assign(in + 1, 0);
-  for (const Tap& t : taps)
-    ++a.begin[t.in + 1];
-  for (int64_t i = 0; i < in; ++i)
-    a.begin[i + 1] += a.begin[i];
-  a.dst.resize(taps.size());
-  a.w.resize(taps.size());
-  std::vector<int64_t> fill(a.begin.begin(), a.begin.end() - 1);
-  for (const Tap& t : taps) {
-    int64_t k = fill[t.in]++;
-    a.dst[k] = t.out;
-    a.w[k] = t.w;
-  }
-  return a;
-}
-
-/// dx[p] = Rhᵀ·dy[p]·Rw for every plane: each dx element gathers the dy entries that read it,
-/// summed in double.
+/// dx[p] = Rhᵀ·dy[p]·Rw for every plane: each dx element gathers the dy entries that read it
+/// (the per-axis tables by input index, separable_taps.h), summed in double.
 std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, int64_t OH,
-                                         int64_t OW, AxisAdjoint rows, AxisAdjoint cols) {
+                                         int64_t OW, AxisTable rows, AxisTable cols) {
   if (planes * H * W == 0) return kernels::noopKernel();
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* DY = in[1]->f32();
@@ -68,10 +40,10 @@ std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, i
         for (int64_t iw = 0; iw < W; ++iw) {
           double acc = 0;
           for (int64_t r = rows.begin[ih]; r < rows.begin[ih + 1]; ++r) {
-            const float* row = dy + rows.dst[r] * OW;
+            const float* row = dy + rows.idx[r] * OW;
             double s = 0;
             for (int64_t c = cols.begin[iw]; c < cols.begin[iw + 1]; ++c)
-              s += cols.w[c] * row[cols.dst[c]];
+              s += cols.w[c] * row[cols.idx[c]];
             acc += rows.w[r] * s;
           }
           dx[iw] = static_cast<float>(acc);
@@ -85,8 +57,8 @@ std::unique_ptr<Kernel> separableAdjoint(int64_t planes, int64_t H, int64_t W, i
 /// the same to the bit). One call per pixel, vectorised over channels for AVX-512, AVX2 and the
 /// baseline (no FMA contraction: the same sums everywhere); `s` and `acc` are C scratch doubles.
 LLIE_SIMD_CLONES void gatherPixel(float* __restrict dx, const float* __restrict dy, int64_t OW,
-                                  int64_t C, const AxisAdjoint& rows, int64_t ih,
-                                  const AxisAdjoint& cols, int64_t iw, double* __restrict s,
+                                  int64_t C, const AxisTable& rows, int64_t ih,
+                                  const AxisTable& cols, int64_t iw, double* __restrict s,
                                   double* __restrict acc) {
 #pragma omp simd
   for (int64_t ch = 0; ch < C; ++ch)
@@ -96,7 +68,7 @@ LLIE_SIMD_CLONES void gatherPixel(float* __restrict dx, const float* __restrict 
     for (int64_t ch = 0; ch < C; ++ch)
       s[ch] = 0.0;
     for (int64_t c = cols.begin[iw]; c < cols.begin[iw + 1]; ++c) {
-      const float* __restrict px = dy + (rows.dst[r] * OW + cols.dst[c]) * C;
+      const float* __restrict px = dy + (rows.idx[r] * OW + cols.idx[c]) * C;
       const double w = cols.w[c];
 #pragma omp simd
       for (int64_t ch = 0; ch < C; ++ch)
@@ -115,7 +87,7 @@ LLIE_SIMD_CLONES void gatherPixel(float* __restrict dx, const float* __restrict 
 /// The same gather over channels-last (NHWC) dy and dx of N images with C channels: each dx pixel
 /// gathers the dy pixels that read it.
 std::unique_ptr<Kernel> separableAdjointNhwc(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
-                                             int64_t OW, AxisAdjoint rows, AxisAdjoint cols) {
+                                             int64_t OW, AxisTable rows, AxisTable cols) {
   if (N * C * H * W == 0) return kernels::noopKernel();
   return kernels::makeFnKernel([=](const auto& in, const auto& out) {
     const float* DY = in[1]->f32();
@@ -135,85 +107,20 @@ std::unique_ptr<Kernel> separableAdjointNhwc(int64_t N, int64_t C, int64_t H, in
   });
 }
 
-AxisAdjoint padAdjoint(int64_t out, int64_t before, int64_t size, PadMode mode) {
-  std::vector<int64_t> t = padTable(out, before, size, mode);
-  std::vector<Tap> taps;
-  for (int64_t o = 0; o < out; ++o)
-    if (t[o] >= 0) taps.push_back({o, t[o], 1.0});
-  return invert(size, taps);
-}
-
-/// The in-image part [s, e) of every pooling window along one axis, and the window clipped to
-/// the padded input (the count_include_pad divisor's factor), as reference/pool.cpp.
-struct PoolAxis {
-  std::vector<int64_t> s, e, span;
-};
-PoolAxis poolAxis(int64_t out, int64_t in, int64_t k, int64_t stride, int64_t padL, int64_t padR) {
-  PoolAxis a;
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t lo = o * stride - padL, hi = std::min(lo + k, in + padR);
-    a.s.push_back(std::max<int64_t>(lo, 0));
-    a.e.push_back(std::min(hi, in));
-    a.span.push_back(hi - lo);
-  }
-  return a;
-}
-
-/// Avg pooling along one axis as taps: output o reads its in-image window with weight 1/div,
-/// div = the clipped window (include pad) or its in-image part; the forward's divisor is the
-/// product of the two axes' factors.
-AxisAdjoint avgAdjoint(const PoolAxis& a, int64_t in, bool includePad) {
-  std::vector<Tap> taps;
-  for (size_t o = 0; o < a.s.size(); ++o) {
-    int64_t div = includePad ? a.span[o] : a.e[o] - a.s[o];
-    for (int64_t i = a.s[o]; i < a.e[o]; ++i)
-      taps.push_back({static_cast<int64_t>(o), i, 1.0 / static_cast<double>(div)});
-  }
-  return invert(in, taps);
-}
-
-AxisAdjoint resizeAdjoint(int64_t out, int64_t in, bool nearest, bool alignCorners) {
-  std::vector<Tap> taps;
-  for (int64_t o = 0; o < out; ++o) {
-    if (nearest) {
-      taps.push_back({o, kernels::nearestSrc(o, in, out), 1.0});
-    } else {
-      kernels::LinearTap t = kernels::linearTap(o, in, out, alignCorners);
-      taps.push_back({o, t.i0, 1 - t.w1});
-      taps.push_back({o, t.i1, t.w1});
-    }
-  }
-  return invert(in, taps);
-}
-
 } // namespace
 
 Expected<std::unique_ptr<Kernel>> makePadGrad(const Graph& g, const Node& n) {
   const auto& a = attrsOf<PadAttrs>(n);
   LLIE_ASSIGN_OR_RETURN(kernels::PlaneGeom p, kernels::padGradGeometry(g, n));
-  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, padAdjoint(p.OH, a.pads[0], p.H, a.mode),
-                          padAdjoint(p.OW, a.pads[2], p.W, a.mode));
+  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW,
+                          kernels::byInput(p.H, kernels::padTaps(p.OH, a.pads[0], p.H, a.mode)),
+                          kernels::byInput(p.W, kernels::padTaps(p.OW, a.pads[2], p.W, a.mode)));
 }
 
 Expected<std::unique_ptr<Kernel>> makeSliceGrad(const Graph& g, const Node& n) {
-  const auto& a = attrsOf<SliceAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::inShape(g, n, 1);
-  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0 || y.size() != x.size() || a.step < 1) return kernels::badNode(n, "axis/step");
-  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from x");
-  for (size_t d = 0; d < x.size(); ++d)
-    if (static_cast<int64_t>(d) != axis && x[d] != y[d])
-      return kernels::badNode(n, "dy differs from x off the slice axis");
-  int64_t start = a.start.off;
-  if (start < 0) start += x[axis];
-  start = std::clamp<int64_t>(start, 0, x[axis]);
-  if (y[axis] > 0 && start + (y[axis] - 1) * a.step >= x[axis])
-    return kernels::badNode(n, "slice runs past the input");
-  int64_t outer = 1, inner = 1, X = x[axis], Y = y[axis], step = a.step;
-  for (int64_t i = 0; i < axis; ++i)
-    outer *= x[i];
-  for (size_t i = axis + 1; i < x.size(); ++i)
-    inner *= x[i];
+  LLIE_ASSIGN_OR_RETURN(kernels::SliceGradGeom geo, kernels::sliceGradGeometry(g, n));
+  const int64_t outer = geo.outer, X = geo.X, Y = geo.Y, inner = geo.inner;
+  const int64_t start = geo.start, step = geo.step;
   // src[j]: the dy index along the axis that lands on x index j, -1 for none (a zero).
   std::vector<int64_t> src(X, -1);
   for (int64_t i = 0; i < Y; ++i)
@@ -240,8 +147,8 @@ Expected<std::unique_ptr<Kernel>> makeMaxPoolGrad(const Graph& g, const Node& n)
   if (!geom) return geom.takeStatus();
   const kernels::PoolGeom& p = *geom;
   int64_t planes = p.planes, H = p.H, W = p.W, OH = p.OH, OW = p.OW;
-  PoolAxis rows = poolAxis(OH, H, p.kh, p.sh, p.pt, p.pb);
-  PoolAxis cols = poolAxis(OW, W, p.kw, p.sw, p.pl, p.pr);
+  kernels::PoolAxis rows = kernels::poolAxis(OH, H, p.kh, p.sh, p.pt, p.pb);
+  kernels::PoolAxis cols = kernels::poolAxis(OW, W, p.kw, p.sw, p.pl, p.pr);
   if (planes * H * W == 0) return kernels::noopKernel();
 
   // Per plane: zeros, then every dy to the first maximal element of its window (PyTorch's rule:
@@ -281,9 +188,9 @@ Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n)
   if (!geom) return geom.takeStatus();
   const kernels::PoolGeom& p = *geom;
   bool incl = attrsOf<Pool2dAttrs>(n).countIncludePad;
-  AxisAdjoint rows = avgAdjoint(poolAxis(p.OH, p.H, p.kh, p.sh, p.pt, p.pb), p.H, incl);
-  AxisAdjoint cols = avgAdjoint(poolAxis(p.OW, p.W, p.kw, p.sw, p.pl, p.pr), p.W, incl);
-  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
+  kernels::PlaneTaps t = kernels::avgPoolTaps(p, incl);
+  return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, kernels::byInput(p.H, t.rows),
+                          kernels::byInput(p.W, t.cols));
 }
 
 namespace {
@@ -294,8 +201,8 @@ Expected<std::unique_ptr<Kernel>> resizeGrad(const Graph& g, const Node& n, bool
   if (!geom) return geom.takeStatus();
   const kernels::PlaneGeom& p = *geom;
   bool nearest = a.mode == ResizeMode::Nearest;
-  AxisAdjoint rows = resizeAdjoint(p.OH, p.H, nearest, a.alignCorners);
-  AxisAdjoint cols = resizeAdjoint(p.OW, p.W, nearest, a.alignCorners);
+  AxisTable rows = kernels::byInput(p.H, kernels::resizeTaps(p.OH, p.H, nearest, a.alignCorners));
+  AxisTable cols = kernels::byInput(p.W, kernels::resizeTaps(p.OW, p.W, nearest, a.alignCorners));
   if (!channelsLast)
     return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
   Dims x = kernels::inShape(g, n, 0);

@@ -34,6 +34,14 @@ inline bool allF32Const(const Graph& g, const Node& n) {
   return true;
 }
 
+/// Whether every input of `n` has its (first) output's shape.
+inline bool inputsHaveOutputShape(const Graph& g, const Node& n) {
+  Dims y = outShape(g, n);
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (inShape(g, n, i) != y) return false;
+  return true;
+}
+
 /// Axis in [-rank, rank) to [0, rank); -1 when out of range.
 inline int64_t normAxis(int64_t a, int64_t rank) {
   if (a < 0) a += rank;

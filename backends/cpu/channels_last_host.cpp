@@ -19,7 +19,7 @@ Expected<std::unique_ptr<Kernel>> byLayout(const Graph& g, const Node& n) {
 } // namespace
 
 void registerChannelsLastHost(Registry& r) {
-  r.addHost<byLayout<host::makeSlice, host::makeSliceChannelsLast>>(OpKind::Slice);
+  r.addHost<byLayout<host::makeGather, host::makeSliceChannelsLast>>(OpKind::Slice);
   r.addHost<byLayout<train::makeReduceGrad, train::makeReduceGradChannelsLast>>(OpKind::ReduceGrad);
   r.addHost<byLayout<host::makeResizeGrad, host::makeResizeGradChannelsLast>>(OpKind::ResizeGrad);
 }

@@ -11,13 +11,6 @@ namespace {
 
 using kernels::Dims;
 
-bool sameShapes(const Graph& g, const Node& n) {
-  Dims y = kernels::outShape(g, n);
-  for (size_t i = 0; i < n.inputs.size(); ++i)
-    if (kernels::inShape(g, n, i) != y) return false;
-  return true;
-}
-
 /// A and Φ read at every element of y: "" when they broadcast to y (within kMaxRank axes).
 std::string broadcastTo(const Dims& a, const Dims& p, const Dims& y, dev::Broadcast2& s) {
   Dims expect, sa, sp;
@@ -34,7 +27,8 @@ std::string broadcastTo(const Dims& a, const Dims& p, const Dims& y, dev::Broadc
 
 Expected<std::unique_ptr<Kernel>> makeComplexToReal(const Graph& g, const Node& n,
                                                     const CudaCtxPtr& ctx) {
-  if (!sameShapes(g, n)) return kernels::badNode(n, "output shape differs from input shape");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "output shape differs from input shape");
   const bool abs = n.op == OpKind::ComplexAbs;
   return kernels::makeFnKernel([ctx, abs](const auto& in, const auto& out) {
     LLIE_CUDA_CHECK(dev::complexToReal(ctx->stream, abs, static_cast<const float*>(in[0]->data),
@@ -44,7 +38,8 @@ Expected<std::unique_ptr<Kernel>> makeComplexToReal(const Graph& g, const Node& 
 
 Expected<std::unique_ptr<Kernel>> makeComplexGrad(const Graph& g, const Node& n,
                                                   const CudaCtxPtr& ctx) {
-  if (!sameShapes(g, n)) return kernels::badNode(n, "z, dy and dz must share one shape");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "z, dy and dz must share one shape");
   const bool abs = n.op == OpKind::ComplexAbsGrad;
   return kernels::makeFnKernel([ctx, abs](const auto& in, const auto& out) {
     LLIE_CUDA_CHECK(dev::complexGrad(ctx->stream, abs, static_cast<const float*>(in[0]->data),

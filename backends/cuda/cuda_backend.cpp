@@ -1,11 +1,12 @@
 // The cuda backend: device memory (cudaMalloc / cudaFree, counted in the context's meter),
 // transfers on the context's stream, and kernels from the registry that the family files fill.
-// Every tensor it takes has a constant shape and is f32 (but for the comparisons' Bool results
-// and where's Bool condition); an op with no kernel, or a node its
-// family's check refuses, is an error value naming the op and the backend (the executor adds the
-// .llie location). Nothing falls back to a host backend. Library failures inside prepare() come
-// back as error values; inside copies and synchronize() they are thrown as CudaError, since the
-// interface returns nothing there (release() never throws: it runs in destructors).
+// Every tensor it takes has a constant shape and is f32 (but for the comparisons' Bool results,
+// where's Bool condition, argmax's I64 indices and the c64 values that slotDtype lists); an op with
+// no kernel, or a node its family's check refuses, is an error value naming the op and the backend
+// (the executor adds the .llie location). Nothing falls back to a host backend. Library failures
+// inside prepare() come back as error values; inside copies and synchronize() they are thrown as
+// CudaError, since the interface returns nothing there (release() never throws: it runs in
+// destructors).
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/cuda_timer.h"
 #include "backends/kernel_util.h"
@@ -50,11 +51,12 @@ bool isComparison(OpKind k) {
 }
 
 /// The dtype the cuda kernels take at one input or output: f32, but Bool (one byte per element)
-/// for the comparisons' results and where's condition, and C64 (interleaved float pairs) for
-/// the spectra of the FFT family (rfft2's and irfft2_grad's output, irfft2's and rfft2_grad's
-/// input) and the complex values of the pointwise complex ops.
+/// for the comparisons' results and where's condition, I64 for argmax's indices, and C64
+/// (interleaved float pairs) for the spectra of the FFT family (rfft2's and irfft2_grad's output,
+/// irfft2's and rfft2_grad's input) and the complex values of the pointwise complex ops.
 DType slotDtype(OpKind op, bool output, size_t i) {
   if (output && isComparison(op)) return DType::Bool;
+  if (output && op == OpKind::ArgMax) return DType::I64;
   if (!output && op == OpKind::Where && i == 0) return DType::Bool;
   if (output && (op == OpKind::Rfft2 || op == OpKind::Irfft2Grad)) return DType::C64;
   if (!output && (op == OpKind::Irfft2 || op == OpKind::Rfft2Grad)) return DType::C64;

@@ -12,10 +12,10 @@ namespace llie::cuda {
 
 using Registry = kernels::Registry<CudaCtxPtr>;
 
-void registerElementwise(Registry& r);  // elementwise.cpp: kUnaryOps, kBinaryOps
+void registerElementwise(Registry& r);  // elementwise.cpp: kUnaryOps, kBinaryOps, prelu
 void registerConv2d(Registry& r);       // conv2d.cpp: conv2d, conv2d_grad_input, _grad_weight
 void registerBatchNorm(Registry& r);    // batchnorm.cpp: batchnorm, batchnorm_train, _grad
-void registerReduce(Registry& r);       // reduce.cpp: kReduceOps, softmax, log_softmax
+void registerReduce(Registry& r);       // reduce.cpp: kReduceOps, softmax, argmax, kth_value
 void registerMatMul(Registry& r);       // matmul.cpp (cuBLAS)
 void registerDataMovement(Registry& r); // data_movement.cpp: reshape .. pad, concat
 void registerOptimizers(Registry& r);   // optimizers.cpp: sgd_update, adam_update

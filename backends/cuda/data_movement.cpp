@@ -1,15 +1,13 @@
 // The cuda data-movement family: reshape and stop_grad (a device copy, nothing when the
 // executor aliases the buffers), permute / slice / expand / pixel_shuffle / pixel_unshuffle (one
-// strided gather each, its geometry read the way the host family reads it:
-// host_data_movement.cpp), pad of the last two axes (constant, reflect, replicate), concat
-// (one 2-D strided copy per input) and resize of the last two axes (nearest, bilinear; PyTorch's
-// source coordinates as op_geometry.h computes them). All but bilinear resize are pure copies,
-// so their results are exact.
+// strided gather each, its geometry the host family's: gather_geometry.h), pad of the last two axes
+// (constant, reflect, replicate), concat (one 2-D strided copy per input) and resize of the last
+// two axes (nearest, bilinear; PyTorch's source coordinates as op_geometry.h computes them). All
+// but bilinear resize are pure copies, so their results are exact.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
+#include "backends/gather_geometry.h"
 #include "backends/op_geometry.h"
-
-#include <algorithm>
 
 namespace llie::cuda {
 namespace {
@@ -48,71 +46,11 @@ Expected<std::unique_ptr<Kernel>> makeCopy(const Graph& g, const Node& n, const 
   });
 }
 
-Expected<std::unique_ptr<Kernel>> makePermute(const Graph& g, const Node& n,
-                                              const CudaCtxPtr& ctx) {
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  const auto& perm = attrsOf<PermuteAttrs>(n).perm;
-  int64_t r = static_cast<int64_t>(x.size());
-  if (static_cast<int64_t>(perm.size()) != r || static_cast<int64_t>(y.size()) != r)
-    return kernels::badNode(n, "perm length");
-  Dims xs = kernels::stridesOf(x), strides(r);
-  std::vector<bool> seen(r, false);
-  for (int64_t d = 0; d < r; ++d) {
-    int64_t p = kernels::normAxis(perm[d], r);
-    if (p < 0 || seen[p] || y[d] != x[p]) return kernels::badNode(n, "not a permutation");
-    seen[p] = true;
-    strides[d] = xs[p];
-  }
-  return gatherKernel(n, ctx, y, strides, 0);
-}
-
-Expected<std::unique_ptr<Kernel>> makeSlice(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
-  const auto& a = attrsOf<SliceAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0 || y.size() != x.size() || a.step < 1) return kernels::badNode(n, "axis/step");
-  int64_t start = a.start.off;
-  if (start < 0) start += x[axis];
-  start = std::clamp<int64_t>(start, 0, x[axis]);
-  if (y[axis] > 0 && start + (y[axis] - 1) * a.step >= x[axis])
-    return kernels::badNode(n, "slice runs past the input");
-  Dims strides = kernels::stridesOf(x);
-  int64_t base = start * strides[axis];
-  strides[axis] *= a.step;
-  return gatherKernel(n, ctx, y, strides, base);
-}
-
-Expected<std::unique_ptr<Kernel>> makeExpand(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  Dims strides;
-  if (x.size() > y.size() || !kernels::broadcastStrides(kernels::padLeft(x, y.size()), y, strides))
-    return kernels::badNode(n, "input does not broadcast to the output");
-  return gatherKernel(n, ctx, y, strides, 0);
-}
-
-Expected<std::unique_ptr<Kernel>> makePixelShuffle(const Graph& g, const Node& n,
-                                                   const CudaCtxPtr& ctx) {
-  int64_t r = attrsOf<PixelShuffleAttrs>(n).factor;
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  if (r < 1 || x.size() != 4 || x[1] % (r * r) ||
-      y != Dims{x[0], x[1] / (r * r), x[2] * r, x[3] * r})
-    return kernels::badNode(n, "shapes disagree with the factor");
-  int64_t C = y[1], H = x[2], W = x[3], plane = H * W;
-  // y[n, c, h·r + i, w·r + j] = x[n, c·r² + i·r + j, h, w], y viewed as [N, C, H, r, W, r].
-  return gatherKernel(n, ctx, {x[0], C, H, r, W, r},
-                      {x[1] * plane, r * r * plane, W, r * plane, 1, plane}, 0);
-}
-
-Expected<std::unique_ptr<Kernel>> makePixelUnshuffle(const Graph& g, const Node& n,
-                                                     const CudaCtxPtr& ctx) {
-  int64_t r = attrsOf<PixelShuffleAttrs>(n).factor;
-  Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
-  if (r < 1 || x.size() != 4 || x[2] % r || x[3] % r ||
-      y != Dims{x[0], x[1] * r * r, x[2] / r, x[3] / r})
-    return kernels::badNode(n, "shapes disagree with the factor");
-  int64_t C = x[1], H = x[2], W = x[3];
-  // y[n, c·r² + i·r + j, h, w] = x[n, c, h·r + i, w·r + j], y viewed as [N, C, r, r, H/r, W/r].
-  return gatherKernel(n, ctx, {x[0], C, r, r, H / r, W / r}, {C * H * W, H * W, W, 1, r * W, r}, 0);
+/// permute / slice / expand / pixel_shuffle / pixel_unshuffle: the node's gather, read as the
+/// host family reads it (gather_geometry.h).
+Expected<std::unique_ptr<Kernel>> makeGather(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  LLIE_ASSIGN_OR_RETURN(kernels::GatherGeom geo, kernels::gatherGeometry(g, n));
+  return gatherKernel(n, ctx, geo.shape, geo.strides, geo.base);
 }
 
 Expected<std::unique_ptr<Kernel>> makePad(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
@@ -172,11 +110,11 @@ void registerDataMovement(Registry& r) {
   r.add(OpKind::Resize, makeResize);
   r.add(OpKind::Reshape, makeCopy);
   r.add(OpKind::StopGrad, makeCopy);
-  r.add(OpKind::Permute, makePermute, checkRank);
-  r.add(OpKind::Slice, makeSlice, checkRank);
-  r.add(OpKind::Expand, makeExpand, checkRank);
-  r.add(OpKind::PixelShuffle, makePixelShuffle);
-  r.add(OpKind::PixelUnshuffle, makePixelUnshuffle);
+  r.add(OpKind::Permute, makeGather, checkRank);
+  r.add(OpKind::Slice, makeGather, checkRank);
+  r.add(OpKind::Expand, makeGather, checkRank);
+  r.add(OpKind::PixelShuffle, makeGather);
+  r.add(OpKind::PixelUnshuffle, makeGather);
   r.add(OpKind::Pad, makePad);
   r.add(OpKind::Concat, makeConcat);
 }

@@ -1,6 +1,8 @@
 // What every .cu file of the cuda backend shares: the block size and grid size of its
-// grid-stride loops, and the 15 unary elementwise ops as the reference backend defines them (in
-// double), used by the unary kernel (elementwise.cu) and the fused-chain interpreter (fused.cu).
+// grid-stride loops (one block per group for the group-wise kernels, with a group's offsets),
+// and the 15 unary and 7 binary elementwise ops as the reference backend
+// defines them (in double), used by the unary and binary kernels (elementwise.cu) and the
+// fused-chain interpreter (fused.cu).
 #pragma once
 #include "backends/cuda/device_kernels.h"
 
@@ -17,6 +19,24 @@ inline unsigned blocksFor(int64_t n) {
   if (b < 1) b = 1;
   if (b > 65535 * 8) b = 65535 * 8;
   return static_cast<unsigned>(b);
+}
+
+/// One block per group, at most 65535 · 8 blocks (the loops over groups are grid-stride).
+inline unsigned groupBlocks(int64_t groups) {
+  if (groups < 1) return 1;
+  return static_cast<unsigned>(groups > 65535 * 8 ? 65535 * 8 : groups);
+}
+
+/// The offset of the idx-th element, row-major over `rank` axes `dims`, read through `strides`
+/// (one side of a GroupGeom: the group's offset or a position's within it).
+__device__ inline int64_t offsetOf(int64_t idx, int rank, const int64_t* dims,
+                                   const int64_t* strides) {
+  int64_t off = 0;
+  for (int d = rank - 1; d >= 0; --d) {
+    off += (idx % dims[d]) * strides[d];
+    idx /= dims[d];
+  }
+  return off;
 }
 
 /// op(x) in double; p0 = alpha / exponent / lo, p1 = hi.
@@ -54,6 +74,27 @@ __device__ inline double unaryValue(UnaryOp op, double x, double p0, double p1) 
     return fmin(fmax(x, p0), p1); // hi wins if lo > hi, as in PyTorch
   }
   return x;
+}
+
+/// a op b in double (prelu: b is the slope).
+__device__ inline double binaryValue(BinaryOp op, double a, double b) {
+  switch (op) {
+  case BinaryOp::Add:
+    return a + b;
+  case BinaryOp::Sub:
+    return a - b;
+  case BinaryOp::Mul:
+    return a * b;
+  case BinaryOp::Div:
+    return a / b;
+  case BinaryOp::Maximum:
+    return a > b ? a : b;
+  case BinaryOp::Minimum:
+    return a < b ? a : b;
+  case BinaryOp::Prelu:
+    return a > 0 ? a : b * a;
+  }
+  return a;
 }
 
 } // namespace llie::cuda::dev

@@ -42,8 +42,9 @@ enum class UnaryOp : int {
 cudaError_t unary(cudaStream_t stream, UnaryOp op, double p0, double p1, const float* x, float* y,
                   int64_t n);
 
-enum class BinaryOp : int { Add, Sub, Mul, Div, Maximum, Minimum };
-/// y = a op b with broadcasting (b.dims is y's shape), arithmetic in double.
+/// Prelu: a > 0 ? a : b·a, b the slope (prelu's channel rule is in the caller's strides).
+enum class BinaryOp : int { Add, Sub, Mul, Div, Maximum, Minimum, Prelu };
+/// y = a op b with broadcasting (s.dims is y's shape), arithmetic in double.
 cudaError_t binary(cudaStream_t stream, BinaryOp op, const float* a, const float* b, float* y,
                    const Broadcast2& shape, int64_t n);
 
@@ -143,14 +144,18 @@ enum class FusedOp : int {
   Div,
   Maximum,
   Minimum,
+  Prelu,
   Pow,
-  Atan2,
-  Prelu // binary
+  Atan2 // binary
 };
 static_assert(static_cast<int>(FusedOp::Clamp) == static_cast<int>(UnaryOp::Clamp) &&
                   static_cast<int>(FusedOp::Sign) == static_cast<int>(UnaryOp::Clamp) + 1,
               "FusedOp begins with UnaryOp's ops, in the same order (fused.cu evaluates them "
               "with unaryValue)");
+static_assert(static_cast<int>(FusedOp::Prelu) - static_cast<int>(FusedOp::Add) ==
+                  static_cast<int>(BinaryOp::Prelu),
+              "FusedOp's binary ops begin with BinaryOp's, in the same order (fused.cu evaluates "
+              "them with binaryValue)");
 struct FusedStepDev {
   FusedOp op = FusedOp::Identity;
   int src[2] = {0, 0};
@@ -237,6 +242,19 @@ cudaError_t reduce(cudaStream_t stream, ReduceOp op, const float* x, float* y,
 /// then the normalised values (reduce.cu).
 cudaError_t softmax(cudaStream_t stream, bool logForm, const float* x, float* y,
                     const GroupGeom& geom);
+
+/// argmax over x viewed as [outer, K, inner] (select.cu): idx[o·inner + i] is the first k of
+/// the largest x[o, k, i], or of the first NaN if there is one (PyTorch's rule, as
+/// backends/train/select_reductions.cpp); one thread per index.
+cudaError_t argmax(cudaStream_t stream, const float* x, int64_t* idx, int64_t outer, int64_t K,
+                   int64_t inner);
+/// kth_value (select.cu): y[group] = the k-th smallest (1-based, k in [1, count]) of the
+/// group's elements in the NaN-last order (−0 and +0 equal, NaN above +inf), the value of the
+/// first element in row-major group order that holds it. One block per group: a radix select on
+/// order keys of the float bits, 8 bits per pass, with the histogram in shared memory, so no
+/// workspace and no data-dependent sort.
+cudaError_t kthValue(cudaStream_t stream, const float* x, float* y, const GroupGeom& geom,
+                     int64_t k);
 
 /// The pointwise losses of backends/train/losses.cpp, in double: loss = Σ f(a, b) / n (one
 /// block, a fixed reduction tree: deterministic) and its gradient da = (dy / n) · f'(a, b) with

@@ -1,11 +1,13 @@
 // The cuda elementwise families: the unary ops of kernels::kUnaryOps (with their attributes:
 // leaky_relu's alpha, pow_scalar's exponent, clamp's lo/hi), the broadcasting binary ops of
-// kernels::kBinaryOps, the comparisons (a Bool result, one byte per element) and where (a Bool
-// condition), and unary_grad (the op named by its attributes, resolved here once). Shapes
-// are checked as the reference backend checks them; the device code is in elementwise.cu.
+// kernels::kBinaryOps and prelu (its slope by PyTorch's channel rule), the comparisons (a Bool
+// result, one byte per element) and where (a Bool condition), and unary_grad (the op named by its
+// attributes, resolved here once). Shapes are checked as the reference backend checks them; the
+// device code is in elementwise.cu.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
 #include "backends/kernel_util.h"
+#include "backends/select_geometry.h"
 
 namespace llie::cuda {
 namespace {
@@ -93,9 +95,8 @@ std::string checkBinary(const Graph& g, const Node& n) {
 Expected<std::unique_ptr<Kernel>> makeComplexAdd(const Graph& g, const Node& n,
                                                  const CudaCtxPtr& ctx) {
   Dims y = kernels::outShape(g, n);
-  for (size_t i = 0; i < n.inputs.size(); ++i)
-    if (kernels::inShape(g, n, i) != y)
-      return kernels::badNode(n, "add of c64 tensors needs equal shapes");
+  if (!kernels::inputsHaveOutputShape(g, n))
+    return kernels::badNode(n, "add of c64 tensors needs equal shapes");
   for (ValueId v : n.inputs)
     if (g.type(v).dtype != DType::C64) return kernels::badNode(n, "add mixes c64 and real");
   const int64_t count = 2 * numel(y);
@@ -108,6 +109,23 @@ Expected<std::unique_ptr<Kernel>> makeComplexAdd(const Graph& g, const Node& n,
   });
 }
 
+/// The binary kernel over y's shape, a and b read through their broadcast strides.
+std::unique_ptr<Kernel> binaryKernel(const CudaCtxPtr& ctx, dev::BinaryOp op, const Dims& a,
+                                     const Dims& b, const Dims& y) {
+  Dims sa, sb;
+  kernels::broadcastStrides(kernels::padLeft(a, y.size()), y, sa);
+  kernels::broadcastStrides(kernels::padLeft(b, y.size()), y, sb);
+  dev::Broadcast2 s;
+  s.rank = static_cast<int>(y.size());
+  for (size_t d = 0; d < y.size(); ++d)
+    s.dims[d] = y[d], s.sa[d] = sa[d], s.sb[d] = sb[d];
+  int64_t count = numel(y);
+  return kernels::makeFnKernel([ctx, op, s, count](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(
+        dev::binary(ctx->stream, op, in[0]->f32(), in[1]->f32(), out[0]->f32(), s, count));
+  });
+}
+
 Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
   if (n.op == OpKind::Add && g.type(n.outputs[0]).dtype == DType::C64)
     return makeComplexAdd(g, n, ctx);
@@ -117,19 +135,17 @@ Expected<std::unique_ptr<Kernel>> makeBinary(const Graph& g, const Node& n, cons
     return kernels::badNode(n, "operand shapes do not broadcast to the output shape");
   if (y.size() > static_cast<size_t>(dev::kMaxRank))
     return kernels::unsupported(n, "cuda", checkBinary(g, n));
-  Dims sa, sb;
-  kernels::broadcastStrides(kernels::padLeft(a, y.size()), y, sa);
-  kernels::broadcastStrides(kernels::padLeft(b, y.size()), y, sb);
-  dev::Broadcast2 s;
-  s.rank = static_cast<int>(y.size());
-  for (size_t d = 0; d < y.size(); ++d)
-    s.dims[d] = y[d], s.sa[d] = sa[d], s.sb[d] = sb[d];
-  dev::BinaryOp op = binaryOp(n.op);
-  int64_t count = numel(y);
-  return kernels::makeFnKernel([ctx, op, s, count](const auto& in, const auto& out) {
-    LLIE_CUDA_CHECK(
-        dev::binary(ctx->stream, op, in[0]->f32(), in[1]->f32(), out[0]->f32(), s, count));
-  });
+  return binaryKernel(ctx, binaryOp(n.op), a, b, y);
+}
+
+/// prelu with the host kernel's slope rule (select_geometry.h): the slope read as the shape it
+/// broadcasts as, then the binary kernel.
+Expected<std::unique_ptr<Kernel>> makePrelu(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  LLIE_ASSIGN_OR_RETURN(Dims slope, kernels::preluSlopeShape(g, n));
+  Dims x = kernels::inShape(g, n, 0);
+  if (x.size() > static_cast<size_t>(dev::kMaxRank))
+    return kernels::unsupported(n, "cuda", checkBinary(g, n));
+  return binaryKernel(ctx, dev::BinaryOp::Prelu, x, slope, x);
 }
 
 /// Shape checks as the host kernels' (backends/train/compare_where.cpp).
@@ -232,6 +248,7 @@ void registerElementwise(Registry& r) {
     r.add(k, makeUnary);
   for (OpKind k : kernels::kBinaryOps)
     r.add(k, makeBinary, checkBinary);
+  r.add(OpKind::Prelu, makePrelu, checkBinary);
 }
 
 } // namespace llie::cuda

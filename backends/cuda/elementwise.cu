@@ -16,24 +16,6 @@ __global__ void unaryKernel(UnaryOp op, double p0, double p1, const float* x, fl
     y[i] = static_cast<float>(unaryValue(op, static_cast<double>(x[i]), p0, p1));
 }
 
-__device__ double applyBinary(BinaryOp op, double a, double b) {
-  switch (op) {
-  case BinaryOp::Add:
-    return a + b;
-  case BinaryOp::Sub:
-    return a - b;
-  case BinaryOp::Mul:
-    return a * b;
-  case BinaryOp::Div:
-    return a / b;
-  case BinaryOp::Maximum:
-    return a > b ? a : b;
-  case BinaryOp::Minimum:
-    return a < b ? a : b;
-  }
-  return a;
-}
-
 __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float* y, Broadcast2 s,
                              int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
@@ -45,7 +27,7 @@ __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float*
       oa += k * s.sa[d];
       ob += k * s.sb[d];
     }
-    y[i] = static_cast<float>(applyBinary(op, a[oa], b[ob]));
+    y[i] = static_cast<float>(binaryValue(op, a[oa], b[ob]));
   }
 }
 

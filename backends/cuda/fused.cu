@@ -15,6 +15,10 @@ __device__ double apply(const FusedStepDev& s, double x, double b) {
   // FusedOp begins with the unary ops, in UnaryOp's order (device_kernels.h).
   if (static_cast<int>(s.op) <= static_cast<int>(UnaryOp::Clamp))
     return unaryValue(static_cast<UnaryOp>(s.op), x, s.p0, s.p1);
+  // ... then the binary ops from Add to Prelu, in BinaryOp's order.
+  if (s.op >= FusedOp::Add && s.op <= FusedOp::Prelu)
+    return binaryValue(
+        static_cast<BinaryOp>(static_cast<int>(s.op) - static_cast<int>(FusedOp::Add)), x, b);
   switch (s.op) {
   case FusedOp::Sign:
     return static_cast<double>((0.0 < x) - (x < 0.0));
@@ -26,25 +30,11 @@ __device__ double apply(const FusedStepDev& s, double x, double b) {
     return acos(x);
   case FusedOp::Identity:
     return x;
-  case FusedOp::Add:
-    return x + b;
-  case FusedOp::Sub:
-    return x - b;
-  case FusedOp::Mul:
-    return x * b;
-  case FusedOp::Div:
-    return x / b;
-  case FusedOp::Maximum:
-    return x > b ? x : b;
-  case FusedOp::Minimum:
-    return x < b ? x : b;
   case FusedOp::Pow:
     return pow(x, b);
   case FusedOp::Atan2:
     return atan2(x, b);
-  case FusedOp::Prelu:
-    return x > 0 ? x : b * x;
-  default: // the unary ops, above
+  default: // the unary and binary ops, above
     break;
   }
   return x;

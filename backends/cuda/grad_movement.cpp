@@ -5,10 +5,9 @@
 // (backends/train/assign.cpp, reduce_grad.cpp, host_grad_movement.cpp).
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
+#include "backends/gather_geometry.h"
 #include "backends/grad_geometry.h"
 #include "backends/kernel_util.h"
-
-#include <algorithm>
 
 namespace llie::cuda {
 namespace {
@@ -69,24 +68,9 @@ Expected<std::unique_ptr<Kernel>> makeReduceGrad(const Graph& g, const Node& n,
 
 Expected<std::unique_ptr<Kernel>> makeSliceGrad(const Graph& g, const Node& n,
                                                 const CudaCtxPtr& ctx) {
-  const auto& a = attrsOf<SliceAttrs>(n);
-  Dims x = kernels::inShape(g, n, 0), y = kernels::inShape(g, n, 1);
-  int64_t axis = kernels::normAxis(a.axis, static_cast<int64_t>(x.size()));
-  if (axis < 0 || y.size() != x.size() || a.step < 1) return kernels::badNode(n, "axis/step");
-  if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from x");
-  for (size_t d = 0; d < x.size(); ++d)
-    if (static_cast<int64_t>(d) != axis && x[d] != y[d])
-      return kernels::badNode(n, "dy differs from x off the slice axis");
-  int64_t start = a.start.off;
-  if (start < 0) start += x[axis];
-  start = std::clamp<int64_t>(start, 0, x[axis]);
-  if (y[axis] > 0 && start + (y[axis] - 1) * a.step >= x[axis])
-    return kernels::badNode(n, "slice runs past the input");
-  int64_t outer = 1, inner = 1, X = x[axis], Y = y[axis], step = a.step;
-  for (int64_t i = 0; i < axis; ++i)
-    outer *= x[i];
-  for (size_t i = axis + 1; i < x.size(); ++i)
-    inner *= x[i];
+  LLIE_ASSIGN_OR_RETURN(kernels::SliceGradGeom geo, kernels::sliceGradGeometry(g, n));
+  const int64_t outer = geo.outer, X = geo.X, Y = geo.Y, inner = geo.inner;
+  const int64_t start = geo.start, step = geo.step;
   return kernels::makeFnKernel(
       [ctx, outer, X, Y, inner, start, step](const auto& in, const auto& out) {
         LLIE_CUDA_CHECK(dev::sliceGrad(ctx->stream, in[1]->f32(), out[0]->f32(), outer, X, Y, inner,

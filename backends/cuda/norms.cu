@@ -72,8 +72,8 @@ __global__ void groupNormKernel(GroupNorm kind, const float* x, const float* gam
 cudaError_t groupNorm(cudaStream_t stream, GroupNorm kind, const float* x, const float* gamma,
                       const float* beta, float* y, const GroupGeom2& g, double eps) {
   if (g.groups > 0 && g.count > 0) {
-    unsigned blocks = static_cast<unsigned>(g.groups > 65535 * 8 ? 65535 * 8 : g.groups);
-    groupNormKernel<<<blocks, kThreads, 0, stream>>>(kind, x, gamma, beta, y, g, eps);
+    groupNormKernel<<<groupBlocks(g.groups), kThreads, 0, stream>>>(kind, x, gamma, beta, y, g,
+                                                                    eps);
   }
   return cudaGetLastError();
 }

@@ -4,25 +4,15 @@
 // scalars on the device, read by the kernel at run time (elementwise.cu).
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
+#include "backends/grad_geometry.h"
 #include "backends/kernel_util.h"
 
 namespace llie::cuda {
 namespace {
 
-/// Inputs [0, nTensors) and every output share the parameter's shape; the rest are scalars.
-std::string shapeProblem(const Graph& g, const Node& n, size_t nTensors) {
-  kernels::Dims p = kernels::inShape(g, n, 0);
-  for (size_t i = 1; i < nTensors; ++i)
-    if (kernels::inShape(g, n, i) != p) return "input " + std::to_string(i) + " differs from p";
-  for (size_t i = nTensors; i < n.inputs.size(); ++i)
-    if (numel(kernels::inShape(g, n, i)) != 1) return "lr and step must be scalars";
-  for (ValueId v : n.outputs)
-    if (kernels::concrete(g.type(v).shape) != p) return "an output differs from p";
-  return "";
-}
-
 Expected<std::unique_ptr<Kernel>> makeSgd(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
-  if (std::string why = shapeProblem(g, n, 3); !why.empty()) return kernels::badNode(n, why);
+  if (std::string why = kernels::optimizerShapeProblem(g, n, 3); !why.empty())
+    return kernels::badNode(n, why);
   const auto& a = attrsOf<SgdAttrs>(n);
   dev::SgdParams s;
   s.decay = a.weightDecay != 0, s.useMomentum = a.momentum != 0, s.nesterov = a.nesterov;
@@ -36,7 +26,8 @@ Expected<std::unique_ptr<Kernel>> makeSgd(const Graph& g, const Node& n, const C
 }
 
 Expected<std::unique_ptr<Kernel>> makeAdam(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
-  if (std::string why = shapeProblem(g, n, 4); !why.empty()) return kernels::badNode(n, why);
+  if (std::string why = kernels::optimizerShapeProblem(g, n, 4); !why.empty())
+    return kernels::badNode(n, why);
   const auto& at = attrsOf<AdamAttrs>(n);
   dev::AdamParams a;
   a.beta1 = at.beta1, a.beta2 = at.beta2, a.weightDecay = at.weightDecay;

@@ -1,10 +1,12 @@
 // The cuda reduction families: sum / mean / max / min (kernels::kReduceOps) and softmax /
-// log_softmax, each over ReduceAttrs.axes (negative axes count from the end; none = all). The
-// node's shapes are checked as the reference backend checks them, then turned into the
-// group / position geometry the device code walks (reduce.cu).
+// log_softmax, each over ReduceAttrs.axes (negative axes count from the end; none = all), and
+// the selection reductions argmax and kth_value (select_geometry.h's geometry, as the host
+// kernels). The node's shapes are checked as the host backends check them, then turned into the
+// group / position geometry the device code walks (reduce.cu, select.cu).
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
 #include "backends/kernel_util.h"
+#include "backends/select_geometry.h"
 
 namespace llie::cuda {
 namespace {
@@ -17,21 +19,16 @@ std::string checkRank(const Graph& g, const Node& n) {
   return "";
 }
 
-/// x's axes split into kept (the groups, in order) and reduced (`axes`, sorted).
-dev::GroupGeom groupGeometry(const Dims& x, const Dims& axes) {
+/// The groups as the device code walks them; at most dev::kMaxRank axes (checkRank).
+dev::GroupGeom deviceGroups(const kernels::ReduceGroups& r) {
   dev::GroupGeom g;
-  Dims strides = kernels::stridesOf(x);
-  g.groups = 1, g.count = 1;
-  for (size_t d = 0; d < x.size(); ++d) {
-    bool reduced = std::find(axes.begin(), axes.end(), static_cast<int64_t>(d)) != axes.end();
-    if (reduced) {
-      g.rdims[g.redRank] = x[d], g.rstrides[g.redRank] = strides[d], ++g.redRank;
-      g.count *= x[d];
-    } else {
-      g.kdims[g.keptRank] = x[d], g.kstrides[g.keptRank] = strides[d], ++g.keptRank;
-      g.groups *= x[d];
-    }
-  }
+  g.keptRank = static_cast<int>(r.keptShape.size());
+  g.redRank = static_cast<int>(r.redShape.size());
+  for (int d = 0; d < g.keptRank; ++d)
+    g.kdims[d] = r.keptShape[d], g.kstrides[d] = r.keptStrides[d];
+  for (int d = 0; d < g.redRank; ++d)
+    g.rdims[d] = r.redShape[d], g.rstrides[d] = r.redStrides[d];
+  g.groups = r.groups, g.count = r.count;
   return g;
 }
 
@@ -61,7 +58,7 @@ dev::ReduceOp reduceOp(OpKind k) {
 Expected<std::unique_ptr<Kernel>> makeReduce(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
   Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
   LLIE_ASSIGN_OR_RETURN(Dims axes, reducedAxes(n, x));
-  dev::GroupGeom geom = groupGeometry(x, axes);
+  dev::GroupGeom geom = deviceGroups(kernels::reduceGroups(x, axes));
   if (geom.groups != numel(y)) return kernels::badNode(n, "output shape");
   dev::ReduceOp op = reduceOp(n.op);
   return kernels::makeFnKernel([ctx, op, geom](const auto& in, const auto& out) {
@@ -74,10 +71,32 @@ Expected<std::unique_ptr<Kernel>> makeSoftmax(const Graph& g, const Node& n,
   Dims x = kernels::inShape(g, n, 0);
   if (kernels::outShape(g, n) != x) return kernels::badNode(n, "output shape differs from input");
   LLIE_ASSIGN_OR_RETURN(Dims axes, reducedAxes(n, x));
-  dev::GroupGeom geom = groupGeometry(x, axes);
+  dev::GroupGeom geom = deviceGroups(kernels::reduceGroups(x, axes));
   bool logForm = n.op == OpKind::LogSoftmax;
   return kernels::makeFnKernel([ctx, logForm, geom](const auto& in, const auto& out) {
     LLIE_CUDA_CHECK(dev::softmax(ctx->stream, logForm, in[0]->f32(), out[0]->f32(), geom));
+  });
+}
+
+/// argmax (an I64 result), the host kernel's loop per index.
+Expected<std::unique_ptr<Kernel>> makeArgMax(const Graph& g, const Node& n, const CudaCtxPtr& ctx) {
+  LLIE_ASSIGN_OR_RETURN(kernels::ArgMaxGeom geo, kernels::argmaxGeometry(g, n));
+  return kernels::makeFnKernel([ctx, geo](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::argmax(ctx->stream, in[0]->f32(), static_cast<int64_t*>(out[0]->data),
+                                geo.outer, geo.K, geo.inner));
+  });
+}
+
+/// kth_value over the host kernel's groups and k (select_geometry.h).
+Expected<std::unique_ptr<Kernel>> makeKthValue(const Graph& g, const Node& n,
+                                               const CudaCtxPtr& ctx) {
+  LLIE_ASSIGN_OR_RETURN(kernels::KthValueGeom geo, kernels::kthValueGeometry(g, n));
+  if (kernels::inShape(g, n, 0).size() > static_cast<size_t>(dev::kMaxRank))
+    return kernels::unsupported(n, "cuda", checkRank(g, n));
+  dev::GroupGeom geom = deviceGroups(geo.groups);
+  const int64_t k = geo.k;
+  return kernels::makeFnKernel([ctx, geom, k](const auto& in, const auto& out) {
+    LLIE_CUDA_CHECK(dev::kthValue(ctx->stream, in[0]->f32(), out[0]->f32(), geom, k));
   });
 }
 
@@ -88,6 +107,8 @@ void registerReduce(Registry& r) {
     r.add(k, makeReduce, checkRank);
   r.add(OpKind::Softmax, makeSoftmax, checkRank);
   r.add(OpKind::LogSoftmax, makeSoftmax, checkRank);
+  r.add(OpKind::ArgMax, makeArgMax);
+  r.add(OpKind::KthValue, makeKthValue, checkRank);
 }
 
 } // namespace llie::cuda

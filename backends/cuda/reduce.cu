@@ -12,12 +12,6 @@
 namespace llie::cuda::dev {
 namespace {
 
-/// One block per group, at most 65535 · 8 blocks (the loops over groups are grid-stride).
-unsigned groupBlocks(int64_t groups) {
-  if (groups < 1) return 1;
-  return static_cast<unsigned>(groups > 65535 * 8 ? 65535 * 8 : groups);
-}
-
 struct Sum {
   __device__ double operator()(double a, double b) const { return a + b; }
 };
@@ -41,15 +35,6 @@ template <class Op> __device__ double blockReduce(double v, double* sh, Op op) {
   double r = sh[0];
   __syncthreads();
   return r;
-}
-
-__device__ int64_t offsetOf(int64_t idx, int rank, const int64_t* dims, const int64_t* strides) {
-  int64_t off = 0;
-  for (int d = rank - 1; d >= 0; --d) {
-    off += (idx % dims[d]) * strides[d];
-    idx /= dims[d];
-  }
-  return off;
 }
 
 template <class Op>

@@ -1,17 +1,16 @@
 // The cuda separable family: avg_pool2d, and the gradients pad_grad, resize_grad and
 // avg_pool2d_grad. Each is a separable linear map of the last two axes, y = Rh·x·Rwᵀ, or its
-// adjoint dx = Rhᵀ·dy·Rw. At prepare time the per-axis taps are built on the host with the
-// helpers the host backends use (host::padTable, kernels::nearestSrc / linearTap, the pooling
-// windows of reference/pool.cpp), bucketed by destination index (CSR) and copied once into a
+// adjoint dx = Rhᵀ·dy·Rw. At prepare time the per-axis taps are built on the host by the code
+// the host gradient kernels use (separable_taps.h), bucketed by destination index (CSR: by
+// output for average pooling, by input for the adjoints) and copied once into a
 // small device buffer the kernel owns (counted in the backend's meter); a run is one race-free
 // gather in double (movement.cu: dev::separable), so the adjoints need no atomics and are
 // deterministic.
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/device_kernels.h"
 #include "backends/grad_geometry.h"
-#include "backends/host_data_movement.h"
+#include "backends/separable_taps.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace llie::cuda {
@@ -19,80 +18,7 @@ namespace {
 
 using kernels::Dims;
 
-/// Destination index `dst` reads source index `src` with weight `w`.
-struct Tap {
-  int64_t dst, src;
-  double w;
-};
-
-/// One axis, CSR by destination index, in tap order within a destination.
-struct HostTable {
-  std::vector<int64_t> begin, src;
-  std::vector<double> w;
-};
-
-HostTable bucket(int64_t nDst, const std::vector<Tap>& taps) {
-  HostTable t;
-  t.begin.assign(nDst + 1, 0);
-  for (const Tap& x : taps)
-    ++t.begin[x.dst + 1];
-  for (int64_t i = 0; i < nDst; ++i)
-    t.begin[i + 1] += t.begin[i];
-  t.src.resize(taps.size());
-  t.w.resize(taps.size());
-  std::vector<int64_t> fill(t.begin.begin(), t.begin.end() - 1);
-  for (const Tap& x : taps) {
-    int64_t k = fill[x.dst]++;
-    t.src[k] = x.src;
-    t.w[k] = x.w;
-  }
-  return t;
-}
-
-/// The adjoint's taps: each forward tap read backwards.
-std::vector<Tap> transposed(std::vector<Tap> taps) {
-  for (Tap& t : taps)
-    std::swap(t.dst, t.src);
-  return taps;
-}
-
-std::vector<Tap> padTaps(int64_t out, int64_t before, int64_t size, PadMode mode) {
-  std::vector<int64_t> t = host::padTable(out, before, size, mode);
-  std::vector<Tap> taps;
-  for (int64_t o = 0; o < out; ++o)
-    if (t[o] >= 0) taps.push_back({o, t[o], 1.0});
-  return taps;
-}
-
-std::vector<Tap> resizeTaps(int64_t out, int64_t in, bool nearest, bool alignCorners) {
-  std::vector<Tap> taps;
-  for (int64_t o = 0; o < out; ++o) {
-    if (nearest) {
-      taps.push_back({o, kernels::nearestSrc(o, in, out), 1.0});
-    } else {
-      kernels::LinearTap t = kernels::linearTap(o, in, out, alignCorners);
-      taps.push_back({o, t.i0, 1 - t.w1});
-      taps.push_back({o, t.i1, t.w1});
-    }
-  }
-  return taps;
-}
-
-/// Average pooling along one axis (reference/pool.cpp's windows): output o reads its in-image
-/// window [s, e) with weight 1/div, div = the window clipped to the padded input
-/// (count_include_pad) or its in-image part; the 2-D divisor is the product of the two axes'.
-std::vector<Tap> avgPoolTaps(int64_t out, int64_t in, int64_t k, int64_t stride, int64_t padL,
-                             int64_t padR, bool includePad) {
-  std::vector<Tap> taps;
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t lo = o * stride - padL, hi = std::min(lo + k, in + padR);
-    int64_t s = std::max<int64_t>(lo, 0), e = std::min(hi, in);
-    int64_t div = includePad ? hi - lo : e - s;
-    for (int64_t i = s; i < e; ++i)
-      taps.push_back({o, i, 1.0 / static_cast<double>(div)});
-  }
-  return taps;
-}
+using kernels::AxisTable;
 
 class SeparableKernel : public Kernel {
 public:
@@ -109,14 +35,14 @@ public:
   }
 
   /// Copies the two tables to the device (rows: OH destinations, cols: OW).
-  Status upload(const HostTable& rows, const HostTable& cols) {
+  Status upload(const AxisTable& rows, const AxisTable& cols) {
     std::vector<uint64_t> words; // every entry is 8 bytes: int64 indices, double weights
-    auto put = [&](const HostTable& t, size_t at[3]) {
+    auto put = [&](const AxisTable& t, size_t at[3]) {
       at[0] = words.size();
       for (int64_t v : t.begin)
         words.push_back(static_cast<uint64_t>(v));
       at[1] = words.size();
-      for (int64_t v : t.src)
+      for (int64_t v : t.idx)
         words.push_back(static_cast<uint64_t>(v));
       at[2] = words.size();
       for (double v : t.w) {
@@ -163,11 +89,10 @@ private:
 Expected<std::unique_ptr<Kernel>> separableKernel(const Node& n, const CudaCtxPtr& ctx,
                                                   int srcInput, int64_t planes, int64_t H,
                                                   int64_t W, int64_t OH, int64_t OW,
-                                                  const std::vector<Tap>& rows,
-                                                  const std::vector<Tap>& cols) {
+                                                  const AxisTable& rows, const AxisTable& cols) {
   if (planes * OH * OW == 0) return kernels::noopKernel();
   auto k = std::make_unique<SeparableKernel>(ctx, srcInput, planes, H, W, OH, OW);
-  Status st = k->upload(bucket(OH, rows), bucket(OW, cols));
+  Status st = k->upload(rows, cols);
   if (!st.isOk()) {
     st.diagnostics()[0].span = n.span();
     return st;
@@ -179,18 +104,18 @@ Expected<std::unique_ptr<Kernel>> makeAvgPool(const Graph& g, const Node& n,
                                               const CudaCtxPtr& ctx) {
   LLIE_ASSIGN_OR_RETURN(kernels::PoolGeom p, kernels::poolGeometry(g, n));
   bool incl = attrsOf<Pool2dAttrs>(n).countIncludePad;
-  return separableKernel(n, ctx, 0, p.planes, p.H, p.W, p.OH, p.OW,
-                         avgPoolTaps(p.OH, p.H, p.kh, p.sh, p.pt, p.pb, incl),
-                         avgPoolTaps(p.OW, p.W, p.kw, p.sw, p.pl, p.pr, incl));
+  kernels::PlaneTaps t = kernels::avgPoolTaps(p, incl);
+  return separableKernel(n, ctx, 0, p.planes, p.H, p.W, p.OH, p.OW, kernels::byOutput(p.OH, t.rows),
+                         kernels::byOutput(p.OW, t.cols));
 }
 
 Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n,
                                                   const CudaCtxPtr& ctx) {
   LLIE_ASSIGN_OR_RETURN(kernels::PoolGeom p, kernels::poolGradGeometry(g, n));
   bool incl = attrsOf<Pool2dAttrs>(n).countIncludePad;
-  return separableKernel(n, ctx, 1, p.planes, p.OH, p.OW, p.H, p.W,
-                         transposed(avgPoolTaps(p.OH, p.H, p.kh, p.sh, p.pt, p.pb, incl)),
-                         transposed(avgPoolTaps(p.OW, p.W, p.kw, p.sw, p.pl, p.pr, incl)));
+  kernels::PlaneTaps t = kernels::avgPoolTaps(p, incl);
+  return separableKernel(n, ctx, 1, p.planes, p.OH, p.OW, p.H, p.W, kernels::byInput(p.H, t.rows),
+                         kernels::byInput(p.W, t.cols));
 }
 
 Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n,
@@ -198,9 +123,10 @@ Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n,
   const auto& a = attrsOf<ResizeAttrs>(n);
   LLIE_ASSIGN_OR_RETURN(kernels::PlaneGeom p, kernels::resizeGradGeometry(g, n));
   bool nearest = a.mode == ResizeMode::Nearest;
-  return separableKernel(n, ctx, 1, p.planes, p.OH, p.OW, p.H, p.W,
-                         transposed(resizeTaps(p.OH, p.H, nearest, a.alignCorners)),
-                         transposed(resizeTaps(p.OW, p.W, nearest, a.alignCorners)));
+  return separableKernel(
+      n, ctx, 1, p.planes, p.OH, p.OW, p.H, p.W,
+      kernels::byInput(p.H, kernels::resizeTaps(p.OH, p.H, nearest, a.alignCorners)),
+      kernels::byInput(p.W, kernels::resizeTaps(p.OW, p.W, nearest, a.alignCorners)));
 }
 
 /// pad_grad(x, dy), with the host kernel's geometry (grad_geometry.h).
@@ -209,8 +135,8 @@ Expected<std::unique_ptr<Kernel>> makePadGrad(const Graph& g, const Node& n,
   const auto& a = attrsOf<PadAttrs>(n);
   LLIE_ASSIGN_OR_RETURN(kernels::PlaneGeom p, kernels::padGradGeometry(g, n));
   return separableKernel(n, ctx, 1, p.planes, p.OH, p.OW, p.H, p.W,
-                         transposed(padTaps(p.OH, a.pads[0], p.H, a.mode)),
-                         transposed(padTaps(p.OW, a.pads[2], p.W, a.mode)));
+                         kernels::byInput(p.H, kernels::padTaps(p.OH, a.pads[0], p.H, a.mode)),
+                         kernels::byInput(p.W, kernels::padTaps(p.OW, a.pads[2], p.W, a.mode)));
 }
 
 } // namespace

@@ -14,25 +14,13 @@
 // inputs: every input element i is read before output element i is written.
 #include "backends/train/train_kernels.h"
 
+#include "backends/grad_geometry.h"
 #include "backends/train/train_loops.h"
 
 #include <cmath>
 
 namespace llie::train {
 namespace {
-
-/// Checks that inputs [0, nTensors) and every output share the parameter's shape and the rest
-/// of the inputs (lr, step) are scalars.
-std::string checkShapes(const Graph& g, const Node& n, size_t nTensors) {
-  Dims p = kernels::inShape(g, n, 0);
-  for (size_t i = 1; i < nTensors; ++i)
-    if (kernels::inShape(g, n, i) != p) return "input " + std::to_string(i) + " differs from p";
-  for (size_t i = nTensors; i < n.inputs.size(); ++i)
-    if (numel(kernels::inShape(g, n, i)) != 1) return "lr and step must be scalars";
-  for (ValueId v : n.outputs)
-    if (kernels::concrete(g.type(v).shape) != p) return "an output differs from p";
-  return "";
-}
 
 /// `step` as an integer count (the tensor holds a whole number in f32).
 int64_t stepsTaken(const Tensor* t) {
@@ -42,7 +30,8 @@ int64_t stepsTaken(const Tensor* t) {
 } // namespace
 
 Expected<std::unique_ptr<Kernel>> makeSgdUpdate(const Graph& g, const Node& n) {
-  if (std::string why = checkShapes(g, n, 3); !why.empty()) return kernels::badNode(n, why);
+  if (std::string why = kernels::optimizerShapeProblem(g, n, 3); !why.empty())
+    return kernels::badNode(n, why);
   const auto& a = attrsOf<SgdAttrs>(n);
   const bool decay = a.weightDecay != 0, momentum = a.momentum != 0, nesterov = a.nesterov;
   const float wd = static_cast<float>(a.weightDecay), mom = static_cast<float>(a.momentum);
@@ -69,7 +58,8 @@ Expected<std::unique_ptr<Kernel>> makeSgdUpdate(const Graph& g, const Node& n) {
 }
 
 Expected<std::unique_ptr<Kernel>> makeAdamUpdate(const Graph& g, const Node& n) {
-  if (std::string why = checkShapes(g, n, 4); !why.empty()) return kernels::badNode(n, why);
+  if (std::string why = kernels::optimizerShapeProblem(g, n, 4); !why.empty())
+    return kernels::badNode(n, why);
   const auto& a = attrsOf<AdamAttrs>(n);
   const double beta1 = a.beta1, beta2 = a.beta2, wdD = a.weightDecay;
   const bool decoupled = a.decoupled, decay = a.weightDecay != 0;

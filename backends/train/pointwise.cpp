@@ -7,6 +7,7 @@
 // cos, acos, pow and atan2 are evaluated in double and rounded once. In-place safe.
 #include "backends/train/train_kernels.h"
 
+#include "backends/select_geometry.h"
 #include "backends/train/train_loops.h"
 
 #include <cmath>
@@ -74,17 +75,10 @@ Expected<std::unique_ptr<Kernel>> makeBinaryMath(const Graph& g, const Node& n) 
 }
 
 Expected<std::unique_ptr<Kernel>> makePrelu(const Graph& g, const Node& n) {
-  Dims x = kernels::inShape(g, n, 0), w = kernels::inShape(g, n, 1), y = kernels::outShape(g, n);
-  if (x != y) return kernels::badNode(n, "output shape differs from the input's");
-  Dims ws = w;
-  if (numel(w) == 1)
-    ws = {}; // one slope for every element
-  else if (w.size() == 1 && x.size() >= 2 && w[0] == x[1]) {
-    ws = Dims(x.size() - 1, 1); // [C] along axis 1: [C, 1, ..., 1]
-    ws[0] = w[0];
-  }
+  LLIE_ASSIGN_OR_RETURN(Dims ws, kernels::preluSlopeShape(g, n));
+  Dims x = kernels::inShape(g, n, 0);
   Broadcast<2> b;
-  if (!b.init({x, ws}, y))
+  if (!b.init({x, ws}, x))
     return kernels::badNode(n, "slope must have 1 or x.shape[1] elements, or broadcast to x");
   return binaryKernel(b, [](float v, float s) { return v > 0.f ? v : s * v; });
 }

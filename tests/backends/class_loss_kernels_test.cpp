@@ -6,6 +6,7 @@
 // F.kl_div distillation form, autograd gradients; skipped when torch is missing); argmax (ties,
 // NaN) and kth_value (contiguous and scattered axes, fractions at the ends) against naive
 // loops and sorting.
+#include "tests/backends/select_cases.h"
 #include "tests/backends/train_kernels_util.h"
 #include "tests/runtime/tmp_dir.h"
 #include "tests/testing/run.h"
@@ -263,7 +264,7 @@ TEST_P(ClassLossKernels, ArgMaxMatchesNaiveLoopsWithTiesAndNaN) {
   HostTensor x = randomTensor({2, 5, 3, 4}, rng, -1, 1);
   for (int64_t i = 0; i < x.numel(); i += 7)
     x.f32()[i] = 0.75f; // ties at the maximum
-  for (int64_t axis : {1, -1, 0}) {
+  for (int64_t axis : kArgMaxAxes) {
     const int64_t ax = axis < 0 ? axis + 4 : axis;
     Dims outShape = x.shape;
     outShape.erase(outShape.begin() + ax);
@@ -320,12 +321,7 @@ std::vector<double> naiveKth(const HostTensor& x, const std::vector<int64_t>& ax
 TEST_P(ClassLossKernels, KthValueMatchesSorting) {
   std::mt19937 rng(12);
   HostTensor x = randomTensor({3, 4, 5, 6}, rng, -1, 1);
-  struct K {
-    std::vector<int64_t> axes;
-    double fraction;
-  };
-  for (const K& c :
-       {K{{1, 2, 3}, 0.4}, K{{0, 2}, 0.5}, K{{3}, 0.0}, K{{2, 3}, 1.0}, K{{-1, -2}, 0.33}}) {
+  for (const KthCase& c : kKthCases) {
     Dims out = x.shape;
     for (int64_t a : c.axes)
       out[a < 0 ? a + 4 : a] = 1;

@@ -1,8 +1,10 @@
 // cuda-vs-cpu cases for the cuDNN convolution family: conv2d forward (bias or not, stride,
-// symmetric and asymmetric padding, dilation, groups, depthwise, every fused epilogue,
-// a fused residual) and both of its gradients, conv2d_grad_input and conv2d_grad_weight, over the
-// same geometries; and conv_transpose2d (stride, symmetric and asymmetric padding, output padding,
-// dilation, groups, depthwise, bias or not), the cpu backend's cases.
+// symmetric and asymmetric padding, dilation, groups, depthwise, every fused epilogue, a fused
+// residual) and both of its gradients, conv2d_grad_input and conv2d_grad_weight, over the same
+// geometries; and conv_transpose2d (stride, symmetric and asymmetric padding, output padding,
+// dilation, groups, depthwise, bias or not): the cpu-vs-reference table's
+// (tests/backends/linalg_case_tables.h) and a decoder-sized one.
+#include "tests/backends/linalg_case_tables.h"
 #include "tests/gpu/gpu_test_util.h"
 
 #include <tuple>
@@ -105,47 +107,15 @@ std::vector<GpuCase> gradCases() {
   return r;
 }
 
-struct CtSpec {
-  std::string name;
-  Dims x; // N C H W
-  int64_t O, k;
-  int64_t groups = 1;
-  std::vector<int64_t> stride{1, 1}, pad{0, 0, 0, 0}, outPad{0, 0}, dil{1, 1};
-  bool bias = true;
-};
-
-GpuCase ctCase(const CtSpec& s) {
-  ConvTranspose2dAttrs a;
-  a.stride = s.stride, a.pad = s.pad, a.outputPadding = s.outPad, a.dilation = s.dil;
-  a.groups = s.groups;
-  auto out = [&](int64_t in, int i) {
-    return (in - 1) * s.stride[i] - s.pad[2 * i] - s.pad[2 * i + 1] + s.dil[i] * (s.k - 1) +
-           s.outPad[i] + 1;
-  };
-  std::vector<Dims> ins{s.x, {s.x[1], s.O / s.groups, s.k, s.k}};
-  if (s.bias) ins.push_back({s.O});
-  return GpuCase{"transpose_" + s.name,
-                 OpKind::ConvTranspose2d,
-                 a,
-                 ins,
-                 {{s.x[0], s.O, out(s.x[2], 0), out(s.x[3], 1)}}};
-}
-
+/// The cpu-vs-reference table's conv_transpose2d cases and a decoder-sized one.
 std::vector<GpuCase> transposeCases() {
-  std::vector<CtSpec> specs = {
-      {"k3_s1", {1, 3, 5, 6}, 4, 3},
-      {"k4_s2_pad1", {2, 3, 5, 4}, 2, 4, 1, {2, 2}, {1, 1, 1, 1}},
-      {"k3_s2_asym_pad_outpad", {1, 2, 4, 5}, 3, 3, 1, {2, 2}, {0, 1, 1, 0}, {1, 1}},
-      {"k2_s2_outpad_no_pad", {1, 4, 3, 3}, 2, 2, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}, {1, 1}, false},
-      {"k3_s3_dilation2", {1, 2, 3, 4}, 2, 3, 1, {3, 2}, {1, 0, 0, 1}, {2, 1}, {2, 1}},
-      {"groups2", {2, 4, 4, 4}, 6, 3, 2, {2, 2}, {1, 1, 1, 1}, {1, 1}},
-      {"depthwise", {1, 3, 5, 5}, 3, 3, 3, {1, 1}, {1, 1, 1, 1}},
-      {"decoder_like", {2, 32, 16, 16}, 16, 4, 1, {2, 2}, {1, 1, 1, 1}},
-  };
-  std::vector<GpuCase> v;
-  for (auto& s : specs)
-    v.push_back(ctCase(s));
-  return v;
+  std::vector<Case> cases = tables::convTransposeCases();
+  cases.push_back(
+      tables::ctCase({"decoder_like", {2, 32, 16, 16}, 16, 4, 1, {2, 2}, {1, 1, 1, 1}}));
+  std::vector<GpuCase> r = fromCpuCases(cases);
+  for (GpuCase& c : r)
+    c.name = "transpose_" + c.name;
+  return r;
 }
 
 } // namespace

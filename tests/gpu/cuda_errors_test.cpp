@@ -1,7 +1,7 @@
 // The cuda backend's failure paths, which need no GPU and so run everywhere it is built: the
 // checked-call helpers' messages for synthetic failing statuses of each library, createBackend
-// ("cuda") as an error value when there is no device, and the refusal of an op the backend has no
-// kernel for (op name, backend and .llie span).
+// ("cuda") as an error value when there is no device, and the refusal of settings a kernel does
+// not take (op name, backend, reason and .llie span).
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_context.h"
@@ -89,15 +89,21 @@ TEST(CudaBackendCreation, ErrorValueWithoutDevice) {
   EXPECT_FALSE(again.ok());
 }
 
-TEST(CudaBackendRefusal, UnimplementedOpNamesOpBackendAndSpan) {
+TEST(CudaBackendRefusal, RefusedSettingsNameOpBackendReasonAndSpan) {
+  // Every op of ops.def has a cuda kernel; conv_transpose2d with output padding not smaller than
+  // the stride (valid in PyTorch when the dilation is larger) is one its kernel refuses.
   Graph g;
   ValueId x = g.add(OpKind::Input, InputAttrs{"x"}, {}, bt::f32({1, 2, 4, 4}));
+  ValueId w = g.add(OpKind::Input, InputAttrs{"w"}, {}, bt::f32({2, 3, 3, 3}));
+  ConvTranspose2dAttrs a;
+  a.dilation = {2, 2}, a.outputPadding = {1, 1}; // stride 1: OH = 3 + 2·2 + 1 + 1 = 9
   SourceSpan at{0, 12, 5, 3};
-  ValueId y = g.add(OpKind::KthValue, KthValueAttrs{}, {x}, bt::f32({}), at);
+  ValueId y = g.add(OpKind::ConvTranspose2d, a, {x, w}, bt::f32({1, 3, 9, 9}), at);
   const Node& n = g.nodes[g.value(y).producer];
   Status st = checkNode(g, n);
   ASSERT_FALSE(st.isOk());
-  EXPECT_EQ(st.message(), "op 'kth_value' is not supported by the cuda backend");
+  EXPECT_EQ(st.message(), "op 'conv_transpose2d' is not supported by the cuda backend (output "
+                          "padding not smaller than the stride)");
   EXPECT_EQ(st.diagnostics()[0].span.line, 12);
   EXPECT_EQ(st.diagnostics()[0].span.col, 5);
 }

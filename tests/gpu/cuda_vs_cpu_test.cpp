@@ -1,13 +1,15 @@
 // The consistency harness: every case (see the *_cases files beside this one, one per cuda
 // kernel family) builds a one-node graph, fills seeded random inputs, runs the node on the cpu
 // and the cuda backends and compares every output (1e-4 absolute plus 1e-4 relative, unless the
-// case says otherwise). The kernels run twice on new data, so cached descriptors, algorithms and
-// workspaces are exercised. Where there is no CUDA device a case checks that the cpu backend
-// prepares the node and that the cuda backend's checks accept it, then skips with a message.
+// case says otherwise; Bool and I64 outputs exactly, byte for byte). The kernels run twice on new
+// data, so cached descriptors, algorithms and workspaces are exercised. Where there is no CUDA
+// device a case checks that the cpu backend prepares the node and that the cuda backend's checks
+// accept it, then skips with a message.
 #include "backends/cuda/cuda_backend.h"
 #include "tests/gpu/gpu_test_util.h"
 
 #include <cmath>
+#include <limits>
 
 namespace llie::bt {
 namespace {
@@ -145,6 +147,9 @@ TEST_P(CudaMatchesCpu, Agrees) {
       if (i == 0 && c.roundInput0)
         for (int64_t k = 0; k < in.back().numel(); ++k)
           in.back().f32()[k] = std::round(in.back().f32()[k]);
+      if (i == 0 && c.nanEvery > 0)
+        for (int64_t k = c.nanEvery / 2; k < in.back().numel(); k += c.nanEvery)
+          in.back().f32()[k] = std::numeric_limits<float>::quiet_NaN();
     }
     TypedBuffers cb(**cpu), gb(**gpu);
     uploadTyped(cb, c, in);
@@ -155,7 +160,7 @@ TEST_P(CudaMatchesCpu, Agrees) {
     (*gpu)->synchronize();
     for (size_t o = 0; o < c.outs.size(); ++o) {
       HostTensor want = downloadTyped(**cpu, cb.outs[o]), got = downloadTyped(**gpu, gb.outs[o]);
-      if (c.outType(o) == DType::Bool)
+      if (c.outType(o) == DType::Bool || c.outType(o) == DType::I64)
         EXPECT_EQ(got.storage, want.storage) << c.name << " output " << o << " round " << round;
       else if (c.outType(o) == DType::C64)
         EXPECT_TRUE(allClose(asFloatPairs(got), asFloatPairs(want), c.atol, c.rtol))

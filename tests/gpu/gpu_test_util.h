@@ -2,7 +2,7 @@
 // "no CUDA device (...)" otherwise), and the cuda-vs-cpu consistency fixture: a case is one
 // node with any number of outputs, run on the cpu and the cuda backends through the public
 // Backend interface (workspace included, as the executor hands it over), every output compared
-// within 1e-4 absolute plus 1e-4 relative (bt::allClose).
+// within 1e-4 absolute plus 1e-4 relative (bt::allClose), Bool and I64 outputs exactly.
 #pragma once
 #include "tests/backends/backend_test_util.h"
 
@@ -41,8 +41,10 @@ struct GpuCase {
   double atol = 1e-4, rtol = 1e-4;
   /// Input 0's random values rounded to integers (many equal values: ties, e.g. for max pooling).
   bool roundInput0 = false;
+  /// With n > 0, every n-th element of input 0 (from element n / 2 on) is a NaN.
+  int64_t nanEvery = 0;
   /// Per input / output dtype, f32 where not given; a Bool input is random 0/1 bytes and a
-  /// Bool output must agree exactly.
+  /// Bool or I64 output must agree exactly.
   std::vector<DType> inTypes, outTypes;
   DType inType(size_t i) const { return i < inTypes.size() ? inTypes[i] : DType::F32; }
   DType outType(size_t i) const { return i < outTypes.size() ? outTypes[i] : DType::F32; }
@@ -53,6 +55,19 @@ inline void PrintTo(const GpuCase& c, std::ostream* os) {
 }
 inline std::string gpuCaseName(const ::testing::TestParamInfo<GpuCase>& i) {
   return i.param.name;
+}
+
+/// Cases of a cpu-vs-reference table (tests/backends/*_case_tables.h) as cuda-vs-cpu cases: the
+/// same node and input ranges, its one output; `exact` for the ops that only move data.
+inline std::vector<GpuCase> fromCpuCases(const std::vector<Case>& cases, bool exact = false) {
+  std::vector<GpuCase> r;
+  for (const Case& c : cases) {
+    GpuCase g{c.name, c.op, c.attrs, c.ins, {c.out}};
+    g.lo = c.lo, g.hi = c.hi, g.ranges = c.ranges;
+    if (exact) g.atol = 0, g.rtol = 0;
+    r.push_back(std::move(g));
+  }
+  return r;
 }
 
 /// The fixture of the consistency harness (TEST_P in cuda_vs_cpu_test.cpp); cases are

@@ -1,51 +1,18 @@
 // cuda-vs-cpu cases for the reduction families: sum / mean / max / min over kept and reduced
-// axes in every position (keepdim or not, negative axes, all axes, large reductions), softmax
+// axes in every position (the cpu-vs-reference table's, tests/backends/tensor_case_tables.h),
+// softmax
 // and log_softmax over one or several axes, and batch normalisation in its three forms
 // (inference, training with all five outputs, the training backward with its three) over NCHW,
 // other ranks and a last-axis channel; and the three with a relu or relu6 epilogue (the
 // gradient with beta as its sixth input), their data spread so that y falls on both sides of 0
 // and of 6; instancenorm (all or the first channels), layernorm over the last axis and
-// l2_normalize along an axis.
+// l2_normalize along an axis; argmax and kth_value (ties, NaNs, fractions 0 and 1), exactly.
+#include "tests/backends/select_cases.h"
+#include "tests/backends/tensor_case_tables.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
 namespace {
-
-GpuCase reduce(std::string name, OpKind op, Dims x, std::vector<int64_t> axes, bool keep) {
-  ReduceAttrs a{axes, keep};
-  std::vector<int64_t> norm;
-  for (int64_t ax : axes)
-    norm.push_back(ax < 0 ? ax + static_cast<int64_t>(x.size()) : ax);
-  Dims y;
-  for (size_t d = 0; d < x.size(); ++d) {
-    bool reduced = axes.empty() || std::find(norm.begin(), norm.end(), int64_t(d)) != norm.end();
-    if (!reduced)
-      y.push_back(x[d]);
-    else if (keep)
-      y.push_back(1);
-  }
-  return GpuCase{std::move(name), op, a, {x}, {y}};
-}
-
-std::vector<GpuCase> reduceCases() {
-  std::vector<std::pair<const char*, OpKind>> ops = {{"sum", OpKind::ReduceSum},
-                                                     {"mean", OpKind::ReduceMean},
-                                                     {"max", OpKind::ReduceMax},
-                                                     {"min", OpKind::ReduceMin}};
-  std::vector<GpuCase> r;
-  for (auto& [nm, op] : ops) {
-    std::string p = nm;
-    r.push_back(reduce(p + "_c_keep", op, {2, 3, 7, 13}, {1}, true));
-    r.push_back(reduce(p + "_hw", op, {2, 3, 7, 13}, {2, 3}, false));
-    r.push_back(reduce(p + "_neg_last", op, {2, 3, 7, 13}, {-1}, false));
-    r.push_back(reduce(p + "_n_h_keep", op, {2, 3, 7, 13}, {0, 2}, true));
-    r.push_back(reduce(p + "_all", op, {2, 3, 7, 13}, {}, false));
-    r.push_back(reduce(p + "_size1_axis", op, {2, 1, 5, 5}, {1}, true));
-    r.push_back(reduce(p + "_bias_grad", op, {4, 16, 48, 40}, {0, 2, 3}, false));
-    r.push_back(reduce(p + "_all_large", op, {3, 4, 61, 59}, {}, false));
-  }
-  return r;
-}
 
 std::vector<GpuCase> softmaxCases() {
   std::vector<GpuCase> r;
@@ -158,7 +125,7 @@ std::vector<GpuCase> bnEpilogueCases() {
 }
 
 /// instancenorm (all channels, or only the first `channels`), layernorm over the last axis,
-/// l2_normalize along an axis.
+/// l2_normalize along an axis; argmax and kth_value (ties, NaNs, fractions 0 and 1), exactly.
 std::vector<GpuCase> groupNormCases() {
   std::vector<GpuCase> r;
   auto inst = [&](std::string name, Dims x, int64_t channels) {
@@ -192,12 +159,92 @@ std::vector<GpuCase> groupNormCases() {
   return r;
 }
 
+GpuCase argmax(std::string name, Dims x, int64_t axis) {
+  Dims y = x;
+  y.erase(y.begin() + (axis < 0 ? axis + static_cast<int64_t>(x.size()) : axis));
+  GpuCase c{"argmax_" + std::move(name), OpKind::ArgMax, AxisAttrs{axis}, {x}, {y}};
+  c.outTypes = {DType::I64};
+  return c;
+}
+
+/// argmax over the host test's axes (select_cases.h) on random data, on integer-valued data
+/// (ties: the first maximum) and with NaNs (the first NaN), a rank-1 input and a long axis.
+/// The indices must agree exactly.
+std::vector<GpuCase> argmaxCases() {
+  std::vector<GpuCase> r;
+  for (int64_t axis : kArgMaxAxes) {
+    std::string ax = axis < 0 ? "m" + std::to_string(-axis) : std::to_string(axis);
+    r.push_back(argmax("axis" + ax, {2, 5, 3, 4}, axis));
+    GpuCase ties = argmax("ties_axis" + ax, {2, 5, 3, 4}, axis);
+    ties.roundInput0 = true;
+    r.push_back(std::move(ties));
+    GpuCase nans = argmax("nan_axis" + ax, {2, 5, 3, 4}, axis);
+    nans.roundInput0 = true, nans.nanEvery = 7;
+    r.push_back(std::move(nans));
+  }
+  r.push_back(argmax("rank1", {17}, 0));
+  GpuCase wide = argmax("long_axis_ties", {3, 1000}, 1);
+  wide.roundInput0 = true, wide.lo = -20.f, wide.hi = 20.f;
+  r.push_back(std::move(wide));
+  return r;
+}
+
+GpuCase kth(std::string name, Dims x, std::vector<int64_t> axes, double fraction) {
+  Dims y = x;
+  for (int64_t a : axes)
+    y[a < 0 ? a + static_cast<int64_t>(x.size()) : a] = 1;
+  if (axes.empty()) y.assign(x.size(), 1); // no axes: all of them
+  GpuCase c{"kth_value_" + std::move(name),
+            OpKind::KthValue,
+            KthValueAttrs{std::move(axes), fraction},
+            {x},
+            {y}};
+  c.atol = 0, c.rtol = 0; // a selected element: the same value
+  return c;
+}
+
+/// kth_value over the host test's (axes, fraction) pairs (select_cases.h, fractions 0 and 1
+/// among them) on random data, on integer-valued data (ties, and zeros of both signs: equal) and
+/// with NaNs (sorted last, so the top fraction selects one); MBLLEN's threshold on image-sized
+/// groups; fractions just below and above a rank boundary. The value must agree exactly.
+std::vector<GpuCase> kthCases() {
+  std::vector<GpuCase> r;
+  for (size_t i = 0; i < kKthCases.size(); ++i) {
+    const KthCase& k = kKthCases[i];
+    std::string nm = "case" + std::to_string(i);
+    r.push_back(kth(nm, {3, 4, 5, 6}, k.axes, k.fraction));
+    GpuCase ties = kth(nm + "_ties", {3, 4, 5, 6}, k.axes, k.fraction);
+    ties.roundInput0 = true;
+    r.push_back(std::move(ties));
+    GpuCase nans = kth(nm + "_nan", {3, 4, 5, 6}, k.axes, k.fraction);
+    nans.nanEvery = 4;
+    r.push_back(std::move(nans));
+  }
+  r.push_back(kth("mbllen_region", {2, 1, 96, 80}, {1, 2, 3}, 0.4));
+  GpuCase big = kth("mbllen_region_ties", {3, 1, 128, 128}, {1, 2, 3}, 0.4);
+  big.roundInput0 = true, big.lo = -50.f, big.hi = 50.f;
+  r.push_back(std::move(big));
+  r.push_back(kth("all_axes", {5, 7, 9}, {}, 0.5));
+  r.push_back(kth("rank1_below_boundary", {10}, {0}, 0.39999));
+  r.push_back(kth("rank1_at_boundary", {10}, {0}, 0.4));
+  r.push_back(kth("rank1_fraction_0", {10}, {0}, 0.0));
+  r.push_back(kth("rank1_fraction_1", {10}, {0}, 1.0));
+  GpuCase allNan = kth("all_nan", {4, 6}, {1}, 0.0);
+  allNan.nanEvery = 1; // every element NaN: the NaN is the answer
+  r.push_back(std::move(allNan));
+  return r;
+}
+
 } // namespace
 
+INSTANTIATE_TEST_SUITE_P(CudaArgMax, CudaMatchesCpu, ::testing::ValuesIn(argmaxCases()),
+                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaKthValue, CudaMatchesCpu, ::testing::ValuesIn(kthCases()),
+                         gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaGroupNorm, CudaMatchesCpu, ::testing::ValuesIn(groupNormCases()),
                          gpuCaseName);
-INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu, ::testing::ValuesIn(reduceCases()),
-                         gpuCaseName);
+INSTANTIATE_TEST_SUITE_P(CudaReduce, CudaMatchesCpu,
+                         ::testing::ValuesIn(fromCpuCases(tables::reduceCases())), gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaSoftmax, CudaMatchesCpu, ::testing::ValuesIn(softmaxCases()),
                          gpuCaseName);
 INSTANTIATE_TEST_SUITE_P(CudaBatchNorm, CudaMatchesCpu, ::testing::ValuesIn(bnCases()),

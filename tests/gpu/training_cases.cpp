@@ -8,6 +8,7 @@
 // smooth_l1 with β = 0, a large tensor for the one-block reduction); drop_path_train (the host's
 // masks exactly) and drop_path; cross_entropy (distribution and class-index targets, invalid
 // indices included), kl_div and class_loss_grad.
+#include "tests/backends/tensor_case_tables.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace llie::bt {
@@ -37,34 +38,21 @@ std::vector<GpuCase> unaryGradCases() {
   return r;
 }
 
+/// reduce_grad of the reduction over `axes` of x: dy has the reduction's output shape.
 GpuCase reduceGrad(std::string name, Dims x, std::vector<int64_t> axes, bool keep, bool mean) {
   ReduceGradAttrs a;
   a.axes = axes, a.keepdim = keep, a.mean = mean;
   for (int64_t d : x)
     a.shape.push_back(Dim::constant(d));
-  std::vector<int64_t> norm;
-  for (int64_t ax : axes)
-    norm.push_back(ax < 0 ? ax + static_cast<int64_t>(x.size()) : ax);
-  Dims dy;
-  for (size_t d = 0; d < x.size(); ++d) {
-    bool reduced = axes.empty() || std::find(norm.begin(), norm.end(), int64_t(d)) != norm.end();
-    if (!reduced)
-      dy.push_back(x[d]);
-    else if (keep)
-      dy.push_back(1);
-  }
+  Dims dy = tables::reduce("", OpKind::ReduceSum, x, axes, keep).out;
   return GpuCase{std::move(name), OpKind::ReduceGrad, a, {dy}, {x}};
 }
 
+/// slice_grad of the slice of x: dy has the slice's shape; a copy, so exact.
 GpuCase sliceGrad(std::string name, Dims x, int64_t axis, int64_t start, int64_t stop,
                   int64_t step) {
-  SliceAttrs a;
-  a.axis = axis, a.start = Dim::constant(start), a.stop = Dim::constant(stop), a.step = step;
-  int64_t ax = axis < 0 ? axis + static_cast<int64_t>(x.size()) : axis;
-  int64_t s = start < 0 ? start + x[ax] : start, e = stop < 0 ? stop + x[ax] : stop;
-  Dims y = x;
-  y[ax] = (e - s + step - 1) / step;
-  GpuCase c{std::move(name), OpKind::SliceGrad, a, {x, y}, {x}};
+  Case fwd = tables::slice("", x, axis, start, stop, step);
+  GpuCase c{std::move(name), OpKind::SliceGrad, fwd.attrs, {x, fwd.out}, {x}};
   c.atol = 0, c.rtol = 0;
   return c;
 }
