@@ -89,13 +89,17 @@ TEST(Elaborate, FlagshipNamesFollowTheBlockPath) {
   EXPECT_EQ(shapeOf("y"), "[N, 3, H, W]");
   EXPECT_EQ(shapeOf("e1"), "[N, 64, H/2, W/2]");
   EXPECT_EQ(shapeOf("e4"), "[N, 256, H/16, W/16]");
-  // Residuals exist exactly for the 4 stride-1 blocks with cin == cout, plus 4 FPN adds (the
-  // folded batchnorms' var + eps adds are weight-only).
+  // Residuals exist exactly for the 4 stride-1 blocks with cin == cout, plus 4 FPN adds, each
+  // summed into its conv by fuse-residual (the folded batchnorms' var + eps adds are
+  // weight-only).
   auto weightOnly = weightOnlyNodes(g);
-  size_t adds = 0;
+  size_t adds = 0, residuals = 0;
   for (NodeId id : g.nodesOf(OpKind::Add))
     adds += !weightOnly[id];
-  EXPECT_EQ(adds, 8u);
+  for (NodeId id : g.nodesOf(OpKind::Conv2d))
+    residuals += attrsOf<Conv2dAttrs>(g.nodes[id]).residual;
+  EXPECT_EQ(adds, 0u);
+  EXPECT_EQ(residuals, 8u);
 }
 
 TEST(Elaborate, PlanJsonRoundTripPrintsTheSameIr) {
@@ -151,16 +155,15 @@ TEST(Specialize, BindsSymbolsAndChecksDivisibility) {
 TEST(Elaborate, IrHoldsDynamicWeightsComplexTensorsAndState) {
   // DASR's per-sample dynamic depthwise conv, UHDFour's FFT amplitude/phase path, an EMA state
   // update and DeiT's drop_path: the IR holds them with shapes, even where kernels come later.
-  auto r = compileText(
-      "model M(x: [N, 64, H, W], k: [N, 64, 3, 3]) -> (y, z) {\n"
-      "  require W % 2 == 0\n"
-      "  y = conv2d(x, k, pad=[1, 1, 1, 1], per_sample=true) |> drop_path(p=0.1)\n"
-      "  f = rfft2(x)\n"
-      "  z = irfft2(polar(complex_abs(f) * 2.0, complex_angle(f)), size=[H, W])\n"
-      "  state ema: [64] = zeros()\n"
-      "  e = assign(ema, mean(x, axes=[0, 2, 3]))\n"
-      "}\n",
-      {"", true, {}});
+  auto r = compileText("model M(x: [N, 64, H, W], k: [N, 64, 3, 3]) -> (y, z) {\n"
+                       "  require W % 2 == 0\n"
+                       "  y = conv2d(x, k, pad=[1, 1, 1, 1], per_sample=true) |> drop_path(p=0.1)\n"
+                       "  f = rfft2(x)\n"
+                       "  z = irfft2(polar(complex_abs(f) * 2.0, complex_angle(f)), size=[H, W])\n"
+                       "  state ema: [64] = zeros()\n"
+                       "  e = assign(ema, mean(x, axes=[0, 2, 3]))\n"
+                       "}\n",
+                       {"", true, {}});
   ASSERT_TRUE(r->model.ok()) << r->errors;
   const Graph& g = r->model->graph;
   auto conv = g.nodesOf(OpKind::Conv2d);
@@ -188,9 +191,11 @@ TEST(Elaborate, ZeroDceTrainEntryHasTheFourOfficialLosses) {
   const Graph& g = r->model->graph;
   EXPECT_EQ(g.kind, GraphKind::Training);
   std::vector<std::string> names;
-  for (auto& o : g.outputs) names.push_back(o.name);
+  for (auto& o : g.outputs)
+    names.push_back(o.name);
   EXPECT_EQ(names, (std::vector<std::string>{"loss.tv", "loss.spa", "loss.col", "loss.exp"}));
-  for (auto& o : g.outputs) EXPECT_TRUE(g.type(o.value).shape.empty()) << o.name;
+  for (auto& o : g.outputs)
+    EXPECT_TRUE(g.type(o.value).shape.empty()) << o.name;
   // The model called from the train entry keeps its checkpoint names.
   EXPECT_GE(g.findParam("e_conv7.weight"), 0);
 }
