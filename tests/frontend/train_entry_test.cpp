@@ -643,7 +643,7 @@ TEST(TrainPlan, TrainConfigAndDataConstantsRoundTrip) {
       EXPECT_TRUE(shape == "[3, 1, 11, 1]" || shape == "[3, 1, 1, 11]") << shape;
     }
   }
-  EXPECT_EQ(withData, 2);
+  EXPECT_EQ(withData, 10); // the five blurs of SSIM, two factors each (train entries get no cse)
 
   // A plan without "train" (an inference plan, or one written before settings existed) reads as
   // the defaults; a constant whose data does not fill its shape is refused.
