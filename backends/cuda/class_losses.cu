@@ -92,8 +92,7 @@ __global__ void classLossGradKernel(const float* z, const void* t, const float* 
                                     ClassLossGeom g) {
   const int64_t count = g.outer * g.inner;
   const double scale = static_cast<double>(*dy) / static_cast<double>(count);
-  for (int64_t s = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; s < count;
-       s += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(s, count) {
     const int64_t b = baseOf(g, s);
     int64_t c;
     const float* zs = z + b;

@@ -8,22 +8,6 @@
 namespace llie::cuda::dev {
 namespace {
 
-#define LLIE_GRID_LOOP(i, n)                                                                       \
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                        \
-       i += int64_t(gridDim.x) * blockDim.x)
-
-/// The operands' offsets of output element i.
-__device__ void offsets(const Broadcast2& s, int64_t i, int64_t& oa, int64_t& ob) {
-  int64_t rest = i;
-  oa = ob = 0;
-  for (int d = s.rank - 1; d >= 0; --d) {
-    int64_t k = rest % s.dims[d];
-    rest /= s.dims[d];
-    oa += k * s.sa[d];
-    ob += k * s.sb[d];
-  }
-}
-
 __global__ void complexToRealKernel(bool abs, const float* z, float* y, int64_t n) {
   LLIE_GRID_LOOP(i, n) {
     const double re = z[2 * i], im = z[2 * i + 1];
@@ -50,7 +34,7 @@ __global__ void complexGradKernel(bool abs, const float* z, const float* dy, flo
 __global__ void polarKernel(const float* A, const float* P, float* Z, Broadcast2 s, int64_t n) {
   LLIE_GRID_LOOP(i, n) {
     int64_t oa, ob;
-    offsets(s, i, oa, ob);
+    broadcastOffsets(s, i, oa, ob);
     const double a = A[oa], p = P[ob];
     Z[2 * i] = static_cast<float>(a * cos(p));
     Z[2 * i + 1] = static_cast<float>(a * sin(p));
@@ -61,7 +45,7 @@ __global__ void polarGradKernel(const float* A, const float* P, const float* DZ,
                                 float* DP, Broadcast2 s, int64_t n) {
   LLIE_GRID_LOOP(i, n) {
     int64_t oa, ob;
-    offsets(s, i, oa, ob);
+    broadcastOffsets(s, i, oa, ob);
     const double a = A[oa], p = P[ob];
     const double c = cos(p), sn = sin(p);
     const double zr = DZ[2 * i], zi = DZ[2 * i + 1];

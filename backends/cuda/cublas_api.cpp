@@ -1,8 +1,7 @@
 // Opening cuBLAS on first use (cublas_api.h). The symbol names are the macro-expanded ones of
 // cublas_v2.h (cublasCreate is cublasCreate_v2), taken from the header so they cannot drift.
 #include "backends/cuda/cublas_api.h"
-
-#include <dlfcn.h>
+#include "backends/cuda/toolkit_library.h"
 
 #include <mutex>
 #include <string>
@@ -15,18 +14,9 @@ namespace {
 
 Expected<CublasApi> load() {
   const std::string soname = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
-  void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-#ifdef LLIE_CUBLAS_DIR
-  if (!lib)
-    lib = dlopen((std::string(LLIE_CUBLAS_DIR) + "/" + soname).c_str(), RTLD_NOW | RTLD_LOCAL);
-#endif
-  if (!lib) return Status::error("cannot open " + soname + ": " + dlerror());
+  LLIE_ASSIGN_OR_RETURN(void* lib, openToolkitLibrary(soname));
   CublasApi api;
-  std::string missing;
-  auto bind = [&](auto& fn, const char* name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-    if (!fn) missing += std::string(missing.empty() ? "" : ", ") + name;
-  };
+  SymbolBinder bind{lib, {}};
   bind(api.create, LLIE_CUBLAS_NAME(cublasCreate));
   bind(api.destroy, LLIE_CUBLAS_NAME(cublasDestroy));
   bind(api.setStream, LLIE_CUBLAS_NAME(cublasSetStream));
@@ -36,7 +26,7 @@ Expected<CublasApi> load() {
   bind(api.sgemmStridedBatched, LLIE_CUBLAS_NAME(cublasSgemmStridedBatched));
   bind(api.statusName, LLIE_CUBLAS_NAME(cublasGetStatusName));
   bind(api.statusString, LLIE_CUBLAS_NAME(cublasGetStatusString));
-  if (!missing.empty()) return Status::error(soname + " lacks " + missing);
+  if (!bind.missing.empty()) return Status::error(soname + " lacks " + bind.missing);
   return api; // the library stays open for the process's life
 }
 

@@ -1,7 +1,6 @@
 // Opening cuFFT on first use (cufft_api.h), as cublas_api.cpp opens cuBLAS.
 #include "backends/cuda/cufft_api.h"
-
-#include <dlfcn.h>
+#include "backends/cuda/toolkit_library.h"
 
 #include <mutex>
 #include <string>
@@ -11,23 +10,14 @@ namespace {
 
 Expected<CufftApi> load() {
   const std::string soname = "libcufft.so." + std::to_string(CUFFT_VER_MAJOR);
-  void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-#ifdef LLIE_CUBLAS_DIR // the toolkit's library folder, which holds cuFFT too
-  if (!lib)
-    lib = dlopen((std::string(LLIE_CUBLAS_DIR) + "/" + soname).c_str(), RTLD_NOW | RTLD_LOCAL);
-#endif
-  if (!lib) return Status::error("cannot open " + soname + ": " + dlerror());
+  LLIE_ASSIGN_OR_RETURN(void* lib, openToolkitLibrary(soname));
   CufftApi api;
-  std::string missing;
-  auto bind = [&](auto& fn, const char* name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-    if (!fn) missing += std::string(missing.empty() ? "" : ", ") + name;
-  };
+  SymbolBinder bind{lib, {}};
   bind(api.planMany, "cufftPlanMany");
   bind(api.setStream, "cufftSetStream");
   bind(api.execC2C, "cufftExecC2C");
   bind(api.destroy, "cufftDestroy");
-  if (!missing.empty()) return Status::error(soname + " lacks " + missing);
+  if (!bind.missing.empty()) return Status::error(soname + " lacks " + bind.missing);
   return api; // the library stays open for the process's life
 }
 

@@ -13,6 +13,11 @@ namespace llie::cuda::dev {
 /// Threads per block; a power of two (the tree reductions halve it).
 constexpr int kThreads = 256;
 
+/// The grid-stride loop over [0, n) of the element-wise kernels: `LLIE_GRID_LOOP(i, n) { ... }`.
+#define LLIE_GRID_LOOP(i, n)                                                                       \
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                        \
+       i += int64_t(gridDim.x) * blockDim.x)
+
 /// Enough blocks to cover n elements, capped (the loops are grid-stride).
 inline unsigned blocksFor(int64_t n) {
   int64_t b = (n + kThreads - 1) / kThreads;
@@ -37,6 +42,18 @@ __device__ inline int64_t offsetOf(int64_t idx, int rank, const int64_t* dims,
     idx /= dims[d];
   }
   return off;
+}
+
+/// The offsets in a and b of output element i of a broadcasting binary op.
+__device__ inline void broadcastOffsets(const Broadcast2& s, int64_t i, int64_t& oa, int64_t& ob) {
+  int64_t rest = i;
+  oa = ob = 0;
+  for (int d = s.rank - 1; d >= 0; --d) {
+    int64_t k = rest % s.dims[d];
+    rest /= s.dims[d];
+    oa += k * s.sa[d];
+    ob += k * s.sb[d];
+  }
 }
 
 /// op(x) in double; p0 = alpha / exponent / lo, p1 = hi.

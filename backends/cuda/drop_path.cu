@@ -32,8 +32,7 @@ __device__ double dropPathUniform(int64_t seed, int64_t step, int64_t sample) {
 __global__ void dropPathKernel(const float* x, const float* stepScalar, float* y, int64_t n,
                                int64_t per, double p, int64_t seed, float scale) {
   const int64_t step = llround(static_cast<double>(*stepScalar));
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
-       k += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(k, n) {
     const int64_t i = k / per;
     const bool keep = p <= 0 || (p < 1 && dropPathUniform(seed, step, i) >= p);
     const float f = p <= 0 ? 1.f : (keep ? scale : 0.f);

@@ -11,37 +11,25 @@ namespace llie::cuda::dev {
 namespace {
 
 __global__ void unaryKernel(UnaryOp op, double p0, double p1, const float* x, float* y, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
+  LLIE_GRID_LOOP(i, n) {
     y[i] = static_cast<float>(unaryValue(op, static_cast<double>(x[i]), p0, p1));
+  }
 }
 
 __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float* y, Broadcast2 s,
                              int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t rest = i, oa = 0, ob = 0;
-    for (int d = s.rank - 1; d >= 0; --d) {
-      int64_t k = rest % s.dims[d];
-      rest /= s.dims[d];
-      oa += k * s.sa[d];
-      ob += k * s.sb[d];
-    }
+  LLIE_GRID_LOOP(i, n) {
+    int64_t oa, ob;
+    broadcastOffsets(s, i, oa, ob);
     y[i] = static_cast<float>(binaryValue(op, a[oa], b[ob]));
   }
 }
 
 __global__ void compareKernel(CompareOp op, const float* a, const float* b, uint8_t* y,
                               Broadcast2 s, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t rest = i, oa = 0, ob = 0;
-    for (int d = s.rank - 1; d >= 0; --d) {
-      int64_t k = rest % s.dims[d];
-      rest /= s.dims[d];
-      oa += k * s.sa[d];
-      ob += k * s.sb[d];
-    }
+  LLIE_GRID_LOOP(i, n) {
+    int64_t oa, ob;
+    broadcastOffsets(s, i, oa, ob);
     const float u = a[oa], v = b[ob];
     bool r = false;
     switch (op) {
@@ -67,8 +55,7 @@ __global__ void compareKernel(CompareOp op, const float* a, const float* b, uint
 
 __global__ void whereKernel(const uint8_t* c, const float* a, const float* e, float* y,
                             Broadcast3 s, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t rest = i, o[3] = {0, 0, 0};
     for (int d = s.rank - 1; d >= 0; --d) {
       int64_t k = rest % s.dims[d];
@@ -133,8 +120,7 @@ __device__ double derivative(UnaryGradOp op, double x, double p0) {
 
 __global__ void unaryGradKernel(UnaryGradOp op, double p0, float lo, float hi, const float* x,
                                 const float* dy, float* dx, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     const float v = x[i], g = dy[i];
     switch (op) {
     case UnaryGradOp::Relu:
@@ -166,8 +152,7 @@ __global__ void sgdKernel(SgdParams s, const float* P, const float* G, const flo
                           const float* lr, const float* step, float* Po, float* Bo, int64_t n) {
   const float negLr = -*lr;
   const bool first = stepsTaken(step) == 0;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     float p = P[i], d = G[i], b = B[i];
     if (s.decay) d = __fadd_rn(d, __fmul_rn(s.wd, p));
     if (s.useMomentum) {
@@ -192,8 +177,7 @@ __global__ void adamKernel(AdamParams a, const float* P, const float* G, const f
   const float b1 = static_cast<float>(a.beta1), b2 = static_cast<float>(a.beta2);
   const float c1 = static_cast<float>(1.0 - a.beta1), c2 = static_cast<float>(1.0 - a.beta2);
   const float wd = static_cast<float>(a.weightDecay);
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     float p = P[i], gr = G[i], m = M[i], v = V[i];
     if (a.decoupled)
       p = __fmul_rn(p, shrink);

@@ -7,10 +7,6 @@
 namespace llie::cuda::dev {
 namespace {
 
-#define LLIE_GRID_LOOP(i, n)                                                                       \
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                        \
-       i += int64_t(gridDim.x) * blockDim.x)
-
 __global__ void realToComplexKernel(const float* x, float* c, int64_t n) {
   LLIE_GRID_LOOP(i, n) {
     c[2 * i] = x[i];

@@ -42,8 +42,7 @@ __device__ double apply(const FusedStepDev& s, double x, double b) {
 
 __global__ void fusedKernel(FusedProgramDev prog, FusedInputs in, float* y, int64_t n) {
   float vals[kMaxFusedInputs + kMaxFusedSteps];
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t idx[kMaxRank];
     int64_t rest = i;
     for (int d = prog.rank - 1; d >= 0; --d) {

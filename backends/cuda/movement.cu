@@ -13,8 +13,7 @@ namespace {
 __global__ void padKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
                           int64_t pt, int64_t pl, int64_t PH, int64_t PW) {
   int64_t n = planes * PH * PW;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t pw = i % PW, ph = (i / PW) % PH, p = i / (PW * PH);
     int64_t h = ph - pt, w = pw - pl;
     y[i] = (h >= 0 && h < H && w >= 0 && w < W) ? x[(p * H + h) * W + w] : 0.f;
@@ -25,21 +24,15 @@ __global__ void padKernel(const float* x, float* y, int64_t planes, int64_t H, i
 __global__ void cropKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
                            int64_t pt, int64_t pl, int64_t PH, int64_t PW) {
   int64_t n = planes * H * W;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t w = i % W, h = (i / W) % H, p = i / (W * H);
     y[i] = x[(p * PH + h + pt) * PW + w + pl];
   }
 }
 
 __global__ void gatherKernel(const float* x, float* y, Gather g, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t rest = i, off = g.base;
-    for (int d = g.rank - 1; d >= 0; --d) {
-      off += (rest % g.dims[d]) * g.strides[d];
-      rest /= g.dims[d];
-    }
+  LLIE_GRID_LOOP(i, n) {
+    const int64_t off = g.base + offsetOf(i, g.rank, g.dims, g.strides);
     y[i] = x[off];
   }
 }
@@ -60,8 +53,7 @@ __global__ void padImageKernel(const float* x, float* y, int64_t planes, int64_t
                                int64_t OH, int64_t OW, int64_t pt, int64_t pl, int mode,
                                float value) {
   int64_t n = planes * OH * OW;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);
     int64_t ih = padSource(oh, pt, H, mode), iw = padSource(ow, pl, W, mode);
     y[i] = (ih < 0 || iw < 0) ? value : x[(p * H + ih) * W + iw];
@@ -101,8 +93,7 @@ __device__ void linearTap(int64_t dst, int64_t in, int64_t out, bool alignCorner
 __global__ void resizeKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
                              int64_t OH, int64_t OW, bool nearest, bool ac) {
   int64_t n = planes * OH * OW;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);
     const float* P = x + p * H * W;
     if (nearest) {
@@ -120,13 +111,8 @@ __global__ void resizeKernel(const float* x, float* y, int64_t planes, int64_t H
 }
 
 __global__ void gatherDivideKernel(const float* x, float* y, Gather g, int64_t n, float div) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t rest = i, off = g.base;
-    for (int d = g.rank - 1; d >= 0; --d) {
-      off += (rest % g.dims[d]) * g.strides[d];
-      rest /= g.dims[d];
-    }
+  LLIE_GRID_LOOP(i, n) {
+    const int64_t off = g.base + offsetOf(i, g.rank, g.dims, g.strides);
     y[i] = __fdiv_rn(x[off], div);
   }
 }
@@ -134,8 +120,7 @@ __global__ void gatherDivideKernel(const float* x, float* y, Gather g, int64_t n
 __global__ void separableKernel(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
                                 int64_t OH, int64_t OW, AxisTable rows, AxisTable cols) {
   int64_t n = planes * OH * OW;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t b = i % OW, a = (i / OW) % OH, p = i / (OW * OH);
     const float* P = x + p * H * W;
     double acc = 0;
@@ -153,8 +138,7 @@ __global__ void separableKernel(const float* x, float* y, int64_t planes, int64_
 __global__ void sliceGradKernel(const float* dy, float* dx, int64_t outer, int64_t X, int64_t Y,
                                 int64_t inner, int64_t start, int64_t step) {
   int64_t n = outer * X * inner;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(i, n) {
     int64_t in = i % inner, j = (i / inner) % X, o = i / (inner * X);
     int64_t d = j - start;
     bool hit = d >= 0 && d % step == 0 && d / step < Y;

@@ -24,8 +24,7 @@ __device__ void window(int64_t o, int64_t k, int64_t stride, int64_t padBefore, 
 
 __global__ void maxPoolKernel(const float* x, float* y, PoolDims p) {
   const int64_t n = p.planes * p.OH * p.OW;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
-       k += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(k, n) {
     int64_t ow = k % p.OW, oh = (k / p.OW) % p.OH, c = k / (p.OW * p.OH);
     int64_t hs, he, ws, we;
     window(oh, p.kh, p.sh, p.pt, p.pb, p.H, hs, he);
@@ -47,8 +46,7 @@ __device__ int64_t floorDiv(int64_t a, int64_t b) {
 
 __global__ void maxPoolGradKernel(const float* x, const float* dy, float* dx, PoolDims p) {
   const int64_t n = p.planes * p.H * p.W;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
-       k += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(k, n) {
     int64_t iw = k % p.W, ih = (k / p.W) % p.H, c = k / (p.W * p.H);
     const float* xc = x + c * p.H * p.W;
     // The windows that can hold (ih, iw): o·s − pad <= i < o·s − pad + k.

@@ -102,8 +102,7 @@ __device__ bool bnPasses(BnAct act, float y) {
 __global__ void bnInferKernel(const float* x, const float* gamma, const float* beta,
                               const float* mean, const float* var, float* y, int64_t C,
                               int64_t inner, int64_t n, double eps, BnAct act) {
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
-       k += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(k, n) {
     int64_t c = (k / inner) % C;
     double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
     y[k] = static_cast<float>(
@@ -234,9 +233,9 @@ __global__ void pointLossKernel(PointLoss loss, double beta, const float* a, con
 __global__ void pointLossGradKernel(PointLoss loss, double beta, const float* a, const float* b,
                                     const float* dy, float* da, int64_t n) {
   const double scale = static_cast<double>(*dy) / static_cast<double>(n);
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
+  LLIE_GRID_LOOP(i, n) {
     da[i] = static_cast<float>(scale * lossTerm(loss, beta, a[i], b[i], true));
+  }
 }
 
 } // namespace

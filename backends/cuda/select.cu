@@ -18,8 +18,7 @@ namespace {
 __global__ void argmaxKernel(const float* x, int64_t* idx, int64_t outer, int64_t len,
                              int64_t inner) {
   const int64_t n = outer * inner;
-  for (int64_t s = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; s < n;
-       s += int64_t(gridDim.x) * blockDim.x) {
+  LLIE_GRID_LOOP(s, n) {
     const float* v = x + (s / inner) * len * inner + s % inner;
     int64_t best = 0;
     for (int64_t k = 1; k < len && !isnan(v[best * inner]); ++k)

@@ -32,32 +32,7 @@ Prepared prepareWithWorkspace(Backend& be, const Graph& g, const Node& n) {
   return p;
 }
 
-/// Device buffers of one backend (exact sizes for any dtype), released on destruction.
-struct TypedBuffers {
-  Backend& be;
-  std::vector<Tensor> ins, outs;
-  explicit TypedBuffers(Backend& b) : be(b) {}
-  ~TypedBuffers() {
-    for (auto& t : ins)
-      be.release(t.data);
-    for (auto& t : outs)
-      be.release(t.data);
-  }
-  std::vector<const Tensor*> inPtrs() const {
-    std::vector<const Tensor*> r;
-    for (auto& t : ins)
-      r.push_back(&t);
-    return r;
-  }
-  std::vector<Tensor*> outPtrs() {
-    std::vector<Tensor*> r;
-    for (auto& t : outs)
-      r.push_back(&t);
-    return r;
-  }
-};
-
-void uploadTyped(TypedBuffers& b, const GpuCase& c, const std::vector<HostTensor>& in) {
+void uploadTyped(Buffers& b, const GpuCase& c, const std::vector<HostTensor>& in) {
   for (const HostTensor& h : in) {
     Tensor t{h.dtype, h.shape, b.be.allocate(h.storage.size())};
     b.be.copyIn(t.data, h.storage.data(), h.storage.size());
@@ -151,7 +126,7 @@ TEST_P(CudaMatchesCpu, Agrees) {
         for (int64_t k = c.nanEvery / 2; k < in.back().numel(); k += c.nanEvery)
           in.back().f32()[k] = std::numeric_limits<float>::quiet_NaN();
     }
-    TypedBuffers cb(**cpu), gb(**gpu);
+    Buffers cb(**cpu), gb(**gpu);
     uploadTyped(cb, c, in);
     uploadTyped(gb, c, in);
     pc.kernel->run(cb.inPtrs(), cb.outPtrs());
