@@ -39,26 +39,29 @@ Expected<std::unique_ptr<Kernel>> makeConcat(const Graph& g, const Node& n, cons
   if (numel(y) == 0) return kernels::noopKernel();
   auto k = std::make_unique<ConcatKernel>();
   k->ctx = ctx;
-  // Channels-last (layout.h) holds for all inputs and the output or for none.
-  const bool cl = channelsLastValues(g)[n.outputs[0]];
+  // The inputs and the output share one layout (layout.h).
+  const Layout layout = activationLayouts(g)[n.outputs[0]];
   std::vector<memory::desc> mds;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     Dims x = kernels::inShape(g, n, i);
     if (numel(x) == 0) continue;
     k->used.push_back(static_cast<int>(i));
-    mds.push_back(cl ? nhwcDesc(x) : plainDesc(x));
+    mds.push_back(activationDesc(x, layout));
   }
   return finishKernel(n, k, [&] {
-    memory::desc dst = cl ? nhwcDesc(y) : plainDesc(y);
+    memory::desc dst = activationDesc(y, layout);
     dnnl::concat::primitive_desc pd(dst, static_cast<int>(*axis), mds, ctx->eng);
     k->prim = dnnl::concat(pd);
-    for (auto& md : mds) k->srcs.push_back(userMemory(md, *ctx));
+    for (auto& md : mds)
+      k->srcs.push_back(userMemory(md, *ctx));
     k->dst = userMemory(dst, *ctx);
   });
 }
 
 } // namespace
 
-void registerConcat(Registry& r) { r.add(OpKind::Concat, makeConcat); }
+void registerConcat(Registry& r) {
+  r.add(OpKind::Concat, makeConcat);
+}
 
 } // namespace llie::cpu

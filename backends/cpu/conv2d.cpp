@@ -1,8 +1,9 @@
 // cpu Conv2d on oneDNN's convolution_forward (inference): src, weights and dst descriptors are
 // format_tag::any so oneDNN picks its preferred (often blocked) layouts; the kernel reorders
 // plain NCHW src into that layout, the plain OIHW / GOIHW weights into theirs, and the dst back
-// to NCHW; activations the cpu backend keeps channels-last (layout.h) are read and written as
-// NHWC, which is what oneDNN's brgconv wants, with no reorder at all. The src and dst copies live
+// to NCHW; activations the cpu backend keeps channels-last or blocked (layout.h) are read and
+// written so, which is what oneDNN's brgconv (NHWC) and Winograd (nChw16c) kernels want, with no
+// reorder at all. The src and dst copies live
 // in the kernel's workspace, which the executor plans into its arena for this node's step only
 // (so it reuses bytes that are free then). Weights that stay fixed between weight loads (an
 // inference graph's parameters, or values computed from them only) are reordered once after each
@@ -13,15 +14,19 @@
 // (in place, the usual case). oneDNN's dilation is PyTorch's minus one; padding is
 // padding_l = {top, left}, padding_r = {bottom, right}.
 //
-// Algorithm: Winograd F(2x2, 3x3) where oneDNN has it and it pays on this class of CPU (3x3,
-// stride 1, no dilation, no groups, at least kWinogradMinChannels input and output channels, no
-// epilogue or ReLU):
-// it does 2.25x fewer multiplications than direct convolution, with float32 errors of ~1e-6
-// relative on the flagship's layers (tests/backends/cpu_conv_cases_test.cpp checks it against
-// the reference backend). Inference graphs only: a training step keeps direct convolution, whose
-// rounding is closer to float64 (the flagship's step-0 gradient has ReLU6 inputs within 4e-7 of
-// their kink, which Winograd's rounding flips; tests/parity/README.md). Everything else is
-// oneDNN's direct convolution.
+// Algorithm: Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3) for 3x3, stride-1, undilated,
+// ungrouped convs with at least kWinogradMinChannels input and output channels and no epilogue
+// but ReLU (winogradConv; oneDNN 2.6 has no Winograd kernel for the others): it does 4x fewer
+// multiplications than direct convolution; measured on the flagship's layers (2 threads) it takes
+// 0.4-0.7x the time of the direct brgconv, and ~1e-6 relative float32 error against float64 (2x
+// the direct kernel's; tests/backends/cpu_conv_cases_test.cpp). oneDNN offers its F(2x2, 3x3)
+// kernel first, which is slower on every flagship layer, so the kernel picks 4x3 by name.
+// Winograd reads and writes nChw16c: the layout analysis (layout.h) keeps the values around
+// these convs blocked where that saves reorders, and a direct conv that touches a blocked value
+// first tries the layouts as they are. Inference graphs only: a training step keeps direct
+// convolution, whose rounding is closer to float64 (the flagship's step-0 gradient has ReLU6
+// inputs within 4e-7 of their kink, which Winograd's rounding flips; tests/parity/README.md).
+// Everything else is oneDNN's direct convolution.
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
 #include "backends/op_geometry.h"
@@ -100,16 +105,38 @@ public:
   }
 };
 
-constexpr int64_t kWinogradMinChannels = 64;
+constexpr int64_t kWinogradMinChannels = 32;
 
-/// oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip), a residual
-/// sum or others.
-dnnl::algorithm algorithmFor(const kernels::ConvGeom& c, Epilogue epilogue) {
-  const bool wino = c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 &&
-                    c.G == 1 && c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinChannels &&
-                    !c.residual && (epilogue == Epilogue::None || epilogue == Epilogue::Relu);
-  return wino ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
+/// oneDNN's first implementation of `d` whose name contains `want`, else its first one. (The
+/// iteration reads `d`, which must outlive it.)
+dnnl::convolution_forward::primitive_desc pickImpl(const dnnl::convolution_forward::desc& d,
+                                                   const dnnl::primitive_attr& attr,
+                                                   const dnnl::engine& eng,
+                                                   const std::string& want) {
+  dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
+  do {
+    if (std::string(pd.impl_info_str()).find(want) != std::string::npos) return pd;
+  } while (pd.next_impl());
+  return dnnl::convolution_forward::primitive_desc(d, attr, eng);
 }
+
+} // namespace
+
+bool winogradConv(const Graph& g, const Node& n) {
+  if (g.kind != GraphKind::Inference || n.op != OpKind::Conv2d) return false;
+  const auto& a = attrsOf<Conv2dAttrs>(n);
+  if (a.perSample || a.residual) return false;
+  Expected<kernels::ConvGeom> geom = kernels::convGeometry(g, n);
+  if (!geom) return false;
+  const kernels::ConvGeom& c = *geom;
+  // oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip), a residual
+  // sum or others.
+  return c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.G == 1 &&
+         c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinChannels &&
+         (a.epilogue == Epilogue::None || a.epilogue == Epilogue::Relu);
+}
+
+namespace {
 
 Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const CtxPtr& ctx) {
   const auto& a = attrsOf<Conv2dAttrs>(n);
@@ -130,19 +157,41 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     appendEpilogue(po, a.epilogue, static_cast<float>(a.epilogueAlpha));
     dnnl::primitive_attr attr;
     attr.set_post_ops(po);
-    auto primitiveFor = [&](dnnl::algorithm alg) {
-      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, alg, anyDesc(x),
-                                        anyDesc(wd), biasMd, anyDesc(y), {c.sh, c.sw},
-                                        {c.dh - 1, c.dw - 1}, {c.pt, c.pl}, {c.pb, c.pr});
-      return dnnl::convolution_forward::primitive_desc(d, attr, ctx->eng);
+    const std::vector<Layout> layout = activationLayouts(g);
+    const Layout inLayout = layout[n.inputs[0]], outLayout = layout[n.outputs[0]];
+    auto primitiveFor = [&](dnnl::algorithm alg, const memory::desc& src, const memory::desc& dst) {
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, anyDesc(wd),
+                                        biasMd, dst, {c.sh, c.sw}, {c.dh - 1, c.dw - 1},
+                                        {c.pt, c.pl}, {c.pb, c.pr});
+      // The Winograd implementation oneDNN offers first, F(2x2, 3x3), is slower here than its
+      // F(4x4, 3x3), which this picks when it is there.
+      return pickImpl(d, attr, ctx->eng, "wino_4x3");
     };
-    // Winograd where it pays; direct where oneDNN has no Winograd kernel for this case.
+    const bool wino = winogradConv(g, n);
     dnnl::convolution_forward::primitive_desc pd;
-    try {
-      pd = primitiveFor(g.kind == GraphKind::Inference ? algorithmFor(c, a.epilogue)
-                                                       : dnnl::algorithm::convolution_direct);
-    } catch (const dnnl::error&) {
-      pd = primitiveFor(dnnl::algorithm::convolution_direct);
+    // A direct conv that reads or writes a blocked value first tries the layouts as they are:
+    // oneDNN's jit kernels take nChw16c (and a plain image of a few channels in) without the
+    // reorder that its preferred NHWC kernel would need. Kept unless only a slow fallback
+    // (gemm or reference) takes them.
+    bool asTheyAre = false;
+    if (!wino && (inLayout == Layout::Blocked16 || outLayout == Layout::Blocked16)) {
+      try {
+        pd = primitiveFor(dnnl::algorithm::convolution_direct, activationDesc(x, inLayout),
+                          activationDesc(y, outLayout));
+        const std::string impl = pd.impl_info_str();
+        asTheyAre = impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos;
+      } catch (const dnnl::error&) {
+      }
+    }
+    // Winograd where it pays; direct where oneDNN has no Winograd kernel for this case.
+    if (!asTheyAre) {
+      try {
+        pd = primitiveFor(wino ? dnnl::algorithm::convolution_winograd
+                               : dnnl::algorithm::convolution_direct,
+                          anyDesc(x), anyDesc(y));
+      } catch (const dnnl::error&) {
+        pd = primitiveFor(dnnl::algorithm::convolution_direct, anyDesc(x), anyDesc(y));
+      }
     }
     k->conv = dnnl::convolution_forward(pd);
 
@@ -157,19 +206,18 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       if (activation) ++ctx->reordersPerRun;
       re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
     };
-    const std::vector<bool> cl = channelsLastValues(g);
-    setup(activationDesc(x, cl[n.inputs[0]]), pd.src_desc(), k->userSrc, k->src, k->srcBytes,
+    setup(activationDesc(x, inLayout), pd.src_desc(), k->userSrc, k->src, k->srcBytes,
           k->srcReorder, k->reSrc, true, true);
     const bool fixedWei = fixedValues(g)[n.inputs[1]];
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
           k->reWei, true, false);
-    setup(activationDesc(y, cl[n.outputs[0]]), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
+    setup(activationDesc(y, outLayout), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
           k->dstReorder, k->reDst, false, true);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
     k->hasResidual = c.residual;
     if (c.residual) {
       // The layout analysis ties the residual's layout to the output's.
-      k->userRes = userMemory(activationDesc(y, cl[n.outputs[0]]), *ctx);
+      k->userRes = userMemory(activationDesc(y, outLayout), *ctx);
       k->resCopy = dnnl::reorder(k->userRes, k->reDst ? k->dst : k->userDst);
     }
     k->keepWei = k->reWei && fixedWei;

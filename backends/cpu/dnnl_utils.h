@@ -4,6 +4,7 @@
 // that turns a dnnl::error thrown while building primitives into an error value, and the
 // kernel shape most families share (one primitive from in[0] to out[0]).
 #pragma once
+#include "backends/cpu/layout.h"
 #include "backends/kernel_util.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -74,7 +75,8 @@ struct CpuContext {
   /// Activation reorders the prepared kernels make per run (Backend::reordersPerRun).
   size_t reordersPerRun = 0;
   ~CpuContext() {
-    for (auto& s : scratch_) std::free(s.p);
+    for (auto& s : scratch_)
+      std::free(s.p);
   }
   CpuContext() = default;
   CpuContext(const CpuContext&) = delete;
@@ -92,13 +94,14 @@ private:
 };
 using CtxPtr = std::shared_ptr<CpuContext>;
 
-inline dnnl::memory::dims toDnnl(const Dims& d) { return dnnl::memory::dims(d.begin(), d.end()); }
+inline dnnl::memory::dims toDnnl(const Dims& d) {
+  return dnnl::memory::dims(d.begin(), d.end());
+}
 
 /// Row-major f32 descriptor; a rank-0 shape is viewed as [1].
 inline dnnl::memory::desc plainDesc(const Dims& shape) {
   Dims d = shape.empty() ? Dims{1} : shape;
-  return dnnl::memory::desc(toDnnl(d), dnnl::memory::data_type::f32,
-                            toDnnl(kernels::stridesOf(d)));
+  return dnnl::memory::desc(toDnnl(d), dnnl::memory::data_type::f32, toDnnl(kernels::stridesOf(d)));
 }
 
 /// A 4-D f32 tensor stored channels-last (NHWC), dims given in NCHW order as oneDNN wants.
@@ -107,9 +110,16 @@ inline dnnl::memory::desc nhwcDesc(const Dims& nchw) {
                             dnnl::memory::format_tag::nhwc);
 }
 
-/// A 4-D activation as the cpu backend stores it (layout.h): NHWC or plain.
+/// A 4-D activation as the cpu backend's training kernels store it (layout.h): NHWC or plain.
 inline dnnl::memory::desc activationDesc(const Dims& nchw, bool channelsLast) {
   return channelsLast ? nhwcDesc(nchw) : plainDesc(nchw);
+}
+
+/// A 4-D activation in any of the cpu backend's layouts (layout.h).
+inline dnnl::memory::desc activationDesc(const Dims& nchw, Layout layout) {
+  if (layout != Layout::Blocked16) return activationDesc(nchw, layout == Layout::Nhwc);
+  return dnnl::memory::desc(toDnnl(nchw), dnnl::memory::data_type::f32,
+                            dnnl::memory::format_tag::nChw16c);
 }
 
 /// "Let the primitive choose" descriptor (format_tag::any).
@@ -122,7 +132,9 @@ inline dnnl::memory::desc anyDesc(const Dims& shape) {
 inline dnnl::memory userMemory(const dnnl::memory::desc& md, const CpuContext& ctx) {
   return dnnl::memory(md, ctx.eng, DNNL_MEMORY_NONE);
 }
-inline void bind(dnnl::memory& m, const void* p) { m.set_data_handle(const_cast<void*>(p)); }
+inline void bind(dnnl::memory& m, const void* p) {
+  m.set_data_handle(const_cast<void*>(p));
+}
 
 /// Runs `build` (which creates descriptors and primitives); a dnnl::error becomes an error
 /// value naming the op and what oneDNN said.
@@ -184,12 +196,23 @@ Expected<std::unique_ptr<Kernel>> srcDstKernel(const Node& n, const CtxPtr& ctx,
 inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {
   using A = dnnl::algorithm;
   switch (e) {
-  case Epilogue::None: break;
-  case Epilogue::Relu: po.append_eltwise(1.f, A::eltwise_relu, 0.f, 0.f); break;
-  case Epilogue::Relu6: po.append_eltwise(1.f, A::eltwise_clip, 0.f, 6.f); break;
-  case Epilogue::Sigmoid: po.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f); break;
-  case Epilogue::Tanh: po.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f); break;
-  case Epilogue::LeakyRelu: po.append_eltwise(1.f, A::eltwise_relu, alpha, 0.f); break;
+  case Epilogue::None:
+    break;
+  case Epilogue::Relu:
+    po.append_eltwise(1.f, A::eltwise_relu, 0.f, 0.f);
+    break;
+  case Epilogue::Relu6:
+    po.append_eltwise(1.f, A::eltwise_clip, 0.f, 6.f);
+    break;
+  case Epilogue::Sigmoid:
+    po.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f);
+    break;
+  case Epilogue::Tanh:
+    po.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f);
+    break;
+  case Epilogue::LeakyRelu:
+    po.append_eltwise(1.f, A::eltwise_relu, alpha, 0.f);
+    break;
   }
 }
 

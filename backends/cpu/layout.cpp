@@ -1,6 +1,7 @@
-// The channels-last analysis (see layout.h): each node's LayoutRule, then the greatest set of
+// The layout analysis (see layout.h): each node's LayoutRule, then the greatest set of NHWC
 // candidate values that is consistent with every producer and reader, found by removing
-// offenders until nothing changes.
+// offenders until nothing changes; then, in inference graphs, the tied groups of NHWC values that
+// reorder fewer bytes in oneDNN's nChw16c.
 #include "backends/cpu/layout.h"
 
 #include "backends/kernel_registry.h"
@@ -137,12 +138,18 @@ bool reduceReadsChannelsLast(const Graph& g, const Node& n) {
   return !(kept(1) && (kept(2) || kept(3)));
 }
 
-std::vector<bool> channelsLastValues(const Graph& g) {
-  std::vector<bool> cl(g.values.size(), false);
-  const auto users = g.users();
+namespace {
+
+std::vector<LayoutRule> rulesOf(const Graph& g) {
   std::vector<LayoutRule> rules(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i)
     if (!g.nodes[i].dead) rules[i] = ruleFor(g, g.nodes[i]);
+  return rules;
+}
+
+std::vector<bool> nhwcValues(const Graph& g, const std::vector<LayoutRule>& rules,
+                             const std::vector<std::vector<NodeId>>& users) {
+  std::vector<bool> cl(g.values.size(), false);
   // Candidates: the 4-D outputs a producer can write NHWC that are read inside the graph (a
   // graph output, or a value nobody reads and a caller may fetch, stays plain).
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -192,6 +199,111 @@ std::vector<bool> channelsLastValues(const Graph& g) {
     }
   }
   return cl;
+}
+
+/// Ops whose kernels take nChw16c operands where their LayoutRule lets the layout vary: convs
+/// (oneDNN reorders what its primitive wants otherwise), flat elementwise kernels, oneDNN's
+/// concat and resampling.
+bool takesBlocked(const Graph& g, const Node& n) {
+  switch (n.op) {
+  case OpKind::Conv2d:
+  case OpKind::Concat:
+  case OpKind::FusedElementwise:
+    return true;
+  case OpKind::Resize:
+    return resizeOnDnnl(g, n);
+  default:
+    return isIn(n.op, kernels::kUnaryOps) || isIn(n.op, kernels::kBinaryOps);
+  }
+}
+
+/// Union-find over values: the tied groups.
+struct Groups {
+  std::vector<ValueId> parent;
+  explicit Groups(size_t n) : parent(n) {
+    for (size_t i = 0; i < n; ++i)
+      parent[i] = static_cast<ValueId>(i);
+  }
+  ValueId find(ValueId v) {
+    while (parent[v] != v)
+      v = parent[v] = parent[parent[v]];
+    return v;
+  }
+  void join(ValueId a, ValueId b) { parent[find(a)] = find(b); }
+};
+
+/// Refines NHWC into nChw16c group by group (layout.h).
+void blockGroups(const Graph& g, const std::vector<LayoutRule>& rules,
+                 const std::vector<std::vector<NodeId>>& users, std::vector<Layout>& layout) {
+  const size_t nv = g.values.size();
+  Groups groups(nv);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const LayoutRule& r = rules[i];
+    if (n.dead) continue;
+    ValueId first = kNoValue;
+    auto tie = [&](ValueId v) { first == kNoValue ? void(first = v) : groups.join(v, first); };
+    for (int k : r.tiedIns)
+      tie(n.inputs[k]);
+    for (int k : r.tiedOuts)
+      tie(n.outputs[k]);
+  }
+  std::vector<NodeId> producer(nv, -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!g.nodes[i].dead)
+      for (ValueId v : g.nodes[i].outputs)
+        producer[v] = static_cast<NodeId>(i);
+  // Per group: whether every member can be blocked, and the bytes its convs reorder each way.
+  std::vector<char> ok(nv, 1);
+  std::vector<double> costBlocked(nv, 0), costNhwc(nv, 0);
+  for (size_t v = 0; v < nv; ++v) {
+    const ValueId root = groups.find(static_cast<ValueId>(v));
+    if (layout[v] != Layout::Nhwc) {
+      ok[root] = 0;
+      continue;
+    }
+    const Shape& shape = g.type(static_cast<ValueId>(v)).shape;
+    if (!shapeIsConst(shape) || shape[1].off % 16 != 0) {
+      ok[root] = 0;
+      continue;
+    }
+    const double bytes = 4.0 * static_cast<double>(shapeNumel(shape));
+    auto visit = [&](NodeId id, bool asData) {
+      const Node& n = g.nodes[id];
+      if (!takesBlocked(g, n)) ok[root] = 0;
+      if (n.op != OpKind::Conv2d || !asData) return;
+      (winogradConv(g, n) ? costNhwc : costBlocked)[root] += bytes;
+    };
+    if (producer[v] >= 0) visit(producer[v], true);
+    for (NodeId u : users[v]) {
+      const Node& r = g.nodes[u];
+      // The conv's data input is where a layout is chosen; a residual follows the output.
+      visit(u, r.op == OpKind::Conv2d && r.inputs[0] == static_cast<ValueId>(v));
+    }
+  }
+  for (size_t v = 0; v < nv; ++v) {
+    const ValueId root = groups.find(static_cast<ValueId>(v));
+    if (ok[root] && costNhwc[root] > 0 && costBlocked[root] <= costNhwc[root])
+      layout[v] = Layout::Blocked16;
+  }
+}
+
+} // namespace
+
+std::vector<Layout> activationLayouts(const Graph& g) {
+  const auto users = g.users();
+  const std::vector<LayoutRule> rules = rulesOf(g);
+  const std::vector<bool> cl = nhwcValues(g, rules, users);
+  std::vector<Layout> layout(cl.size(), Layout::Plain);
+  for (size_t v = 0; v < cl.size(); ++v)
+    if (cl[v]) layout[v] = Layout::Nhwc;
+  if (g.kind == GraphKind::Inference) blockGroups(g, rules, users, layout);
+  return layout;
+}
+
+std::vector<bool> channelsLastValues(const Graph& g) {
+  const auto users = g.users();
+  return nhwcValues(g, rulesOf(g), users);
 }
 
 } // namespace llie::cpu

@@ -13,6 +13,15 @@
 // the largest consistent one. Graph inputs and outputs, parameters, optimizer state, the 1-D
 // statistics of the norms and everything else stay plain, so the executor and the other backends
 // never see a layout.
+//
+// Inference graphs then refine NHWC into oneDNN's 16-channel blocked layout (nChw16c) where that
+// saves reorders: its Winograd convolutions (winogradConv) read and write nChw16c only, while its
+// direct ones want NHWC. Values that must share a layout (a tied group: the operands of an
+// elementwise op, a channel concat, a resize, a conv's fused residual and output) take one
+// layout together; a group whose every member is NHWC, has a multiple of 16 channels (so the
+// blocks hold no padding and the bytes are those of NHWC) and is only touched by ops that take
+// nChw16c (convs, flat elementwise ops, channel concat, oneDNN's resampling) becomes blocked
+// when the bytes its convs would reorder are fewer that way.
 #pragma once
 #include "compiler/ir/graph.h"
 
@@ -20,8 +29,20 @@
 
 namespace llie::cpu {
 
-/// One flag per value: stored channels-last (NHWC) by the cpu backend.
+/// How the cpu backend stores a value: plain (row-major, NCHW for 4-D), channels-last (NHWC), or
+/// oneDNN's nChw16c (4-D f32 with C % 16 == 0, inference graphs only).
+enum class Layout : uint8_t { Plain, Nhwc, Blocked16 };
+
+/// The layout of every value of `g`.
+std::vector<Layout> activationLayouts(const Graph& g);
+
+/// One flag per value: stored channels-last (NHWC). For the kernels that take plain or NHWC only
+/// (a blocked value never reaches them).
 std::vector<bool> channelsLastValues(const Graph& g);
+
+/// Whether the conv2d node `n` runs on oneDNN's Winograd algorithm (inference only; see
+/// conv2d.cpp for the rule and why).
+bool winogradConv(const Graph& g, const Node& n);
 
 /// Whether the resize node runs on oneDNN's resampling (else on loops over NCHW planes).
 bool resizeOnDnnl(const Graph& g, const Node& n);

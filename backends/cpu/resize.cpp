@@ -75,12 +75,12 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
     return std::unique_ptr<Kernel>(std::move(k));
   }
   auto alg = nearest ? dnnl::algorithm::resampling_nearest : dnnl::algorithm::resampling_linear;
-  // A channels-last value (layout.h) is 4-D: resample it as [N, C, H, W] in NHWC.
-  if (channelsLastValues(g)[n.outputs[0]]) {
+  // A channels-last or blocked value (layout.h) is 4-D: resample it as [N, C, H, W] so.
+  if (const Layout layout = activationLayouts(g)[n.outputs[0]]; layout != Layout::Plain) {
     Dims x = kernels::inShape(g, n, 0), y = kernels::outShape(g, n);
     return srcDstKernel<dnnl::resampling_forward>(n, ctx, [&] {
-      return dnnl::resampling_forward::desc(dnnl::prop_kind::forward_inference, alg, nhwcDesc(x),
-                                            nhwcDesc(y));
+      return dnnl::resampling_forward::desc(dnnl::prop_kind::forward_inference, alg,
+                                            activationDesc(x, layout), activationDesc(y, layout));
     });
   }
   return srcDstKernel<dnnl::resampling_forward>(n, ctx, [&] {
@@ -92,6 +92,8 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
 
 } // namespace
 
-void registerResize(Registry& r) { r.add(OpKind::Resize, makeResize); }
+void registerResize(Registry& r) {
+  r.add(OpKind::Resize, makeResize);
+}
 
 } // namespace llie::cpu

@@ -3,10 +3,15 @@
 // per run, measured) and one step of it on the cpu backend matches the reference backend's loss
 // terms and gradients; and for every kernel that reads or writes NHWC, a small graph that puts it
 // between convs (so that the analysis really makes its operands NHWC, which each case asserts)
-// gives the reference backend's forward value and gradients of L = Σ r·y.
+// gives the reference backend's forward value and gradients of L = Σ r·y. Inference graphs also
+// use oneDNN's blocked nChw16c layout around the Winograd convs: the flagship's reorders are
+// counted, and a graph that passes blocked values through every kind of node that takes them
+// gives the reference backend's numbers.
 #include "backends/cpu/layout.h"
 #include "backends/kernel_util.h"
 #include "compiler/autodiff/training_step.h"
+#include "compiler/ir/verifier.h"
+#include "compiler/passes/pipelines.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/executor.h"
 #include "runtime/weights.h"
@@ -324,5 +329,105 @@ TEST_P(CpuLayoutCase, TrainingStepMatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, CpuLayoutCase, ::testing::ValuesIn(layoutCases()),
                          [](const auto& info) { return info.param.name; });
+
+// Inference graphs: oneDNN's nChw16c around the Winograd convs.
+
+size_t countLayout(const Graph& g, cpu::Layout which) {
+  auto l = cpu::activationLayouts(g);
+  return static_cast<size_t>(std::count(l.begin(), l.end(), which));
+}
+
+/// The flagship as llie-run runs it: the inference pipeline, specialised to 1 x 3 x S x S.
+Graph flagshipInference(int64_t s) {
+  auto r = llie::testing::compileRepoModel("models/sadfpn_unet.llie", ElaborateOptions{});
+  EXPECT_TRUE(r->model.ok()) << r->errors;
+  if (!r->model.ok()) return {};
+  Graph g = r->model->graph;
+  Status st = runPipeline(g, inferencePipeline(), PassOptions{});
+  EXPECT_TRUE(st.isOk()) << st.message();
+  auto sg = specializeGraph(g, {{"x", {1, 3, s, s}}});
+  EXPECT_TRUE(sg.ok()) << sg.status().message();
+  return sg.ok() ? *sg : Graph{};
+}
+
+// Activation reorders per run of the flagship's inference graph (measured: 11 at 64x64 and at
+// 256x256; 24 when the Winograd convs reordered NHWC into nChw16c and back, 83 before fusion and
+// layouts). What remains: the image into the first conv, the stem's output (read by two 1x1
+// convs, which want NHWC), the FPN's smooth convs' inputs (the laterals' residual chain stays
+// NHWC), the bottom stage's pair of 1x1 convs around the blocked values at 1/16 scale, and the
+// head conv (blocked in, its 3-channel plain output).
+constexpr size_t kFlagshipInferenceReorders = 11;
+
+TEST(CpuBlockedLayout, FlagshipInferenceReordersOnlyAtItsEdges) {
+  for (int64_t s : {64, 256}) {
+    Graph g = flagshipInference(s);
+    ASSERT_FALSE(g.nodes.empty());
+    auto backend = createBackend("cpu");
+    ASSERT_TRUE(backend.ok());
+    auto ex = Executor::create(g, **backend); // prepares every kernel; nothing runs
+    ASSERT_TRUE(ex.ok()) << ex.status().message();
+    int wino = 0;
+    for (NodeId id : g.nodesOf(OpKind::Conv2d))
+      wino += cpu::winogradConv(g, g.nodes[id]);
+    const size_t blocked = countLayout(g, cpu::Layout::Blocked16);
+    std::printf("[cpu-layout] flagship inference 1x3x%ldx%ld: %d Winograd convs, %zu values "
+                "nChw16c, %zu NHWC, %zu activation reorders per run\n",
+                (long)s, (long)s, wino, blocked, countLayout(g, cpu::Layout::Nhwc),
+                (*backend)->reordersPerRun());
+    EXPECT_EQ(wino, 13) << "the 3x3 stride-1 convs but the stem's first and the head (3 channels)";
+    EXPECT_GE(blocked, 20u);
+    EXPECT_LE((*backend)->reordersPerRun(), kFlagshipInferenceReorders) << s << "x" << s;
+  }
+}
+
+// Blocked values through a Winograd conv's input and output, a direct 1x1 conv that takes them
+// as they are, a fused residual, an elementwise op, oneDNN's bilinear resampling and a channel
+// concat; odd sizes (Winograd's 4x4 output tiles overhang the edges).
+TEST(CpuBlockedLayout, EveryKindOfNodeMatchesReference) {
+  GC c;
+  auto relu = [](Conv2dAttrs a) {
+    a.epilogue = Epilogue::Relu;
+    return a;
+  };
+  const gradcheck::Dist w{-0.06f, 0.06f}; // ~1/sqrt(fan-in), as trained
+  ValueId x = c.param({1, 32, 9, 14}, {-1.f, 1.f});
+  ValueId a = c.op(OpKind::Conv2d, relu(conv(1)), {x, c.param({32, 32, 3, 3}, w), c.param({32})});
+  ValueId b = c.op(OpKind::Conv2d, conv(1), {a, c.param({32, 32, 3, 3}, w)});
+  ValueId sum = c.op(OpKind::Sub, {a, b});
+  ResizeAttrs up{ResizeMode::Bilinear, false, {Dim::constant(18), Dim::constant(28)}};
+  ValueId u = c.op(OpKind::Resize, up, {sum});
+  ValueId d = c.op(OpKind::Conv2d, relu(conv(1)), {u, c.param({32, 32, 3, 3}, w), c.param({32})});
+  Conv2dAttrs withResidual = conv();
+  withResidual.residual = true;
+  ValueId e = c.op(OpKind::Conv2d, withResidual, {u, c.param({32, 32, 1, 1}, w), c.param({32}), d});
+  ValueId f = c.op(OpKind::Concat, AxisAttrs{1}, {d, e});
+  ValueId y = c.op(OpKind::Conv2d, relu(conv(1)), {f, c.param({48, 64, 3, 3}, w), c.param({48})});
+  ASSERT_NE(y, kNoValue);
+  c.g.outputs.push_back({"y", y});
+  ASSERT_TRUE(verifyGraph(c.g).isOk()) << verifyGraph(c.g).message();
+
+  const std::vector<cpu::Layout> layout = cpu::activationLayouts(c.g);
+  for (ValueId v : {a, b, sum, u, d, e, f})
+    EXPECT_EQ(layout[v], cpu::Layout::Blocked16) << "value " << v;
+  EXPECT_EQ(layout[y], cpu::Layout::Plain); // a graph output
+
+  std::mt19937 rng(5);
+  std::map<std::string, HostTensor> weights;
+  for (auto& [name, dist] : c.params) {
+    NodeId id = c.g.findParam(name);
+    ASSERT_GE(id, 0) << name;
+    weights[name] = bt::randomTensor(kernels::concrete(c.g.type(c.g.nodes[id].outputs[0]).shape),
+                                     rng, dist.lo, dist.hi);
+  }
+  size_t reorders = 0;
+  auto cpuOut = runOn("cpu", c.g, weights, {}, &reorders);
+  auto refOut = runOn("reference", c.g, weights, {});
+  ASSERT_TRUE(cpuOut.count("y") && refOut.count("y"));
+  const double err = relNorm(cpuOut.at("y"), refOut.at("y"));
+  std::printf("[cpu-layout] blocked graph: %zu activation reorders, norm-wise rel %.2e\n", reorders,
+              err);
+  EXPECT_LE(reorders, 2u); // x in, y out
+  EXPECT_LE(err, 1e-5);
+}
 
 } // namespace
