@@ -73,6 +73,13 @@ public:
   /// Activation layout changes (reorders) the kernels prepared so far make on every run: the
   /// cost of the layouts the backend chose, shown by llie-compile --report memory.
   virtual size_t reordersPerRun() const { return 0; }
+  /// How the backend stores each value of the specialised graph `g`: "" for plain row-major,
+  /// else the layout's name ("NHWC", "nChw16c"); empty when everything is plain. The HTML view
+  /// shows it.
+  virtual std::vector<std::string> valueLayouts(const Graph& g) const {
+    (void)g;
+    return {};
+  }
 };
 
 /// Backends by name ("cpu", "reference", "cuda"); an unknown or unbuilt one is an error value.

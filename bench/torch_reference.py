@@ -25,6 +25,10 @@ Usage: /usr/bin/python3 bench/torch_reference.py [--flagship 256x256,512x384] [-
        [--cmd 'llie={repo}/build/llie-run {repo}/models/{model}.llie bench --size {height}x{width}
               --warmup {warmup} --iters {runs}']
 Sizes are HEIGHTxWIDTH (as in `llie-run MODEL bench --size HxW`): the input is [1, 3, H, W].
+With --rounds K every (configuration, runner) pair is timed K times, round-robin (each round runs
+every row once, in order), and a row reports the median of its K round medians, the minimum over
+all rounds and the largest peak RSS: on a shared machine whose speed drifts over minutes, every
+row then sees the same slow and fast spells, and the ratios stay fair.
 """
 
 import argparse
@@ -272,6 +276,28 @@ def _worker(model_name, height, width, mode, warmup, runs, threads, seed, extra=
     }))
 
 
+def merge_rounds(datas):
+    """One row from the data of its rounds: the round with the median median_ms, its median_ms
+    the median of the rounds', min_ms the smallest, peak_rss_mb the largest, and every round's
+    median under "round_medians_ms". An error in any round is the row's error."""
+    bad = [d for d in datas if "median_ms" not in d]
+    if bad:
+        return bad[0]
+    if len(datas) == 1:
+        return datas[0]
+    meds = [d["median_ms"] for d in datas]
+    row = dict(sorted(datas, key=lambda d: d["median_ms"])[len(datas) // 2])
+    row["median_ms"] = round(statistics.median(meds), 3)
+    row["round_medians_ms"] = meds
+    mins = [d["min_ms"] for d in datas if d.get("min_ms") is not None]
+    if mins:
+        row["min_ms"] = min(mins)
+    rss = [d["peak_rss_mb"] for d in datas if d.get("peak_rss_mb") is not None]
+    if rss:
+        row["peak_rss_mb"] = max(rss)
+    return row
+
+
 def _parse_sizes(text):
     sizes = []
     for item in filter(None, (s.strip() for s in text.split(","))):
@@ -325,6 +351,8 @@ def main(argv=None, extra_runners=()):
                     help=f"torch modes to time, from {', '.join(TORCH_MODES)} (extra runners always run)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time every row this many times, round-robin, and report the median round")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per configuration")
@@ -336,8 +364,8 @@ def main(argv=None, extra_runners=()):
     ap.add_argument("--json", metavar="PATH", help="also write results as JSON ('-' for stdout)")
     opts = ap.parse_args(argv)
 
-    if opts.runs < 1 or opts.warmup < 0 or opts.threads < 1:
-        ap.error("need --runs >= 1, --warmup >= 0, --threads >= 1")
+    if opts.runs < 1 or opts.warmup < 0 or opts.threads < 1 or opts.rounds < 1:
+        ap.error("need --runs >= 1, --warmup >= 0, --threads >= 1, --rounds >= 1")
     configs = [Config("sadfpn_unet", h, w) for h, w in _parse_sizes(opts.flagship)]
     configs += [Config("zero_dce", h, w) for h, w in _parse_sizes(opts.zero_dce)]
     for c in configs:
@@ -355,29 +383,32 @@ def main(argv=None, extra_runners=()):
         runners.append(command_runner(name, template))
     runners += list(extra_runners)
 
-    results = []
+    rows = {}  # (configuration index, runner name) -> the data of each round
     busy_rows = 0
-    for c in configs:
-        for r in runners:
-            if not r.supports(c):
-                continue
-            busy = cpu_busy()
-            busy_rows += bool(busy and busy > 0.2)
-            try:
-                data = r.fn(c, opts)
-            except Exception as e:  # a broken runner must not lose the other rows
-                data = {"error": f"{type(e).__name__}: {e}"}
-            data["cpu_busy_before"] = busy
-            results.append(Result(c, r.name, data))
-            print(f"[{c.model} {c.size}] {r.name}: "
-                  + (f"{data['median_ms']:.1f} ms" if "median_ms" in data else data.get("error", "?")),
-                  file=sys.stderr, flush=True)
+    for rnd in range(opts.rounds):
+        for ci, c in enumerate(configs):
+            for r in runners:
+                if not r.supports(c):
+                    continue
+                busy = cpu_busy()
+                busy_rows += bool(busy and busy > 0.2)
+                try:
+                    data = r.fn(c, opts)
+                except Exception as e:  # a broken runner must not lose the other rows
+                    data = {"error": f"{type(e).__name__}: {e}"}
+                data["cpu_busy_before"] = busy
+                rows.setdefault((ci, r.name), []).append(data)
+                tag = f" (round {rnd + 1}/{opts.rounds})" if opts.rounds > 1 else ""
+                print(f"[{c.model} {c.size}] {r.name}{tag}: "
+                      + (f"{data['median_ms']:.1f} ms" if "median_ms" in data else data.get("error", "?")),
+                      file=sys.stderr, flush=True)
+    results = [Result(configs[ci], name, merge_rounds(datas)) for (ci, name), datas in rows.items()]
     print_table(results)
     if busy_rows:
         print(f"note: other work kept the CPUs over 20% busy just before {busy_rows} row(s) "
               "(cpu_busy_before in the JSON); those timings are inflated and noisy", file=sys.stderr)
     if opts.json:
-        doc = {"threads": opts.threads, "warmup": opts.warmup, "runs": opts.runs,
+        doc = {"threads": opts.threads, "warmup": opts.warmup, "runs": opts.runs, "rounds": opts.rounds,
                "cpus": os.cpu_count(),
                "results": [{**asdict(r.config), "runner": r.runner, **r.data} for r in results]}
         if opts.json == "-":

@@ -7,8 +7,8 @@
 #include "compiler/ir/dot.h"
 #include "compiler/ir/html_view.h"
 #include "compiler/ir/printer.h"
-#include "compiler/passes/pipelines.h"
 #include "compiler/passes/memory_report.h"
+#include "compiler/passes/pipelines.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/atomic_file.h"
 #include "runtime/model.h"
@@ -290,11 +290,13 @@ int main(int argc, char** argv) {
     MemoryRequests reqs;
     MemoryPlan plan;
     HtmlMemory mem{&reqs, &plan, shapeText};
+    std::vector<std::string> layouts; // how --backend stores each value
     if (sg) {
       reqs = memoryRequests(*sg);
       plan = planMemory(reqs.buffers);
+      if (auto backend = createBackend(backendName)) layouts = (*backend)->valueLayouts(*sg);
     }
-    st = writeText(out, htmlView(shown, &sm, svg, sg ? &mem : nullptr));
+    st = writeText(out, htmlView(shown, &sm, svg, sg ? &mem : nullptr, layouts));
   } else if (emit == "ir" || emit == "ir-opt") {
     st = writeText(out, printGraph(m->graph, &sm));
   } else if (emit == "dot") {

@@ -4,6 +4,7 @@
 // oneDNN cpu engine and stream per backend, shared with its kernels (so a kernel never outlives
 // them).
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/layout.h"
 #include "backends/host_backend.h"
 #include "backends/host_complex.h"
 #include "backends/host_data_movement.h"
@@ -55,6 +56,12 @@ protected:
   MemoryMeter& meter() const override { return ctx_->meter; }
   size_t workspaceBytes() const override { return ctx_->scratchReserved(); }
   size_t reordersPerRun() const override { return ctx_->reordersPerRun; }
+  std::vector<std::string> valueLayouts(const Graph& g) const override {
+    std::vector<std::string> names;
+    for (Layout l : activationLayouts(g))
+      names.push_back(l == Layout::Nhwc ? "NHWC" : l == Layout::Blocked16 ? "nChw16c" : "");
+    return names;
+  }
 
 private:
   CtxPtr ctx_;

@@ -93,7 +93,23 @@ std::string shapes(const Graph& g, const std::vector<ValueId>& vs) {
   return out;
 }
 
-void nodeTable(std::ostringstream& os, const Graph& g, const SourceManager* sm) {
+/// The layout of the node's data: its outputs', after its first input's when that differs.
+std::string layoutCell(const Graph& g, const Node& n, const std::vector<std::string>& layouts) {
+  auto of = [&](ValueId v) {
+    const size_t i = static_cast<size_t>(v);
+    return i < layouts.size() && !layouts[i].empty() ? layouts[i] : std::string("plain");
+  };
+  std::string out;
+  for (ValueId v : n.outputs)
+    out += (out.empty() ? "" : "<br>") + esc(of(v));
+  if (!n.inputs.empty() && g.type(n.inputs[0]).shape.size() == 4 && !n.outputs.empty() &&
+      of(n.inputs[0]) != of(n.outputs[0]))
+    out = esc(of(n.inputs[0])) + " &rarr; " + out;
+  return out.empty() ? "plain" : out;
+}
+
+void nodeTable(std::ostringstream& os, const Graph& g, const SourceManager* sm,
+               const std::vector<std::string>& layouts) {
   os << "<h2>Nodes</h2>\n<table id=\"nodes\"><tr><th>id</th><th>op</th><th>attributes</th>"
         "<th>inputs</th><th>outputs</th><th>layout</th><th>.llie (fused members)</th></tr>\n";
   for (NodeId i : drawnNodes(g)) {
@@ -102,8 +118,8 @@ void nodeTable(std::ostringstream& os, const Graph& g, const SourceManager* sm) 
     if (n.op == OpKind::Input) op += " " + attrsOf<InputAttrs>(n).name;
     os << "<tr id=\"row-n" << i << "\" data-node=\"n" << i << "\"><td>n" << i << "</td><td>"
        << esc(op) << "</td><td>" << esc(formatAttrs(n.attrs, g.symbols)) << "</td><td>"
-       << shapes(g, n.inputs) << "</td><td>" << shapes(g, n.outputs) << "</td><td>plain</td><td>"
-       << spanText(g, n, sm) << "</td></tr>\n";
+       << shapes(g, n.inputs) << "</td><td>" << shapes(g, n.outputs) << "</td><td>"
+       << layoutCell(g, n, layouts) << "</td><td>" << spanText(g, n, sm) << "</td></tr>\n";
   }
   os << "</table>\n";
 }
@@ -158,14 +174,14 @@ std::vector<NodeId> drawnNodes(const Graph& g) {
 }
 
 std::string htmlView(const Graph& g, const SourceManager* sm, const std::string& graphSvg,
-                     const HtmlMemory* memory) {
+                     const HtmlMemory* memory, const std::vector<std::string>& layouts) {
   std::ostringstream os;
   os << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << esc(g.entry)
      << " - llie</title><style>" << kStyle << "</style></head>\n<body>\n<h1>" << esc(g.entry)
      << " (" << (g.kind == GraphKind::Training ? "training step" : "inference") << ", "
      << drawnNodes(g).size() << " nodes drawn)</h1>\n<h2>Graph</h2>\n<div id=\"graph\">"
      << svgElement(graphSvg) << "</div>\n";
-  nodeTable(os, g, sm);
+  nodeTable(os, g, sm, layouts);
   if (memory && memory->requests && memory->plan) timeline(os, g, *memory);
   os << "<script>" << kScript << "</script>\n</body></html>\n";
   return os.str();

@@ -26,8 +26,9 @@ struct HtmlMemory {
 std::vector<NodeId> drawnNodes(const Graph& g);
 
 /// `graphSvg` is the `<svg>` element Graphviz made from graphToDot(g) (empty: no drawing);
-/// `memory` may be null.
+/// `memory` may be null; `layouts` names each value's layout on a backend ("" or missing:
+/// plain; Backend::valueLayouts).
 std::string htmlView(const Graph& g, const SourceManager* sm, const std::string& graphSvg,
-                     const HtmlMemory* memory);
+                     const HtmlMemory* memory, const std::vector<std::string>& layouts = {});
 
 } // namespace llie
