@@ -36,6 +36,7 @@ std::string checkConvGrad(const Graph& g, const Node& n) {
   if (a.epilogue != Epilogue::None)
     return "a fused epilogue has no gradient kernel: differentiate the activation separately";
   if (a.residual) return "a fused residual has no gradient kernel";
+  if (a.depthwise) return "a fused depthwise stage has no gradient kernel";
   return "";
 }
 

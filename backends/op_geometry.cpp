@@ -20,6 +20,14 @@ Expected<ConvGeom> convGeometry(const Graph& g, const Node& n) {
   c.pt = a.pad[0], c.pb = a.pad[1], c.pl = a.pad[2], c.pr = a.pad[3];
   c.residual = a.residual;
   c.hasBias = n.inputs.size() - (a.residual ? 1 : 0) == 3;
+  if (a.depthwise) {
+    c.dwStride = a.depthwise, c.dwEpilogue = a.depthwiseEpilogue, c.hasBias = true;
+    c.OH = c.H, c.OW = c.W; // the first stage's output
+    const ConvGeom d = depthwiseStage(c);
+    if (n.inputs.size() != 5 || c.KH != 1 || c.KW != 1 || c.G != 1 || d.OH != y[2] ||
+        d.OW != y[3] || inShape(g, n, 3) != Dims{c.O, 1, 3, 3} || inShape(g, n, 4) != Dims{c.O})
+      return badNode(n, "a fused depthwise stage disagrees with its operands");
+  }
   if (a.residual && inShape(g, n, n.inputs.size() - 1) != y)
     return badNode(n, "the residual's shape is not the output's");
   if (c.C % c.G || c.O % c.G || c.Cg != c.C / c.G || y[0] != c.N || y[1] != c.O)
@@ -29,6 +37,15 @@ Expected<ConvGeom> convGeometry(const Graph& g, const Node& n) {
   if (eh != c.OH || ew != c.OW) return badNode(n, "output size disagrees with attributes");
   if (c.hasBias && inShape(g, n, 2) != Dims{c.O}) return badNode(n, "bias shape");
   return c;
+}
+
+ConvGeom depthwiseStage(const ConvGeom& c) {
+  ConvGeom d = c;
+  d.C = d.O = d.G = c.O, d.Cg = 1, d.H = c.OH, d.W = c.OW, d.KH = d.KW = 3;
+  d.sh = d.sw = c.dwStride, d.pt = d.pb = d.pl = d.pr = 1, d.dh = d.dw = 1;
+  d.OH = (d.H - 1) / d.sh + 1, d.OW = (d.W - 1) / d.sw + 1;
+  d.hasBias = true, d.residual = false, d.dwStride = 0;
+  return d;
 }
 
 Expected<ConvTGeom> convTransposeGeometry(const Graph& g, const Node& n) {

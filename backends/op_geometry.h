@@ -15,8 +15,15 @@ struct ConvGeom {
   int64_t sh, sw, pt, pb, pl, pr, dh, dw;
   bool hasBias;
   bool residual; ///< the last input is added before the epilogue (Conv2dAttrs::residual)
+  /// A fused depthwise stage (Conv2dAttrs::depthwise): its stride (0: none). The fields above
+  /// then describe the 1x1 first stage (OH = H, OW = W), and depthwiseStage(c) the second.
+  int64_t dwStride = 0;
+  Epilogue dwEpilogue = Epilogue::None;
 };
 Expected<ConvGeom> convGeometry(const Graph& g, const Node& n);
+/// The depthwise stage of a fused conv (c.dwStride > 0): 3x3, padding 1, with bias, over the
+/// first stage's output; its OH, OW are the node's output size.
+ConvGeom depthwiseStage(const ConvGeom& c);
 
 /// ConvTranspose2d (PyTorch's layout): x [N, C, H, W], weight [C, O/G, KH, KW], y [N, O, OH, OW],
 /// optional bias [O]; OH = (H−1)·sh − pt − pb + dh·(KH−1) + oph + 1 (likewise OW).

@@ -1,67 +1,86 @@
-// cpu Concat along any axis on oneDNN's concat primitive over plain row-major descriptors.
-// Inputs with no elements are skipped (oneDNN rejects zero-sized sources).
+// cpu Concat along any axis, as strided copies. In each of the backend's layouts (layout.h) a
+// concat is `outer` rows, each the inputs' chunks one after another: plain row-major along axis
+// k has outer = the product of the dims before k and a chunk of the dims from k on; channels-last
+// (NHWC) along C has a row per pixel and chunks of C_i values; nChw16c along C (every C_i a
+// multiple of 16) has a row per sample and chunks of C_i·H·W values. The copies are split into
+// pieces of at most 64 KiB, spread over the OpenMP threads. (oneDNN's concat primitive took
+// 3x longer on the flagship's nChw16c concats.) Inputs with no elements are skipped.
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
 #include "backends/op_geometry.h"
 
-#include <unordered_map>
+#include <cstring>
 
 namespace llie::cpu {
 namespace {
 
-using dnnl::memory;
+constexpr int64_t kPieceBytes = 64 << 10;
 
 class ConcatKernel : public Kernel {
 public:
-  CtxPtr ctx;
-  dnnl::concat prim;
-  std::vector<int> used; // input indices fed to the primitive
-  std::vector<memory> srcs;
-  memory dst;
+  int64_t outer = 0, rowBytes = 0;
+  std::vector<int> used;              // inputs with elements
+  std::vector<int64_t> chunk, offset; // bytes of each used input per row, its place in a row
+  std::vector<int64_t> firstPiece;    // index of each used input's first piece in a row
+  int64_t piecesPerRow = 0;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    std::unordered_map<int, memory> args;
-    for (size_t i = 0; i < used.size(); ++i) {
-      bind(srcs[i], in[used[i]]->data);
-      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
+    auto* dst = static_cast<uint8_t*>(out[0]->data);
+    const int64_t tasks = outer * piecesPerRow;
+#pragma omp parallel for schedule(static)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t row = t / piecesPerRow, p = t % piecesPerRow;
+      size_t i = 0;
+      while (i + 1 < used.size() && firstPiece[i + 1] <= p)
+        ++i;
+      const int64_t begin = (p - firstPiece[i]) * kPieceBytes;
+      const int64_t bytes = std::min(kPieceBytes, chunk[i] - begin);
+      const auto* src = static_cast<const uint8_t*>(in[used[i]]->data);
+      std::memcpy(dst + row * rowBytes + offset[i] + begin, src + row * chunk[i] + begin,
+                  static_cast<size_t>(bytes));
     }
-    bind(dst, out[0]->data);
-    args[DNNL_ARG_DST] = dst;
-    prim.execute(ctx->strm, args);
-    ctx->strm.wait();
   }
 };
 
-Expected<std::unique_ptr<Kernel>> makeConcat(const Graph& g, const Node& n, const CtxPtr& ctx) {
+Expected<std::unique_ptr<Kernel>> makeConcat(const Graph& g, const Node& n) {
   Expected<int64_t> axis = kernels::concatAxis(g, n);
   if (!axis) return axis.takeStatus();
   Dims y = kernels::outShape(g, n);
   if (numel(y) == 0) return kernels::noopKernel();
-  auto k = std::make_unique<ConcatKernel>();
-  k->ctx = ctx;
-  // The inputs and the output share one layout (layout.h).
+  const int64_t elem = static_cast<int64_t>(dtypeSize(g.type(n.outputs[0]).dtype));
+  // The inputs and the output share one layout (layout.h); only plain ones concat off axis 1.
   const Layout layout = activationLayouts(g)[n.outputs[0]];
-  std::vector<memory::desc> mds;
+  auto product = [](const Dims& d, size_t from, size_t to) {
+    int64_t p = 1;
+    for (size_t i = from; i < to; ++i)
+      p *= d[i];
+    return p;
+  };
+  const size_t ax = static_cast<size_t>(*axis);
+  auto k = std::make_unique<ConcatKernel>();
+  k->outer = layout == Layout::Nhwc        ? y[0] * y[2] * y[3]
+             : layout == Layout::Blocked16 ? y[0]
+                                           : product(y, 0, ax);
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     Dims x = kernels::inShape(g, n, i);
     if (numel(x) == 0) continue;
+    const int64_t c =
+        elem *
+        (layout == Layout::Nhwc ? x[1] : product(x, layout == Layout::Plain ? ax : 1, x.size()));
     k->used.push_back(static_cast<int>(i));
-    mds.push_back(activationDesc(x, layout));
+    k->offset.push_back(k->rowBytes);
+    k->chunk.push_back(c);
+    k->firstPiece.push_back(k->piecesPerRow);
+    k->rowBytes += c;
+    k->piecesPerRow += (c + kPieceBytes - 1) / kPieceBytes;
   }
-  return finishKernel(n, k, [&] {
-    memory::desc dst = activationDesc(y, layout);
-    dnnl::concat::primitive_desc pd(dst, static_cast<int>(*axis), mds, ctx->eng);
-    k->prim = dnnl::concat(pd);
-    for (auto& md : mds)
-      k->srcs.push_back(userMemory(md, *ctx));
-    k->dst = userMemory(dst, *ctx);
-  });
+  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 } // namespace
 
 void registerConcat(Registry& r) {
-  r.add(OpKind::Concat, makeConcat);
+  r.addHost<makeConcat>(OpKind::Concat);
 }
 
 } // namespace llie::cpu

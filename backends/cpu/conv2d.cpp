@@ -63,6 +63,13 @@ public:
   // Fixed weights: their blocked copy, kept by the kernel, and whether it is up to date.
   bool keepWei = false, weiFresh = false;
   void* keptWei = nullptr;
+  // A fused depthwise stage (oneDNN's depthwise post-op): its weights, reordered on every run
+  // (a few KiB), and its bias.
+  // The fused kernels' scratchpad (their row buffers, or the generic path's whole intermediate)
+  // comes from the workspace, so the memory plan sees it.
+  bool hasDepthwise = false, hasScratch = false;
+  memory userDwWei, dwWei, dwBias, scratch;
+  dnnl::reorder dwReorder;
 
   ~ConvKernel() override {
     if (keptWei) ctx->unkeep(keptWei, weiBytes);
@@ -71,7 +78,7 @@ public:
   void weightsChanged() override { weiFresh = false; }
   // The workspace (planned into the executor's arena): [src copy | weights copy | dst copy].
   uint8_t* ws = nullptr;
-  size_t srcOff = 0, weiOff = 0, dstOff = 0, wsBytes = 0;
+  size_t srcOff = 0, weiOff = 0, dstOff = 0, dwOff = 0, scratchOff = 0, wsBytes = 0;
   size_t workspaceBytes() const override { return wsBytes; }
   void setWorkspace(void* p) override { ws = static_cast<uint8_t*>(p); }
 
@@ -99,6 +106,18 @@ public:
                                          {DNNL_ARG_WEIGHTS, reWei ? wei : userWei},
                                          {DNNL_ARG_DST, reDst ? dst : userDst}};
     if (hasBias) args[DNNL_ARG_BIAS] = bias;
+    if (hasDepthwise) {
+      bind(userDwWei, in[3]->data);
+      bind(dwWei, w + dwOff);
+      bind(dwBias, in[4]->data);
+      dwReorder.execute(s, userDwWei, dwWei);
+      args[DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS] = dwWei;
+      args[DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS] = dwBias;
+      if (hasScratch) {
+        bind(scratch, w + scratchOff);
+        args[DNNL_ARG_SCRATCHPAD] = scratch;
+      }
+    }
     conv.execute(s, args);
     if (reDst) dstReorder.execute(s, dst, userDst);
     s.wait();
@@ -145,6 +164,9 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
   const kernels::ConvGeom& c = *geom;
   bool hasBias = c.hasBias;
   Dims x{c.N, c.C, c.H, c.W}, y{c.N, c.O, c.OH, c.OW}, biasShape{c.O};
+  // The node's output: the conv's, or its fused depthwise stage's.
+  const kernels::ConvGeom d = c.dwStride ? kernels::depthwiseStage(c) : c;
+  Dims yOut{c.N, c.O, d.OH, d.OW};
   // Weights as oneDNN sees them: OIHW, or GOIHW (G, O/G, C/G, kh, kw) when grouped.
   Dims wd = c.G == 1 ? Dims{c.O, c.Cg, c.KH, c.KW} : Dims{c.G, c.O / c.G, c.Cg, c.KH, c.KW};
   auto k = std::make_unique<ConvKernel>();
@@ -155,7 +177,13 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     dnnl::post_ops po;
     if (c.residual) po.append_sum(1.0f);
     appendEpilogue(po, a.epilogue, static_cast<float>(a.epilogueAlpha));
+    if (c.dwStride) {
+      po.append_dw(memory::data_type::f32, memory::data_type::f32, memory::data_type::f32, 3,
+                   c.dwStride, 1, 0, {});
+      appendEpilogue(po, c.dwEpilogue, 0.f);
+    }
     dnnl::primitive_attr attr;
+    if (c.dwStride) attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     attr.set_post_ops(po);
     const std::vector<Layout> layout = activationLayouts(g);
     const Layout inLayout = layout[n.inputs[0]], outLayout = layout[n.outputs[0]];
@@ -172,14 +200,19 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     // A direct conv that reads or writes a blocked value first tries the layouts as they are:
     // oneDNN's jit kernels take nChw16c (and a plain image of a few channels in) without the
     // reorder that its preferred NHWC kernel would need. Kept unless only a slow fallback
-    // (gemm or reference) takes them.
+    // (gemm or reference) takes them. Not for a fused depthwise stage: oneDNN 2.6's jit 1x1
+    // kernel with the depthwise post-op gives wrong numbers on NHWC tensors (at 128x128 and up;
+    // tests/passes/fuse_depthwise_test.cpp), so such a conv always lets oneDNN choose (nChw16c
+    // for that kernel; its generic fused path runs the two convs in a row).
     bool asTheyAre = false;
     if (!wino && (inLayout == Layout::Blocked16 || outLayout == Layout::Blocked16)) {
       try {
         pd = primitiveFor(dnnl::algorithm::convolution_direct, activationDesc(x, inLayout),
                           activationDesc(y, outLayout));
         const std::string impl = pd.impl_info_str();
-        asTheyAre = impl.find("gemm") == std::string::npos && impl.find("ref") == std::string::npos;
+        // ("ref:" is oneDNN's reference kernel, alone or inside its generic fused path.)
+        asTheyAre =
+            impl.find("gemm") == std::string::npos && impl.find("ref:") == std::string::npos;
       } catch (const dnnl::error&) {
       }
     }
@@ -211,7 +244,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     const bool fixedWei = fixedValues(g)[n.inputs[1]];
     setup(plainDesc(wd), pd.weights_desc(), k->userWei, k->wei, k->weiBytes, k->weiReorder,
           k->reWei, true, false);
-    setup(activationDesc(y, outLayout), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
+    setup(activationDesc(yOut, outLayout), pd.dst_desc(), k->userDst, k->dst, k->dstBytes,
           k->dstReorder, k->reDst, false, true);
     if (hasBias) k->bias = userMemory(plainDesc(biasShape), *ctx);
     k->hasResidual = c.residual;
@@ -233,6 +266,19 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     k->srcOff = place(k->reSrc, k->srcBytes);
     k->weiOff = place(k->reWei && !k->keepWei, k->weiBytes);
     k->dstOff = place(k->reDst, k->dstBytes);
+    k->hasDepthwise = c.dwStride > 0;
+    if (k->hasDepthwise) {
+      const memory::desc dwMd =
+          pd.query_md(dnnl::query::exec_arg_md, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS);
+      k->userDwWei = userMemory(plainDesc({c.O, 1, 1, 3, 3}), *ctx);
+      k->dwWei = userMemory(dwMd, *ctx);
+      k->dwBias = userMemory(plainDesc(biasShape), *ctx);
+      k->dwReorder = dnnl::reorder(k->userDwWei, k->dwWei);
+      k->dwOff = place(true, dwMd.get_size());
+      k->hasScratch = pd.scratchpad_desc().get_size() > 0;
+      if (k->hasScratch) k->scratch = userMemory(pd.scratchpad_desc(), *ctx);
+      k->scratchOff = place(k->hasScratch, pd.scratchpad_desc().get_size());
+    }
   });
 }
 

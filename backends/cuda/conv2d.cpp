@@ -1,5 +1,6 @@
 // The cuda convolution family on cuDNN (NCHW, fp32): conv2d (a fused residual summed by cuDNN
-// itself, beta = 1 over y holding it; bias and the fused epilogue applied after the convolution),
+// itself, beta = 1 over y holding it; bias and the fused epilogue applied after the convolution;
+// a fused depthwise stage run as a second convolution from the first's output in the workspace),
 // conv2d_grad_input (backward data), conv2d_grad_weight (backward filter) and conv_transpose2d
 // (backward data of the convolution whose gradient it is: its x in dy's place, its output in dx's,
 // output padding as the extra rows and columns of that convolution's input, then the bias).
@@ -332,6 +333,37 @@ private:
   uint8_t* ws_ = nullptr;
 };
 
+/// conv2d with a fused depthwise stage: the 1x1 conv into the workspace, then the depthwise conv
+/// from there into the output, each a CudnnConv with its own part of the workspace.
+class FusedDepthwise : public Kernel {
+public:
+  FusedDepthwise(std::unique_ptr<CudnnConv> first, std::unique_ptr<CudnnConv> second,
+                 const ConvGeom& c)
+      : first_(std::move(first)), second_(std::move(second)),
+        midBytes_(alignUp(sizeof(float) * c.N * c.O * c.OH * c.OW)) {
+    mid_.shape = {c.N, c.O, c.OH, c.OW};
+  }
+  size_t workspaceBytes() const override {
+    return midBytes_ + alignUp(first_->workspaceBytes()) + second_->workspaceBytes();
+  }
+  void setWorkspace(void* p) override {
+    auto* w = static_cast<uint8_t*>(p);
+    mid_.data = w;
+    first_->setWorkspace(w + midBytes_);
+    second_->setWorkspace(w + midBytes_ + alignUp(first_->workspaceBytes()));
+  }
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    if (!mid_.data) throw CudaError("conv2d kernel run without the workspace it asked for");
+    first_->run({in[0], in[1], in[2]}, {&mid_});
+    second_->run({&mid_, in[3], in[4]}, out);
+  }
+
+private:
+  std::unique_ptr<CudnnConv> first_, second_;
+  size_t midBytes_;
+  Tensor mid_;
+};
+
 Expected<std::unique_ptr<Kernel>> make(Dir dir, const Graph& g, const Node& n,
                                        const CudaCtxPtr& ctx) {
   Expected<ConvGeom> geom =
@@ -342,10 +374,18 @@ Expected<std::unique_ptr<Kernel>> make(Dir dir, const Graph& g, const Node& n,
   const auto& a = attrsOf<Conv2dAttrs>(n);
   auto k = std::make_unique<CudnnConv>(ctx, dir, *geom);
   Status st = k->init(dir == Dir::Forward ? a.epilogue : Epilogue::None, a.epilogueAlpha);
+  std::unique_ptr<CudnnConv> dw;
+  if (st.isOk() && geom->dwStride) {
+    dw = std::make_unique<CudnnConv>(ctx, Dir::Forward, kernels::depthwiseStage(*geom));
+    st = dw->init(geom->dwEpilogue, 0.0);
+  }
   if (!st.isOk()) {
     if (!st.diagnostics()[0].span.valid()) st.diagnostics()[0].span = n.span();
     return st;
   }
+  if (dw)
+    return std::unique_ptr<Kernel>(
+        std::make_unique<FusedDepthwise>(std::move(k), std::move(dw), *geom));
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

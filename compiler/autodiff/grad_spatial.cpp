@@ -11,7 +11,7 @@ namespace {
 Status conv2dRule(GradBuilder& b, const GradQuery& q, std::vector<ValueId>& dx) {
   const Node& n = q.node;
   const auto& a = attrsOf<Conv2dAttrs>(n);
-  if (a.epilogue != Epilogue::None || a.residual)
+  if (a.epilogue != Epilogue::None || a.residual || a.depthwise)
     return Status::error("internal: autodiff met a conv2d with a fused epilogue or residual",
                          n.span());
   if (a.perSample)

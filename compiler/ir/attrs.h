@@ -116,10 +116,17 @@ struct Conv2dAttrs {
   /// The last input is a residual of the output's shape, added before the epilogue:
   /// y = epilogue(conv(x, w) + bias + residual). Set by the fuse-residual pass only.
   bool residual = false;
+  /// A fused depthwise stage (set by the fuse-depthwise pass only): 0 = none, else its stride
+  /// (1 or 2). The conv is then 1x1 with bias, and inputs 4 and 5 are a 3x3 depthwise weight
+  /// [O, 1, 3, 3] and its bias [O]: y = depthwiseEpilogue(dwconv3x3(epilogue(conv(x) + b),
+  /// padding 1) + dw_bias).
+  int64_t depthwise = 0;
+  Epilogue depthwiseEpilogue = Epilogue::None;
   template <class V> void fields(V&& v) {
     v("stride", stride), v("pad", pad), v("dilation", dilation), v("groups", groups),
         v("per_sample", perSample), v("epilogue", epilogue), v("epilogue_alpha", epilogueAlpha),
-        v("residual", residual);
+        v("residual", residual), v("depthwise", depthwise),
+        v("depthwise_epilogue", depthwiseEpilogue);
   }
   bool operator==(const Conv2dAttrs&) const = default;
 };

@@ -107,6 +107,32 @@ Result broadcastRule(const ShapeQuery& q) {
   return one({dt, out});
 }
 
+/// conv2d with a fused depthwise stage (Conv2dAttrs::depthwise): x, a 1x1 weight [O, C, 1, 1],
+/// its bias [O], the depthwise weight [O, 1, 3, 3] and its bias [O]; y is the depthwise stage's
+/// output (padding 1, stride `depthwise`).
+Result fusedDepthwiseRule(const ShapeQuery& q, const Dim& outC) {
+  auto& a = std::get<Conv2dAttrs>(q.attrs);
+  const Shape& x = q.inputs[0].shape;
+  const Shape& w = q.inputs[1].shape;
+  if (q.inputs.size() != 5 || a.residual || a.perSample || a.groups != 1 ||
+      !(w[2].isConst() && w[2].off == 1 && w[3].isConst() && w[3].off == 1) ||
+      a.stride != std::vector<int64_t>{1, 1} || a.pad != std::vector<int64_t>{0, 0, 0, 0} ||
+      a.dilation != std::vector<int64_t>{1, 1} || (a.depthwise != 1 && a.depthwise != 2))
+    return err("conv2d: a fused depthwise stage needs a plain 1x1 conv with x, its weight, its "
+               "bias, the depthwise weight and its bias, and a stride of 1 or 2");
+  const Shape dwShape{outC, Dim::constant(1), Dim::constant(3), Dim::constant(3)};
+  for (size_t i : {2, 4})
+    if (!(q.inputs[i].shape == Shape{outC}))
+      return err("conv2d: bias must have shape [" + dimToString(outC, q.syms) + "], got " +
+                 shp(q, q.inputs[i].shape));
+  if (!(q.inputs[3].shape == dwShape))
+    return err("conv2d: the depthwise weight must have shape " + shp(q, dwShape) + ", got " +
+               shp(q, q.inputs[3].shape));
+  LLIE_ASSIGN_OR_RETURN(Dim h, slidingDim(q, x[2], 2, 3, a.depthwise, false, "height"));
+  LLIE_ASSIGN_OR_RETURN(Dim wd, slidingDim(q, x[3], 2, 3, a.depthwise, false, "width"));
+  return one({q.inputs[0].dtype, {x[0], outC, h, wd}});
+}
+
 Result conv2dRule(const ShapeQuery& q) {
   auto& a = std::get<Conv2dAttrs>(q.attrs);
   LLIE_RETURN_IF_ERROR(needRank(q, 0, 4, "the input"));
@@ -127,8 +153,10 @@ Result conv2dRule(const ShapeQuery& q) {
   if (!a.perSample && w[0].isConst() && w[0].off % a.groups != 0)
     return err("conv2d: " + std::to_string(w[0].off) +
                " output channels are not divisible by groups=" + std::to_string(a.groups));
+  if (a.depthwise) return fusedDepthwiseRule(q, outC);
   // Inputs: x, w, then the bias when there is one, then the residual when `residual` is set.
   const size_t operands = q.inputs.size() - (a.residual ? 1 : 0);
+  if (q.inputs.size() == 5) return err("conv2d: takes at most 4 inputs without a depthwise stage");
   if (q.inputs.size() == 4 && !a.residual)
     return err("conv2d: takes x, a weight and an optional bias, got 4 inputs");
   if (a.residual && (q.inputs.size() < 3 || a.perSample))

@@ -8,6 +8,7 @@
 #include "compiler/passes/dead_code_elim.h"
 #include "compiler/passes/fold_batchnorm.h"
 #include "compiler/passes/fuse_batchnorm_activation.h"
+#include "compiler/passes/fuse_depthwise.h"
 #include "compiler/passes/fuse_elementwise.h"
 #include "compiler/passes/fuse_epilogue.h"
 #include "compiler/passes/fuse_residual.h"
@@ -51,6 +52,10 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
        "conv2d/matmul -> relu|relu6|sigmoid|tanh|leaky_relu|clamp(0,6): the activation becomes "
        "the conv's epilogue",
        [](Graph& g) -> Expected<int> { return fuseEpilogue(g); }},
+      {"fuse-depthwise", Artifacts::Inference,
+       "conv2d 1x1 -> depthwise conv2d 3x3: one conv with a fused depthwise stage, so the "
+       "expanded tensor between them is never written to memory",
+       [](Graph& g) -> Expected<int> { return fuseDepthwise(g); }},
       {"cse", Artifacts::Both, "merge nodes with the same op, attributes and inputs",
        [](Graph& g) -> Expected<int> { return eliminateCommonSubexpressions(g); }},
       {"fuse-elementwise", Artifacts::Inference,
@@ -67,7 +72,13 @@ std::vector<PassInfo> registeredPasses(const TrainingStepOptions& training) {
 }
 
 std::vector<std::string> inferencePipeline() {
-  return {"fold-batchnorm", "fuse-residual", "fuse-epilogue", "cse", "fuse-elementwise", "dce"};
+  return {"fold-batchnorm",
+          "fuse-residual",
+          "fuse-epilogue",
+          "fuse-depthwise",
+          "cse",
+          "fuse-elementwise",
+          "dce"};
 }
 
 std::vector<std::string> trainEntryPipeline() {

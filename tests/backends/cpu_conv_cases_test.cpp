@@ -172,6 +172,24 @@ std::vector<Case> convCases() {
        0.1},
   };
   std::vector<Case> r;
+  // A 1x1 conv with a fused depthwise stage (fuse-depthwise): oneDNN's jit 1x1 kernel with the
+  // depthwise post-op, or its generic fused path, depending on the shape.
+  for (auto [name, x, O, stride] : std::vector<std::tuple<std::string, Dims, int64_t, int64_t>>{
+           {"fused_depthwise_s2", {1, 32, 128, 128}, 64, 2},
+           {"fused_depthwise_s1", {1, 64, 64, 64}, 64, 1},
+           {"fused_depthwise_s2_wide", {1, 32, 64, 48}, 128, 2},
+           {"fused_depthwise_s1_odd", {2, 16, 9, 13}, 32, 1},
+           {"fused_depthwise_s2_odd", {1, 16, 14, 10}, 48, 2}}) {
+    Conv2dAttrs a;
+    a.epilogue = Epilogue::Relu6;
+    a.depthwise = stride;
+    a.depthwiseEpilogue = Epilogue::Relu6;
+    const int64_t OH = (x[2] - 1) / stride + 1, OW = (x[3] - 1) / stride + 1;
+    Case c{
+        name, OpKind::Conv2d, a, {x, {O, x[1], 1, 1}, {O}, {O, 1, 3, 3}, {O}}, {x[0], O, OH, OW}};
+    c.ranges = {{-1.f, 1.f}, {-0.3f, 0.3f}, {-0.5f, 0.5f}, {-0.5f, 0.5f}, {-0.5f, 0.5f}};
+    r.push_back(c);
+  }
   for (auto& s : specs) {
     r.push_back(convCase(s));
     // Winograd's float32 error scales with the size of the partial sums, so its cases use

@@ -1,7 +1,7 @@
-// The inference pipeline as compileModel runs it (fold-batchnorm, fuse-epilogue, cse,
-// fuse-elementwise, dead-code elimination) on the repository's models: what is left of the
-// flagship and Zero-DCE, the same numbers as the unoptimised graphs on both backends, and train
-// entries left unfused.
+// The inference pipeline as compileModel runs it (fold-batchnorm, fuse-residual, fuse-epilogue,
+// fuse-depthwise, cse, fuse-elementwise, dead-code elimination) on the repository's models: what is
+// left of the flagship and Zero-DCE, the same numbers as the unoptimised graphs on both backends,
+// and train entries left unfused.
 #include "tests/passes/fusion_check.h"
 
 using namespace llie;
@@ -24,8 +24,15 @@ TEST(FusionPipeline, FlagshipIsConvsWithEpilogues) {
   EXPECT_EQ(countOf(g, OpKind::BatchNorm), 0u);
   EXPECT_EQ(countOf(g, OpKind::Relu) + countOf(g, OpKind::Relu6), 0u);
   EXPECT_EQ(countOf(g, OpKind::Sigmoid), 0u);
-  EXPECT_EQ(countOf(g, OpKind::Conv2d), countOf(before, OpKind::Conv2d));
-  EXPECT_EQ(convsWith(g, Epilogue::Relu6), static_cast<int>(countOf(before, OpKind::Relu6)));
+  // The eight encoder blocks' depthwise convs (and their ReLU6) are fused into the expansions.
+  EXPECT_EQ(countOf(g, OpKind::Conv2d), countOf(before, OpKind::Conv2d) - 8);
+  int depthwise = 0;
+  for (NodeId id : g.nodesOf(OpKind::Conv2d)) {
+    const auto& a = attrsOf<Conv2dAttrs>(g.nodes[id]);
+    depthwise += a.depthwise > 0 && a.depthwiseEpilogue == Epilogue::Relu6;
+  }
+  EXPECT_EQ(depthwise, 8);
+  EXPECT_EQ(convsWith(g, Epilogue::Relu6), static_cast<int>(countOf(before, OpKind::Relu6)) - 8);
   EXPECT_EQ(convsWith(g, Epilogue::Relu), static_cast<int>(countOf(before, OpKind::Relu)));
   EXPECT_EQ(convsWith(g, Epilogue::Sigmoid), 1);
   // every batchnorm's eps is one constant after cse

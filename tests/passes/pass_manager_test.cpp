@@ -226,7 +226,7 @@ TEST(PassManager, UnknownPassNamesListTheValidOnes) {
   EXPECT_EQ(bad.status().message(),
             "unknown pass 'fold-everything'; the passes are: training-mode, backward, "
             "optimizer-update, rematerialize, fuse-batchnorm-activation, fold-batchnorm, "
-            "fuse-residual, fuse-epilogue, cse, "
+            "fuse-residual, fuse-epilogue, fuse-depthwise, cse, "
             "fuse-elementwise, batchnorm-to-affine, dce");
 
   auto r = compileRepoModel("models/zero_dce.llie");
@@ -237,7 +237,8 @@ TEST(PassManager, UnknownPassNamesListTheValidOnes) {
   Status st = runPipeline(g, inferencePipeline(), po);
   ASSERT_FALSE(st.isOk());
   EXPECT_EQ(st.message(), "no pass 'backward' in this pipeline; its passes are: fold-batchnorm, "
-                          "fuse-residual, fuse-epilogue, cse, fuse-elementwise, dce");
+                          "fuse-residual, fuse-epilogue, fuse-depthwise, cse, fuse-elementwise, "
+                          "dce");
   po.dumpAfter = {};
   po.stopAfter = "dcee";
   EXPECT_FALSE(runPipeline(g, inferencePipeline(), po).isOk());

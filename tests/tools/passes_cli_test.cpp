@@ -100,7 +100,7 @@ TEST(PassesCli, ModelEntryDumpsToStderrAndAsDotFiles) {
   RunResult r = run(
       compileCmd("models/sadfpn_unet.llie", "--emit ir-opt --dump-after dce -o " + d.path("u.ir")));
   ASSERT_EQ(r.code, 0) << r.output;
-  size_t at = r.output.find("---- after pass 6 'dce' ----\ngraph SadFpnUnet (inference)");
+  size_t at = r.output.find("---- after pass 7 'dce' ----\ngraph SadFpnUnet (inference)");
   ASSERT_NE(at, std::string::npos) << r.output.substr(0, 400);
   // The dump is the optimised graph the tool wrote.
   EXPECT_EQ(r.output.substr(r.output.find('\n', at) + 1), readAll(d.path("u.ir")));
@@ -110,9 +110,9 @@ TEST(PassesCli, ModelEntryDumpsToStderrAndAsDotFiles) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(filesIn(d.path("dot")),
             (std::vector<std::string>{"01-fold-batchnorm.dot", "02-fuse-residual.dot",
-                                      "03-fuse-epilogue.dot", "04-cse.dot",
-                                      "05-fuse-elementwise.dot", "06-dce.dot"}));
-  EXPECT_EQ(readAll(d.path("dot/06-dce.dot")).rfind("digraph \"SadFpnUnet\"", 0), 0u);
+                                      "03-fuse-epilogue.dot", "04-fuse-depthwise.dot", "05-cse.dot",
+                                      "06-fuse-elementwise.dot", "07-dce.dot"}));
+  EXPECT_EQ(readAll(d.path("dot/07-dce.dot")).rfind("digraph \"SadFpnUnet\"", 0), 0u);
   // The fusion shows in the dumps: batchnorms before fold-batchnorm's dump, none after.
   EXPECT_EQ(readAll(d.path("dot/01-fold-batchnorm.dot")).find("batchnorm"), std::string::npos);
   EXPECT_TRUE(fs::exists(d.path("u.plan")));
@@ -121,10 +121,10 @@ TEST(PassesCli, ModelEntryDumpsToStderrAndAsDotFiles) {
 TEST(PassesCli, UnknownPassNamesAndPassFlagsWithoutPassesAreErrors) {
   RunResult r = run(compileCmd("models/zero_dce.llie", "--emit ir-opt --stop-after=fold-all"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(
-      r.output.find("error: no pass 'fold-all' in this pipeline; its passes are: "
-                    "fold-batchnorm, fuse-residual, fuse-epilogue, cse, fuse-elementwise, dce"),
-      std::string::npos)
+  EXPECT_NE(r.output.find("error: no pass 'fold-all' in this pipeline; its passes are: "
+                          "fold-batchnorm, fuse-residual, fuse-epilogue, fuse-depthwise, cse, "
+                          "fuse-elementwise, dce"),
+            std::string::npos)
       << r.output;
   r = run(compileCmd("models/zero_dce.llie",
                      "--entry ZeroDCETrain --emit ir-opt --dump-after=backward,nope"));
