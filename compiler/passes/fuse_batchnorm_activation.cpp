@@ -43,11 +43,7 @@ int fuseForward(Graph& g) {
     if (attrsOf<NormAttrs>(bn).epilogue != Epilogue::None) continue;
     if (g.type(y).dtype != DType::F32 || soleUser(g, y) != static_cast<NodeId>(i)) continue;
     attrsOf<NormAttrs>(bn).epilogue = e;
-    bn.spans.insert(bn.spans.end(), act.spans.begin(), act.spans.end());
-    const ValueId out = act.outputs[0];
-    if (!g.value(out).name.empty()) g.value(y).name = g.value(out).name;
-    g.nodes[i].dead = true;
-    g.replaceAllUses(out, y);
+    absorbConsumer(g, y, static_cast<NodeId>(i));
     ++fused;
   }
   return fused;

@@ -53,12 +53,8 @@ int fuseDepthwise(Graph& g) {
     a.depthwiseEpilogue = attrsOf<Conv2dAttrs>(dw).epilogue;
     pw.inputs.push_back(dw.inputs[1]);
     pw.inputs.push_back(dw.inputs[2]);
-    pw.spans.insert(pw.spans.end(), dw.spans.begin(), dw.spans.end());
-    const ValueId y = dw.outputs[0];
-    g.value(v).type = g.type(y);
-    if (!g.value(y).name.empty()) g.value(v).name = g.value(y).name;
-    g.nodes[i].dead = true;
-    g.replaceAllUses(y, v);
+    g.value(v).type = g.type(dw.outputs[0]);
+    absorbConsumer(g, v, static_cast<NodeId>(i));
     ++fused;
   }
   if (fused) {

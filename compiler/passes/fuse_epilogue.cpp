@@ -66,11 +66,7 @@ int fuseEpilogue(Graph& g) {
     Node& producer = g.nodes[g.value(x).producer];
     if (g.type(x).dtype != DType::F32 || soleUser(g, x) != static_cast<NodeId>(i)) continue;
     if (!setEpilogue(producer, *epi)) continue;
-    producer.spans.insert(producer.spans.end(), act.spans.begin(), act.spans.end());
-    ValueId y = act.outputs[0];
-    if (!g.value(y).name.empty()) g.value(x).name = g.value(y).name;
-    g.nodes[i].dead = true;
-    g.replaceAllUses(y, x);
+    absorbConsumer(g, x, static_cast<NodeId>(i));
     ++fused;
   }
   if (fused) g.compact();

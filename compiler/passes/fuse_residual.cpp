@@ -37,11 +37,7 @@ int fuseResidual(Graph& g) {
     Node& conv = g.nodes[g.value(v).producer];
     conv.inputs.push_back(r);
     attrsOf<Conv2dAttrs>(conv).residual = true;
-    conv.spans.insert(conv.spans.end(), add.spans.begin(), add.spans.end());
-    const ValueId y = add.outputs[0];
-    if (!g.value(y).name.empty()) g.value(v).name = g.value(y).name;
-    g.nodes[i].dead = true;
-    g.replaceAllUses(y, v);
+    absorbConsumer(g, v, addId);
     ++fused;
   }
   if (fused) {

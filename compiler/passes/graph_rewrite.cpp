@@ -55,6 +55,16 @@ NodeId soleUser(const Graph& g, ValueId v) {
   return user;
 }
 
+void absorbConsumer(Graph& g, ValueId v, NodeId consumer) {
+  Node& producer = g.nodes[g.value(v).producer];
+  const Node& c = g.nodes[consumer];
+  producer.spans.insert(producer.spans.end(), c.spans.begin(), c.spans.end());
+  const ValueId y = c.outputs[0];
+  if (!g.value(y).name.empty()) g.value(v).name = g.value(y).name;
+  g.nodes[consumer].dead = true;
+  g.replaceAllUses(y, v);
+}
+
 void restoreTopologicalOrder(Graph& g) {
   // Depth-first from each node in the current order, emitting producers before readers: a node
   // already in a valid place keeps its relative position.

@@ -24,6 +24,12 @@ bool isGraphOutput(const Graph& g, ValueId v);
 /// The live node that is the only reader of `v`, or -1 (no reader, several, or a graph output).
 NodeId soleUser(const Graph& g, ValueId v);
 
+/// A fusion's bookkeeping: the producer of `v` takes over `consumer`, the sole reader of `v`
+/// whose work it now does. It gains the consumer's source spans and its output's name; every
+/// reader of the consumer's output reads `v` instead; the consumer dies. (The caller sets the
+/// producer's attributes, extra inputs and, if it changed, `v`'s type.)
+void absorbConsumer(Graph& g, ValueId v, NodeId consumer);
+
 /// Re-sorts the nodes so that every producer precedes its readers, keeping the current order
 /// wherever it is already valid (passes append nodes that earlier nodes then read).
 void restoreTopologicalOrder(Graph& g);
