@@ -217,6 +217,13 @@ bool takesBlocked(const Graph& g, const Node& n) {
   }
 }
 
+/// Whether the conv's kernel wants its input (or output) in nChw16c: a Winograd conv both; a
+/// 1x1 conv with a fused depthwise stage reads nChw16c (conv2d.cpp says why), and its output is
+/// counted as NHWC-preferring, since its readers (the blocks' projections) want NHWC.
+bool wantsBlocked(const Graph& g, const Node& n, bool asInput) {
+  return winogradConv(g, n) || (asInput && attrsOf<Conv2dAttrs>(n).depthwise > 0);
+}
+
 /// Union-find over values: the tied groups.
 struct Groups {
   std::vector<ValueId> parent;
@@ -268,17 +275,18 @@ void blockGroups(const Graph& g, const std::vector<LayoutRule>& rules,
       continue;
     }
     const double bytes = 4.0 * static_cast<double>(shapeNumel(shape));
-    auto visit = [&](NodeId id, bool asData) {
+    // asInput: v is the conv's data input (where its kernel reads), else its output.
+    auto visit = [&](NodeId id, bool asData, bool asInput) {
       const Node& n = g.nodes[id];
       if (!takesBlocked(g, n)) ok[root] = 0;
       if (n.op != OpKind::Conv2d || !asData) return;
-      (winogradConv(g, n) ? costNhwc : costBlocked)[root] += bytes;
+      (wantsBlocked(g, n, asInput) ? costNhwc : costBlocked)[root] += bytes;
     };
-    if (producer[v] >= 0) visit(producer[v], true);
+    if (producer[v] >= 0) visit(producer[v], true, false);
     for (NodeId u : users[v]) {
       const Node& r = g.nodes[u];
       // The conv's data input is where a layout is chosen; a residual follows the output.
-      visit(u, r.op == OpKind::Conv2d && r.inputs[0] == static_cast<ValueId>(v));
+      visit(u, r.op == OpKind::Conv2d && r.inputs[0] == static_cast<ValueId>(v), true);
     }
   }
   for (size_t v = 0; v < nv; ++v) {

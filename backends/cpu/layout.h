@@ -15,8 +15,8 @@
 // never see a layout.
 //
 // Inference graphs then refine NHWC into oneDNN's 16-channel blocked layout (nChw16c) where that
-// saves reorders: its Winograd convolutions (winogradConv) read and write nChw16c only, while its
-// direct ones want NHWC. Values that must share a layout (a tied group: the operands of an
+// saves reorders: its Winograd convolutions (winogradConv) read and write nChw16c only, and so
+// do its 1x1 convs with a fused depthwise stage, while its other direct convs want NHWC. Values that must share a layout (a tied group: the operands of an
 // elementwise op, a channel concat, a resize, a conv's fused residual and output) take one
 // layout together; a group whose every member is NHWC, has a multiple of 16 channels (so the
 // blocks hold no padding and the bytes are those of NHWC) and is only touched by ops that take
