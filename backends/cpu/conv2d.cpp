@@ -192,7 +192,9 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
                                         biasMd, dst, {c.sh, c.sw}, {c.dh - 1, c.dw - 1},
                                         {c.pt, c.pl}, {c.pb, c.pr});
       // The Winograd implementation oneDNN offers first, F(2x2, 3x3), is slower here than its
-      // F(4x4, 3x3), which this picks when it is there.
+      // F(4x4, 3x3), which this picks when it is there; direct convs take oneDNN's first.
+      if (alg != dnnl::algorithm::convolution_winograd)
+        return dnnl::convolution_forward::primitive_desc(d, attr, ctx->eng);
       return pickImpl(d, attr, ctx->eng, "wino_4x3");
     };
     const bool wino = winogradConv(g, n);

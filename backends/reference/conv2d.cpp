@@ -3,8 +3,9 @@
 // groups == C), the fused residual (added to the accumulator before the epilogue; it may share
 // the output's buffer: each element is read before it is written), the fused epilogue and a fused
 // depthwise stage (run after the first, from its float32 output). Direct seven-deep loop,
-// accumulating in double.
+// accumulating in double (the loop nest of conv_taps.h).
 #include "backends/op_geometry.h"
+#include "backends/reference/conv_taps.h"
 #include "backends/reference/ref_kernels.h"
 
 #include <vector>
@@ -18,35 +19,19 @@ std::string checkConv(const Graph& g, const Node& n) {
   return "";
 }
 
-/// Y = epi(conv(X, Wt) + B + R) over c's geometry (B, R may be null).
+/// Y = epi(conv(X, Wt) + B + R) over c's geometry (B, R may be null), summed in double: the bias,
+/// then the taps in conv_taps.h's order, then the residual.
 void convolve(const kernels::ConvGeom& c, const float* X, const float* Wt, const float* B,
               const float* R, float* Y, Epilogue epi, double alpha) {
-  int64_t Og = c.O / c.G;
-  for (int64_t n = 0; n < c.N; ++n)
-    for (int64_t o = 0; o < c.O; ++o) {
-      int64_t grp = o / Og;
-      for (int64_t oh = 0; oh < c.OH; ++oh)
-        for (int64_t ow = 0; ow < c.OW; ++ow) {
-          double acc = B ? B[o] : 0.0;
-          for (int64_t ci = 0; ci < c.Cg; ++ci) {
-            int64_t ch = grp * c.Cg + ci;
-            for (int64_t kh = 0; kh < c.KH; ++kh) {
-              int64_t ih = oh * c.sh - c.pt + kh * c.dh;
-              if (ih < 0 || ih >= c.H) continue;
-              for (int64_t kw = 0; kw < c.KW; ++kw) {
-                int64_t iw = ow * c.sw - c.pl + kw * c.dw;
-                if (iw < 0 || iw >= c.W) continue;
-                double xv = X[((n * c.C + ch) * c.H + ih) * c.W + iw];
-                double wv = Wt[((o * c.Cg + ci) * c.KH + kh) * c.KW + kw];
-                acc += xv * wv;
-              }
-            }
-          }
-          const int64_t at = ((n * c.O + o) * c.OH + oh) * c.OW + ow;
-          if (R) acc += R[at];
-          Y[at] = static_cast<float>(applyEpilogue(epi, alpha, acc));
-        }
-    }
+  const int64_t plane = c.OH * c.OW;
+  std::vector<double> acc(static_cast<size_t>(c.N * c.O * plane));
+  for (size_t i = 0; i < acc.size(); ++i)
+    acc[i] = B ? B[(static_cast<int64_t>(i) / plane) % c.O] : 0.0;
+  forEachTap(c, [&](int64_t xi, int64_t wi, int64_t yi) {
+    acc[yi] += static_cast<double>(X[xi]) * static_cast<double>(Wt[wi]);
+  });
+  for (size_t i = 0; i < acc.size(); ++i)
+    Y[i] = static_cast<float>(applyEpilogue(epi, alpha, R ? acc[i] + R[i] : acc[i]));
 }
 
 Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n) {

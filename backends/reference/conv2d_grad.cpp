@@ -3,40 +3,15 @@
 //    scattered back onto the input pixel the forward read (x only lends its shape);
 //  conv2d_grad_weight(x, w, dy) -> dw = sum over n, oh, ow of dy·x at the same taps (w only lends
 //    its shape).
-// The loops are the forward's (reference/conv2d.cpp): stride, asymmetric padding {top, bottom,
+// The loops are the forward's (reference/conv_taps.h): stride, asymmetric padding {top, bottom,
 // left, right}, dilation and groups; everything accumulates in double. Per-sample weights and
 // fused epilogues are refused (grad_geometry.h: checkConvGrad).
 #include "backends/grad_geometry.h"
+#include "backends/reference/conv_taps.h"
 #include "backends/reference/ref_kernels.h"
 
 namespace llie::ref {
 namespace {
-
-/// Calls f(xIndex, wIndex, dyIndex) for every multiply of the forward convolution.
-template <class F> void forEachTap(const kernels::ConvGeom& c, F&& f) {
-  int64_t Og = c.O / c.G;
-  for (int64_t n = 0; n < c.N; ++n)
-    for (int64_t o = 0; o < c.O; ++o) {
-      int64_t grp = o / Og;
-      for (int64_t oh = 0; oh < c.OH; ++oh)
-        for (int64_t ow = 0; ow < c.OW; ++ow) {
-          int64_t yi = ((n * c.O + o) * c.OH + oh) * c.OW + ow;
-          for (int64_t ci = 0; ci < c.Cg; ++ci) {
-            int64_t ch = grp * c.Cg + ci;
-            for (int64_t kh = 0; kh < c.KH; ++kh) {
-              int64_t ih = oh * c.sh - c.pt + kh * c.dh;
-              if (ih < 0 || ih >= c.H) continue;
-              for (int64_t kw = 0; kw < c.KW; ++kw) {
-                int64_t iw = ow * c.sw - c.pl + kw * c.dw;
-                if (iw < 0 || iw >= c.W) continue;
-                f(((n * c.C + ch) * c.H + ih) * c.W + iw, ((o * c.Cg + ci) * c.KH + kh) * c.KW + kw,
-                  yi);
-              }
-            }
-          }
-        }
-    }
-}
 
 Expected<std::unique_ptr<Kernel>> makeConvGradInput(const Graph& g, const Node& n) {
   Expected<kernels::ConvGeom> geom = kernels::convGradGeometry(g, n);
