@@ -22,13 +22,22 @@
 // the direct kernel's; tests/backends/cpu_conv_cases_test.cpp). oneDNN offers its F(2x2, 3x3)
 // kernel first, which is slower on every flagship layer, so the kernel picks 4x3 by name.
 // Winograd reads and writes nChw16c: the layout analysis (layout.h) keeps the values around
-// these convs blocked where that saves reorders, and a direct conv that touches a blocked value
-// first tries the layouts as they are. Inference graphs only: a training step keeps direct
-// convolution, whose rounding is closer to float64 (the flagship's step-0 gradient has ReLU6
-// inputs within 4e-7 of their kink, which Winograd's rounding flips; tests/parity/README.md).
+// these convs blocked where that saves reorders (inference graphs), and a direct conv that
+// touches a blocked value first tries the layouts as they are; elsewhere the kernel reorders
+// NHWC to nChw16c and back (reorder.h). Winograd transforms the weights, once per weight load
+// when they are fixed (inference), else on every run, at ~60 ns per weight element: so a
+// training step's convs (and their gradients, conv2d_grad.cpp) take it only from
+// kWinogradMinPixelsPerRun output pixels on, where it repays that (measured on the flagship's
+// layers at batch 4: 64x64 breaks even, 128x128 and 256x256 gain 35-60%). On the flagship's step
+// at batch 4, 256x256, Winograd makes the step ~15% faster. The gradient parity test at 32x32
+// (tests/parity/README.md) runs below that size, on direct convolution: its step-0 gradient has
+// ReLU6 inputs within 4e-7 of their kink, which any change of rounding flips; the Winograd
+// gradients are checked case by case against float64 (tests/backends/grad_kernels_test.cpp).
 // Everything else is oneDNN's direct convolution.
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
+#include "backends/cpu/reorder.h"
+#include "backends/grad_geometry.h"
 #include "backends/op_geometry.h"
 #include "compiler/passes/weight_only.h"
 
@@ -54,11 +63,11 @@ public:
   // A fused residual: its memory (the output's layout) and its copy into the destination.
   bool hasResidual = false;
   memory userRes;
-  dnnl::reorder resCopy;
+  Reorder resCopy;
   // Primitive-layout memories and the reorders into / out of them (null when plain already).
   memory src, wei, dst;
   size_t srcBytes = 0, weiBytes = 0, dstBytes = 0;
-  dnnl::reorder srcReorder, weiReorder, dstReorder;
+  Reorder srcReorder, weiReorder, dstReorder;
   bool reSrc = false, reWei = false, reDst = false;
   // Fixed weights: their blocked copy, kept by the kernel, and whether it is up to date.
   bool keepWei = false, weiFresh = false;
@@ -125,34 +134,33 @@ public:
 };
 
 constexpr int64_t kWinogradMinChannels = 32;
-
-/// oneDNN's first implementation of `d` whose name contains `want`, else its first one. (The
-/// iteration reads `d`, which must outlive it.)
-dnnl::convolution_forward::primitive_desc pickImpl(const dnnl::convolution_forward::desc& d,
-                                                   const dnnl::primitive_attr& attr,
-                                                   const dnnl::engine& eng,
-                                                   const std::string& want) {
-  dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
-  do {
-    if (std::string(pd.impl_info_str()).find(want) != std::string::npos) return pd;
-  } while (pd.next_impl());
-  return dnnl::convolution_forward::primitive_desc(d, attr, eng);
-}
+constexpr int64_t kWinogradMinPixelsPerRun = 16384;
 
 } // namespace
 
 bool winogradConv(const Graph& g, const Node& n) {
-  if (g.kind != GraphKind::Inference || n.op != OpKind::Conv2d) return false;
-  const auto& a = attrsOf<Conv2dAttrs>(n);
-  if (a.perSample || a.residual) return false;
-  Expected<kernels::ConvGeom> geom = kernels::convGeometry(g, n);
+  const bool grad = n.op == OpKind::Conv2dGradInput || n.op == OpKind::Conv2dGradWeight;
+  if (n.op == OpKind::Conv2d) {
+    const auto& a = attrsOf<Conv2dAttrs>(n);
+    // oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip), a residual
+    // sum or others.
+    if (a.perSample || a.residual || a.depthwise ||
+        (a.epilogue != Epilogue::None && a.epilogue != Epilogue::Relu))
+      return false;
+  } else if (!grad) {
+    return false;
+  }
+  Expected<kernels::ConvGeom> geom =
+      grad ? kernels::convGradGeometry(g, n) : kernels::convGeometry(g, n);
   if (!geom) return false;
   const kernels::ConvGeom& c = *geom;
-  // oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip), a residual
-  // sum or others.
+  // Winograd transforms the weights: once per weight load when they are fixed (the kernel keeps
+  // them), else on every run, at ~60 ns per weight element in oneDNN 2.6, which the faster
+  // convolution repays only from ~16K output pixels (measured on the flagship's layers).
+  const bool keptWeights = !grad && fixedValues(g)[n.inputs[1]];
+  if (!keptWeights && c.N * c.OH * c.OW < kWinogradMinPixelsPerRun) return false;
   return c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.G == 1 &&
-         c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinChannels &&
-         (a.epilogue == Epilogue::None || a.epilogue == Epilogue::Relu);
+         c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinChannels;
 }
 
 namespace {
@@ -195,7 +203,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       // F(4x4, 3x3), which this picks when it is there; direct convs take oneDNN's first.
       if (alg != dnnl::algorithm::convolution_winograd)
         return dnnl::convolution_forward::primitive_desc(d, attr, ctx->eng);
-      return pickImpl(d, attr, ctx->eng, "wino_4x3");
+      return pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", d, attr, ctx->eng);
     };
     const bool wino = winogradConv(g, n);
     dnnl::convolution_forward::primitive_desc pd;
@@ -231,7 +239,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     k->conv = dnnl::convolution_forward(pd);
 
     auto setup = [&](const memory::desc& plain, const memory::desc& chosen, memory& user,
-                     memory& inner, size_t& bytes, dnnl::reorder& re, bool& need, bool toInner,
+                     memory& inner, size_t& bytes, Reorder& re, bool& need, bool toInner,
                      bool activation) {
       user = userMemory(plain, *ctx);
       need = chosen != plain;
@@ -239,7 +247,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       inner = userMemory(chosen, *ctx); // bound to the workspace in run() (or kept weights)
       bytes = chosen.get_size();
       if (activation) ++ctx->reordersPerRun;
-      re = toInner ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
+      re = toInner ? Reorder(user, inner) : Reorder(inner, user);
     };
     setup(activationDesc(x, inLayout), pd.src_desc(), k->userSrc, k->src, k->srcBytes,
           k->srcReorder, k->reSrc, true, true);
@@ -253,7 +261,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     if (c.residual) {
       // The layout analysis ties the residual's layout to the output's.
       k->userRes = userMemory(activationDesc(y, outLayout), *ctx);
-      k->resCopy = dnnl::reorder(k->userRes, k->reDst ? k->dst : k->userDst);
+      k->resCopy = Reorder(k->userRes, k->reDst ? k->dst : k->userDst);
     }
     k->keepWei = k->reWei && fixedWei;
     if (k->keepWei) {

@@ -4,18 +4,21 @@
 //  conv2d_grad_weight(x, w, dy) -> dw on convolution_backward_weights (src, diff_dst ->
 //    diff_weights, no bias; w only lends its shape).
 // Both need a forward_training convolution primitive descriptor as their hint, built here over
-// the same descriptors. When x or dy is kept channels-last (layout.h), the activations'
-// descriptors are NHWC, which oneDNN's jit kernels read and write as they are (a plain operand
-// is reordered into NHWC); otherwise they are format_tag::any and the plain NCHW tensors are
+// the same descriptors. Algorithm: Winograd F(4x4, 3x3) where the forward conv runs on it
+// (winogradConv, conv2d.cpp), its tensors in oneDNN's layouts (nChw16c activations); else direct.
+// A direct gradient whose x or dy is kept channels-last (layout.h) has NHWC activation
+// descriptors, which oneDNN's jit kernels read and write as they are (a plain operand is
+// reordered into NHWC); otherwise they are format_tag::any and the plain NCHW tensors are
 // reordered into the layouts oneDNN chose (blocked) and the result back. Weights are `any`: the
 // plain OIHW / GOIHW (grouped) weights, and the weight gradient, are reordered when oneDNN chose
-// another layout. The reordered copies live in the backend's shared scratch (slots 0 and 1 for
-// the two inputs, 2 for the result); descriptors, primitives and reorders are built once at
+// another layout. The reordered copies live in the kernel's workspace (planned by the executor
+// into its arena for the node's step); descriptors, primitives and reorders are built once at
 // prepare time. Stride, asymmetric padding (padding_l = {top, left}, padding_r = {bottom,
 // right}), dilation (oneDNN's is PyTorch's minus one) and groups; per-sample weights and fused
 // epilogues are refused (grad_geometry.h: checkConvGrad).
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
+#include "backends/cpu/reorder.h"
 #include "backends/grad_geometry.h"
 
 #include <algorithm>
@@ -27,54 +30,59 @@ namespace {
 using dnnl::memory;
 
 /// One tensor of the primitive: the plain user memory (re-pointed each run) and, when oneDNN
-/// chose another layout, the memory in that layout (bound to scratch slot `slot`) with its
-/// reorder.
+/// chose another layout, the memory in that layout (at `offset` in the kernel's workspace) with
+/// its reorder.
 struct Port {
   int arg = 0;   ///< DNNL_ARG_* of the primitive
   size_t io = 0; ///< index into the kernel's inputs (ignored for the output)
-  size_t slot = 0;
+  size_t offset = 0;
   memory user, inner;
-  size_t bytes = 0;
-  dnnl::reorder re;
+  Reorder re;
   bool reorder = false;
 
   /// Builds the memories for primitive argument `argument`, read from input `input` (or the
-  /// output), staged in scratch slot `scratchSlot` when `chosen` is not the plain layout; a
-  /// reorder of an activation (not of weights) is counted in ctx.reordersPerRun.
-  void setup(int argument, size_t input, size_t scratchSlot, const memory::desc& plain,
-             const memory::desc& chosen, CpuContext& ctx, bool isInput, bool activation) {
+  /// output), staged in `wsBytes` more bytes of workspace when `chosen` is not the plain layout;
+  /// a reorder of an activation (not of weights) is counted in ctx.reordersPerRun.
+  void setup(int argument, size_t input, const memory::desc& plain, const memory::desc& chosen,
+             CpuContext& ctx, size_t& wsBytes, bool isInput, bool activation) {
     arg = argument;
     io = input;
-    slot = scratchSlot;
     user = userMemory(plain, ctx);
     reorder = chosen != plain;
     if (!reorder) return;
     inner = userMemory(chosen, ctx);
-    bytes = chosen.get_size();
-    ctx.reserveScratch(slot, bytes);
+    offset = wsBytes;
+    wsBytes += (chosen.get_size() + 63) / 64 * 64;
     if (activation) ++ctx.reordersPerRun;
-    re = isInput ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
+    re = isInput ? Reorder(user, inner) : Reorder(inner, user);
   }
-  memory& bound(CpuContext& ctx, const void* data) {
+  memory& bound(uint8_t* ws, const void* data) {
     bind(user, data);
     if (!reorder) return user;
-    bind(inner, ctx.scratch(slot, bytes));
+    bind(inner, ws + offset);
     return inner;
   }
 };
 
-/// Two inputs reordered in, one primitive, one output reordered out.
+/// Two inputs reordered in, one primitive, one output reordered out. The reordered copies live
+/// in the kernel's workspace, which the executor plans into its arena for this node's step.
 class ConvGradKernel : public Kernel {
 public:
   CtxPtr ctx;
   dnnl::primitive prim;
   Port a, b, result;
+  uint8_t* ws = nullptr;
+  size_t wsBytes = 0;
+  size_t workspaceBytes() const override { return wsBytes; }
+  void setWorkspace(void* p) override { ws = static_cast<uint8_t*>(p); }
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     auto& s = ctx->strm;
-    memory& ma = a.bound(*ctx, in[a.io]->data);
-    memory& mb = b.bound(*ctx, in[b.io]->data);
-    memory& mr = result.bound(*ctx, out[0]->data);
+    // Outside an executor (a kernel run on its own) the backend's shared scratch stands in.
+    uint8_t* w = ws || wsBytes == 0 ? ws : static_cast<uint8_t*>(ctx->scratch(0, wsBytes));
+    memory& ma = a.bound(w, in[a.io]->data);
+    memory& mb = b.bound(w, in[b.io]->data);
+    memory& mr = result.bound(w, out[0]->data);
     if (a.reorder) a.re.execute(s, a.user, a.inner);
     if (b.reorder) b.re.execute(s, b.user, b.inner);
     prim.execute(s, {{a.arg, ma}, {b.arg, mb}, {result.arg, mr}});
@@ -102,36 +110,53 @@ Expected<std::unique_ptr<Kernel>> makeConvGrad(const Graph& g, const Node& n, co
   auto k = std::make_unique<ConvGradKernel>();
   k->ctx = ctx;
   // The activations' layouts (layout.h): x (the weight gradient's input, or the data gradient's
-  // result) and dy. When either is channels-last, the primitive works in NHWC throughout (a
-  // plain one is reordered into it); else every layout is oneDNN's choice.
-  const std::vector<bool> cl = channelsLastValues(g);
-  const bool xCl = weight ? cl[n.inputs[0]] : cl[n.outputs[0]], yCl = cl[n.inputs[2]];
-  auto act = [&](const Dims& d) { return xCl || yCl ? nhwcDesc(d) : anyDesc(d); };
-  return finishKernel(n, k, [&] {
-    auto alg = dnnl::algorithm::convolution_direct;
+  // result) and dy. On Winograd (winogradConv) every layout is oneDNN's (nChw16c). Else, when
+  // either activation is channels-last, the primitive works in NHWC throughout (a plain one is
+  // reordered into it); else every layout is oneDNN's choice.
+  const std::vector<Layout> layout = activationLayouts(g);
+  const Layout xLayout = layout[weight ? n.inputs[0] : n.outputs[0]], yLayout = layout[n.inputs[2]];
+  // Direct convolution where oneDNN has no Winograd kernel for the case after all.
+  auto build = [&](bool wino) {
+    k->wsBytes = 0;
+    const bool nhwc = !wino && (xLayout == Layout::Nhwc || yLayout == Layout::Nhwc);
+    auto act = [&](const Dims& d) { return nhwc ? nhwcDesc(d) : anyDesc(d); };
+    const auto alg =
+        wino ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
     dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, act(x), anyDesc(wd),
                                        act(y), strides, dil, padL, padR);
-    dnnl::convolution_forward::primitive_desc hint(fd, ctx->eng);
+    auto hint = pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", fd, ctx->eng);
     if (weight) {
       dnnl::convolution_backward_weights::desc d(alg, act(x), anyDesc(wd), act(y), strides, dil,
                                                  padL, padR);
-      dnnl::convolution_backward_weights::primitive_desc pd(d, ctx->eng, hint);
+      auto pd = pickImpl<dnnl::convolution_backward_weights::primitive_desc>("wino_4x3", d,
+                                                                             ctx->eng, hint);
       k->prim = dnnl::convolution_backward_weights(pd);
-      k->a.setup(DNNL_ARG_SRC, 0, 0, activationDesc(x, xCl), pd.src_desc(), *ctx, true, true);
-      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, activationDesc(y, yCl), pd.diff_dst_desc(), *ctx, true,
+      k->a.setup(DNNL_ARG_SRC, 0, activationDesc(x, xLayout), pd.src_desc(), *ctx, k->wsBytes, true,
                  true);
-      k->result.setup(DNNL_ARG_DIFF_WEIGHTS, 0, 2, plainDesc(wd), pd.diff_weights_desc(), *ctx,
-                      false, false);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, activationDesc(y, yLayout), pd.diff_dst_desc(), *ctx,
+                 k->wsBytes, true, true);
+      k->result.setup(DNNL_ARG_DIFF_WEIGHTS, 0, plainDesc(wd), pd.diff_weights_desc(), *ctx,
+                      k->wsBytes, false, false);
     } else {
       dnnl::convolution_backward_data::desc d(alg, act(x), anyDesc(wd), act(y), strides, dil, padL,
                                               padR);
-      dnnl::convolution_backward_data::primitive_desc pd(d, ctx->eng, hint);
+      auto pd =
+          pickImpl<dnnl::convolution_backward_data::primitive_desc>("wino_4x3", d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_data(pd);
-      k->a.setup(DNNL_ARG_WEIGHTS, 1, 0, plainDesc(wd), pd.weights_desc(), *ctx, true, false);
-      k->b.setup(DNNL_ARG_DIFF_DST, 2, 1, activationDesc(y, yCl), pd.diff_dst_desc(), *ctx, true,
-                 true);
-      k->result.setup(DNNL_ARG_DIFF_SRC, 0, 2, activationDesc(x, xCl), pd.diff_src_desc(), *ctx,
-                      false, true);
+      k->a.setup(DNNL_ARG_WEIGHTS, 1, plainDesc(wd), pd.weights_desc(), *ctx, k->wsBytes, true,
+                 false);
+      k->b.setup(DNNL_ARG_DIFF_DST, 2, activationDesc(y, yLayout), pd.diff_dst_desc(), *ctx,
+                 k->wsBytes, true, true);
+      k->result.setup(DNNL_ARG_DIFF_SRC, 0, activationDesc(x, xLayout), pd.diff_src_desc(), *ctx,
+                      k->wsBytes, false, true);
+    }
+  };
+  return finishKernel(n, k, [&] {
+    if (!winogradConv(g, n)) return build(false);
+    try {
+      build(true);
+    } catch (const dnnl::error&) {
+      build(false);
     }
   });
 }

@@ -128,6 +128,17 @@ inline dnnl::memory::desc anyDesc(const Dims& shape) {
                             dnnl::memory::format_tag::any);
 }
 
+/// oneDNN's first implementation whose name contains `want`, else its first one: a primitive
+/// descriptor of type PD built from `args` (its constructor's; the op descriptor among them must
+/// outlive the call, since the iteration reads it).
+template <class PD, class... Args> PD pickImpl(const std::string& want, const Args&... args) {
+  PD pd(args...);
+  do {
+    if (std::string(pd.impl_info_str()).find(want) != std::string::npos) return pd;
+  } while (pd.next_impl());
+  return PD(args...);
+}
+
 /// A memory over a caller buffer, bound at run time with bind().
 inline dnnl::memory userMemory(const dnnl::memory::desc& md, const CpuContext& ctx) {
   return dnnl::memory(md, ctx.eng, DNNL_MEMORY_NONE);

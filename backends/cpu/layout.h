@@ -40,8 +40,8 @@ std::vector<Layout> activationLayouts(const Graph& g);
 /// (a blocked value never reaches them).
 std::vector<bool> channelsLastValues(const Graph& g);
 
-/// Whether the conv2d node `n` runs on oneDNN's Winograd algorithm (inference only; see
-/// conv2d.cpp for the rule and why).
+/// Whether the conv2d, conv2d_grad_input or conv2d_grad_weight node `n` runs on oneDNN's
+/// Winograd algorithm (see conv2d.cpp for the rule and why).
 bool winogradConv(const Graph& g, const Node& n);
 
 /// Whether the resize node runs on oneDNN's resampling (else on loops over NCHW planes).

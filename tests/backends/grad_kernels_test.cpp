@@ -8,9 +8,11 @@
 //      differences of batchnorm_train's y in x, gamma and beta.
 //  (b) GradKernelsCpuVsRef.*: the cpu kernels against the reference on every output, on odd
 //      sizes, stride 2, asymmetric padding, dilation 2, groups 2, depthwise, 1x1, batch 2-4,
-//      ceil_mode and both count_include_pad, nearest and bilinear both ways, every pad mode.
+//      ceil_mode and both count_include_pad, nearest and bilinear both ways, every pad mode;
+//      the conv gradients also on the Winograd path (big 3x3 cases, checked to take it).
 //  Plus GradKernels.*: refusals and PyTorch's max-pool tie rule on both backends.
 // Nodes get their output types from the ops' shape rules (compiler/ops/shape_rules.cpp).
+#include "backends/cpu/layout.h"
 #include "compiler/ops/shape_rules.h"
 #include "tests/backends/backend_test_util.h"
 
@@ -627,6 +629,23 @@ std::vector<GradCase> cpuCases() {
     r.push_back({"conv_input_" + s.name, OpKind::Conv2dGradInput, a, {s.x, w, y}, {}, {}});
     r.push_back({"conv_weight_" + s.name, OpKind::Conv2dGradWeight, a, {s.x, w, y}, {}, {}});
   }
+  // Big enough for the cpu kernels' Winograd path (3x3, stride 1, >= 32 channels in and out,
+  // >= 16K output pixels; conv2d.cpp), odd sizes (its 4x4 tiles overhang), weights of
+  // trained-network size (1/sqrt(fan-in)): Winograd's float32 error scales with its partial sums.
+  for (const ConvSpec& s : std::vector<ConvSpec>{
+           {"winograd_32ch", {1, 32, 128, 128}, 32, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
+           {"winograd_48to64_b2_odd", {2, 48, 93, 91}, 64, 3, 3, 1, {1, 1}, {1, 1, 1, 1}}}) {
+    Conv2dAttrs a = convAttrs(s);
+    Dims w = convWeight(s), y = fwdShape(OpKind::Conv2d, a, {s.x, w});
+    for (OpKind op : {OpKind::Conv2dGradInput, OpKind::Conv2dGradWeight})
+      r.push_back(
+          {std::string(op == OpKind::Conv2dGradInput ? "conv_input_" : "conv_weight_") + s.name,
+           op,
+           a,
+           {s.x, w, y},
+           {},
+           {{-1.f, 1.f}, {-0.06f, 0.06f}, {-1.f, 1.f}}});
+  }
   std::vector<BnSpec> bn = bnSmallSpecs();
   for (BnSpec s : std::vector<BnSpec>{{"nchw_odd", {2, 5, 7, 13}},
                                       {"nchw_blocked_b4", {4, 32, 9, 11}},
@@ -690,6 +709,8 @@ TEST_P(GradKernelsCpuVsRef, Agrees) {
   ASSERT_TRUE(ref.ok()) << ref.error;
   Runner cpu("cpu", build(c.op, c.attrs, c.ins, c.outs));
   ASSERT_TRUE(cpu.ok()) << cpu.error;
+  // The cases named for it do take the Winograd path, and only they.
+  EXPECT_EQ(cpu::winogradConv(cpu.b.g, cpu.b.n()), c.name.find("winograd") != std::string::npos);
   std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(c.name)));
   for (int round = 0; round < 2; ++round) { // the second run re-uses the cached primitives
     std::vector<HostTensor> in;
