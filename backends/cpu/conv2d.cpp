@@ -15,12 +15,16 @@
 // padding_l = {top, left}, padding_r = {bottom, right}.
 //
 // Algorithm: Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3) for 3x3, stride-1, undilated,
-// ungrouped convs with at least kWinogradMinChannels input and output channels and no epilogue
-// but ReLU (winogradConv; oneDNN 2.6 has no Winograd kernel for the others): it does 4x fewer
-// multiplications than direct convolution; measured on the flagship's layers (2 threads) it takes
-// 0.4-0.7x the time of the direct brgconv, and ~1e-6 relative float32 error against float64 (2x
-// the direct kernel's; tests/backends/cpu_conv_cases_test.cpp). oneDNN offers its F(2x2, 3x3)
-// kernel first, which is slower on every flagship layer, so the kernel picks 4x3 by name.
+// ungrouped convs with at least kWinogradMinChannels input and kWinogradMinOutChannels output
+// channels, without a residual or a fused depthwise stage (winogradConv; oneDNN 2.6 has no
+// Winograd kernel for the others): it does 4x fewer multiplications than direct convolution;
+// measured on the flagship's layers (2 threads) it takes 0.4-0.7x the time of the direct
+// brgconv (0.6x for Zero-DCE's 64 -> 24 output conv), and ~1e-6 relative float32 error against
+// float64 (2x the direct kernel's; tests/backends/cpu_conv_cases_test.cpp). Its kernel takes a
+// ReLU post-op and no other activation: a ReLU6, sigmoid, tanh or leaky ReLU epilogue runs as
+// oneDNN's eltwise in place over the output (one more pass over memory, which costs far less
+// than Winograd saves). oneDNN offers its F(2x2, 3x3) kernel first, which is slower on every
+// flagship layer, so the kernel picks 4x3 by name.
 // Winograd reads and writes nChw16c: the layout analysis (layout.h) keeps the values around
 // these convs blocked where that saves reorders (inference graphs), and a direct conv that
 // touches a blocked value first tries the layouts as they are; elsewhere the kernel reorders
@@ -79,6 +83,10 @@ public:
   bool hasDepthwise = false, hasScratch = false;
   memory userDwWei, dwWei, dwBias, scratch;
   dnnl::reorder dwReorder;
+  // An epilogue activation the primitive does not take as a post-op (Winograd's kernel takes
+  // only ReLU), run in place over its output.
+  bool hasEpilogue = false;
+  dnnl::eltwise_forward epilogue;
 
   ~ConvKernel() override {
     if (keptWei) ctx->unkeep(keptWei, weiBytes);
@@ -128,12 +136,16 @@ public:
       }
     }
     conv.execute(s, args);
+    if (hasEpilogue) {
+      memory& y = reDst ? dst : userDst;
+      epilogue.execute(s, {{DNNL_ARG_SRC, y}, {DNNL_ARG_DST, y}});
+    }
     if (reDst) dstReorder.execute(s, dst, userDst);
     s.wait();
   }
 };
 
-constexpr int64_t kWinogradMinChannels = 32;
+constexpr int64_t kWinogradMinChannels = 32, kWinogradMinOutChannels = 24;
 constexpr int64_t kWinogradMinPixelsPerRun = 16384;
 
 } // namespace
@@ -142,11 +154,9 @@ bool winogradConv(const Graph& g, const Node& n) {
   const bool grad = n.op == OpKind::Conv2dGradInput || n.op == OpKind::Conv2dGradWeight;
   if (n.op == OpKind::Conv2d) {
     const auto& a = attrsOf<Conv2dAttrs>(n);
-    // oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not ReLU6 (clip), a residual
-    // sum or others.
-    if (a.perSample || a.residual || a.depthwise ||
-        (a.epilogue != Epilogue::None && a.epilogue != Epilogue::Relu))
-      return false;
+    // oneDNN 2.6's Winograd kernel takes a bias and a ReLU post-op, not a residual sum or a
+    // depthwise stage (other activations run as a pass of their own over its output).
+    if (a.perSample || a.residual || a.depthwise) return false;
   } else if (!grad) {
     return false;
   }
@@ -160,7 +170,7 @@ bool winogradConv(const Graph& g, const Node& n) {
   const bool keptWeights = !grad && fixedValues(g)[n.inputs[1]];
   if (!keptWeights && c.N * c.OH * c.OW < kWinogradMinPixelsPerRun) return false;
   return c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.G == 1 &&
-         c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinChannels;
+         c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinOutChannels;
 }
 
 namespace {
@@ -182,17 +192,23 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
   k->hasBias = hasBias;
   return finishKernel(n, k, [&] {
     memory::desc biasMd = hasBias ? plainDesc(biasShape) : memory::desc();
-    dnnl::post_ops po;
-    if (c.residual) po.append_sum(1.0f);
-    appendEpilogue(po, a.epilogue, static_cast<float>(a.epilogueAlpha));
-    if (c.dwStride) {
-      po.append_dw(memory::data_type::f32, memory::data_type::f32, memory::data_type::f32, 3,
-                   c.dwStride, 1, 0, {});
-      appendEpilogue(po, c.dwEpilogue, 0.f);
-    }
-    dnnl::primitive_attr attr;
-    if (c.dwStride) attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    attr.set_post_ops(po);
+    const float alpha = static_cast<float>(a.epilogueAlpha);
+    // The post-ops, with the epilogue activation among them or (fuseEpilogue false) without.
+    auto attrFor = [&](bool fuseEpilogue) {
+      dnnl::post_ops po;
+      if (c.residual) po.append_sum(1.0f);
+      if (fuseEpilogue) appendEpilogue(po, a.epilogue, alpha);
+      if (c.dwStride) {
+        po.append_dw(memory::data_type::f32, memory::data_type::f32, memory::data_type::f32, 3,
+                     c.dwStride, 1, 0, {});
+        appendEpilogue(po, c.dwEpilogue, 0.f);
+      }
+      dnnl::primitive_attr attr;
+      if (c.dwStride) attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      attr.set_post_ops(po);
+      return attr;
+    };
+    const dnnl::primitive_attr attr = attrFor(true);
     const std::vector<Layout> layout = activationLayouts(g);
     const Layout inLayout = layout[n.inputs[0]], outLayout = layout[n.outputs[0]];
     auto primitiveFor = [&](dnnl::algorithm alg, const memory::desc& src, const memory::desc& dst) {
@@ -203,7 +219,14 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       // F(4x4, 3x3), which this picks when it is there; direct convs take oneDNN's first.
       if (alg != dnnl::algorithm::convolution_winograd)
         return dnnl::convolution_forward::primitive_desc(d, attr, ctx->eng);
-      return pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", d, attr, ctx->eng);
+      // Its kernel takes ReLU as a post-op and no other activation: those run as a pass of
+      // their own over the output (k->epilogue).
+      const bool fuse = a.epilogue == Epilogue::None || a.epilogue == Epilogue::Relu;
+      auto pd = pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", d, attrFor(fuse),
+                                                                    ctx->eng);
+      if (!fuse && std::string(pd.impl_info_str()).find("wino") == std::string::npos)
+        throw dnnl::error(dnnl_unimplemented, "no Winograd kernel");
+      return pd;
     };
     const bool wino = winogradConv(g, n);
     dnnl::convolution_forward::primitive_desc pd;
@@ -237,6 +260,16 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       }
     }
     k->conv = dnnl::convolution_forward(pd);
+    const bool unfused = std::string(pd.impl_info_str()).find("wino") != std::string::npos &&
+                         a.epilogue != Epilogue::None && a.epilogue != Epilogue::Relu;
+    if (unfused) {
+      const EltwiseOp op = *epilogueEltwise(a.epilogue, alpha);
+      k->epilogue = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op.alg, pd.dst_desc(),
+                                      op.alpha, op.beta),
+          ctx->eng));
+      k->hasEpilogue = true;
+    }
 
     auto setup = [&](const memory::desc& plain, const memory::desc& chosen, memory& user,
                      memory& inner, size_t& bytes, Reorder& re, bool& need, bool toInner,

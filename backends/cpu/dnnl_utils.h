@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -203,28 +204,33 @@ Expected<std::unique_ptr<Kernel>> srcDstKernel(const Node& n, const CtxPtr& ctx,
   return srcDstKernel<Prim>(n, std::move(k), std::forward<MakeDesc>(makeDesc));
 }
 
-/// Post-op for an epilogue activation (none appends nothing).
-inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {
+/// An epilogue activation as oneDNN's eltwise algorithm and its alpha, beta (none: nothing).
+struct EltwiseOp {
+  dnnl::algorithm alg;
+  float alpha, beta;
+};
+inline std::optional<EltwiseOp> epilogueEltwise(Epilogue e, float alpha) {
   using A = dnnl::algorithm;
   switch (e) {
   case Epilogue::None:
-    break;
+    return std::nullopt;
   case Epilogue::Relu:
-    po.append_eltwise(1.f, A::eltwise_relu, 0.f, 0.f);
-    break;
+    return EltwiseOp{A::eltwise_relu, 0.f, 0.f};
   case Epilogue::Relu6:
-    po.append_eltwise(1.f, A::eltwise_clip, 0.f, 6.f);
-    break;
+    return EltwiseOp{A::eltwise_clip, 0.f, 6.f};
   case Epilogue::Sigmoid:
-    po.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f);
-    break;
+    return EltwiseOp{A::eltwise_logistic, 0.f, 0.f};
   case Epilogue::Tanh:
-    po.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f);
-    break;
+    return EltwiseOp{A::eltwise_tanh, 0.f, 0.f};
   case Epilogue::LeakyRelu:
-    po.append_eltwise(1.f, A::eltwise_relu, alpha, 0.f);
-    break;
+    return EltwiseOp{A::eltwise_relu, alpha, 0.f};
   }
+  return std::nullopt;
+}
+
+/// Post-op for an epilogue activation (none appends nothing).
+inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {
+  if (auto op = epilogueEltwise(e, alpha)) po.append_eltwise(1.f, op->alg, op->alpha, op->beta);
 }
 
 } // namespace llie::cpu

@@ -3,7 +3,10 @@
 // epilogue, channel counts large enough for oneDNN to pick blocked layouts and for the cpu
 // kernel's Winograd path (to the fixture's 1e-4 bar), and batchnorm on
 // ranks 2 to 4 and a non-default channel axis.
+#include "backends/cpu/layout.h"
 #include "tests/backends/backend_test_util.h"
+
+#include <gtest/gtest.h>
 
 namespace llie::bt {
 namespace {
@@ -68,11 +71,13 @@ std::vector<Case> convCases() {
       {"one_pixel_k3_pad1", {2, 3, 1, 1}, 4, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
       {"stem_k7_s2", {1, 3, 33, 29}, 16, 7, 7, 1, {2, 2}, {3, 3, 3, 3}},
       {"blocked_32to48_s2", {1, 32, 20, 15}, 48, 3, 3, 1, {2, 2}, {1, 1, 1, 1}},
-      // Winograd (3x3, stride 1, >= 32 channels in and out), odd sizes, batch 2, epilogue, no bias.
-      {"winograd_64ch_batch2", {2, 64, 17, 19}, 64, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
-      {"winograd_96to128_relu",
-       {1, 96, 13, 22},
-       128,
+      // Winograd (3x3, stride 1, >= 32 channels in, >= 24 out; the weights are inputs here, so
+      // >= 16K output pixels, conv2d.cpp): odd sizes, batch 2, every kind of epilogue (ReLU as
+      // oneDNN's post-op, the others as a pass of their own), no bias, no padding.
+      {"winograd_64ch_batch2", {2, 64, 91, 93}, 64, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
+      {"winograd_48to64_relu",
+       {1, 48, 127, 131},
+       64,
        3,
        3,
        1,
@@ -84,16 +89,39 @@ std::vector<Case> convCases() {
        0.0,
        -3.f,
        3.f},
-      {"winograd_64to80_nobias_nopad",
-       {2, 64, 9, 16},
-       80,
+      {"winograd_64to24_tanh",
+       {1, 64, 128, 129},
+       24,
+       3,
+       3,
+       1,
+       {1, 1},
+       {1, 1, 1, 1},
+       {1, 1},
+       true,
+       Epilogue::Tanh},
+      {"winograd_32ch_relu6_nobias",
+       {1, 32, 130, 127},
+       32,
+       3,
+       3,
+       1,
+       {1, 1},
+       {1, 1, 1, 1},
+       {1, 1},
+       false,
+       Epilogue::Relu6},
+      {"winograd_32to48_sigmoid_nopad",
+       {2, 32, 95, 93},
+       48,
        3,
        3,
        1,
        {1, 1},
        {0, 0, 0, 0},
        {1, 1},
-       false},
+       true,
+       Epilogue::Sigmoid},
       {"image_like", {1, 3, 60, 39}, 32, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
       {"epi_relu", {1, 8, 9, 10}, 16, 3, 3, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}, true, Epilogue::Relu},
       {"epi_relu6",
@@ -215,6 +243,19 @@ std::vector<Case> bnCases() {
           bnCase("image_like", {1, 16, 60, 39}), bnCase("rank2", {4, 6}),
           bnCase("rank3", {2, 3, 10}),           bnCase("axis_last", {2, 3, 4, 5}, -1),
           bnCase("one_pixel", {3, 4, 1, 1})};
+}
+
+// The cases named for it take the cpu kernel's Winograd path, and only they.
+TEST(CpuConv2dCases, WinogradCasesTakeItsPath) {
+  int wino = 0;
+  for (const Case& c : convCases()) {
+    const Conv2dAttrs& a = std::get<Conv2dAttrs>(c.attrs);
+    const OneNode o = oneNode(c.op, a, c.ins, c.out);
+    const bool named = c.name.starts_with("winograd");
+    EXPECT_EQ(cpu::winogradConv(o.g, o.n()), named) << c.name;
+    wino += named;
+  }
+  EXPECT_EQ(wino, 5);
 }
 
 } // namespace

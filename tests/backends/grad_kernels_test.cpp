@@ -629,12 +629,13 @@ std::vector<GradCase> cpuCases() {
     r.push_back({"conv_input_" + s.name, OpKind::Conv2dGradInput, a, {s.x, w, y}, {}, {}});
     r.push_back({"conv_weight_" + s.name, OpKind::Conv2dGradWeight, a, {s.x, w, y}, {}, {}});
   }
-  // Big enough for the cpu kernels' Winograd path (3x3, stride 1, >= 32 channels in and out,
+  // Big enough for the cpu kernels' Winograd path (3x3, stride 1, >= 32 channels in, >= 24 out,
   // >= 16K output pixels; conv2d.cpp), odd sizes (its 4x4 tiles overhang), weights of
   // trained-network size (1/sqrt(fan-in)): Winograd's float32 error scales with its partial sums.
   for (const ConvSpec& s : std::vector<ConvSpec>{
            {"winograd_32ch", {1, 32, 128, 128}, 32, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
-           {"winograd_48to64_b2_odd", {2, 48, 93, 91}, 64, 3, 3, 1, {1, 1}, {1, 1, 1, 1}}}) {
+           {"winograd_48to64_b2_odd", {2, 48, 93, 91}, 64, 3, 3, 1, {1, 1}, {1, 1, 1, 1}},
+           {"winograd_64to24", {1, 64, 128, 128}, 24, 3, 3, 1, {1, 1}, {1, 1, 1, 1}}}) {
     Conv2dAttrs a = convAttrs(s);
     Dims w = convWeight(s), y = fwdShape(OpKind::Conv2d, a, {s.x, w});
     for (OpKind op : {OpKind::Conv2dGradInput, OpKind::Conv2dGradWeight})
