@@ -3,8 +3,8 @@
 // memories). Any rank and any channel axis: x is viewed as [outer, C, inner, 1], a plain NCHW
 // tensor, which is exactly the per-channel normalisation oneDNN computes (4-D rather than 3-D
 // because oneDNN 2.6 only has its reference implementation for 3-D "ncw" data). A channels-last
-// x (layout.h; in training steps, the recomputation of a batchnorm_train output) runs
-// normalizeChannelsLast instead, batchnorm_train's own loop, so the recomputation is exact. A
+// or nChw16c x (layout.h; in training steps, the recomputation of a batchnorm_train output)
+// runs normalizePanels instead, batchnorm_train's own loop, so the recomputation is exact. A
 // relu/relu6 epilogue (set by the fuse-batchnorm-activation training pass) is applied in that
 // loop, or after oneDNN's kernel.
 #include "backends/cpu/bn_rows.h"
@@ -48,13 +48,13 @@ Expected<std::unique_ptr<Kernel>> makeBatchNorm(const Graph& g, const Node& n, c
   const auto& a = attrsOf<NormAttrs>(n);
   LLIE_ASSIGN_OR_RETURN(kernels::NormGeom geo, kernels::batchNormGeometry(g, n));
   const int64_t outer = geo.outer, C = geo.C, inner = geo.inner;
-  if (channelsLastValues(g)[n.inputs[0]]) {
-    const int64_t M = geo.count;
+  if (const Layout layout = activationLayouts(g)[n.inputs[0]]; layout != Layout::Plain) {
+    const Panels P = panelsOf(outer, C, inner, layout);
     const double eps = a.eps;
     const Epilogue act = a.epilogue;
     return kernels::makeFnKernel([=](const auto& in, const auto& out) {
-      normalizeChannelsLast(in[0]->f32(), out[0]->f32(), M, C, in[3]->f32(), in[4]->f32(),
-                            in[1]->f32(), in[2]->f32(), eps, act);
+      normalizePanels(in[0]->f32(), out[0]->f32(), P, in[3]->f32(), in[4]->f32(), in[1]->f32(),
+                      in[2]->f32(), eps, act);
     });
   }
 

@@ -10,15 +10,16 @@
 //    a forward_training descriptor), giving diff_src, diff_scale and diff_shift. oneDNN 2.6
 //    requires a shift argument with use_shift even backwards, where it is never read: zeros.
 // Descriptors and primitives are built once at prepare time; memories are re-pointed each run.
-// Channels-last tensors (layout.h: x, y, dy and dx of a node share their layout) run on OpenMP
-// loops over the [N·H·W, C] matrix instead: oneDNN 2.6's NHWC kernel sums the batch mean in
+// Channels-last and nChw16c tensors (layout.h: x, y, dy and dx of a node share their layout)
+// run on OpenMP loops over their panels instead (cpu_kernels.h: the [N·H·W, C] matrix, or the
+// N·C/16 matrices [H·W, 16]): oneDNN 2.6's NHWC kernel sums the batch mean in
 // float, off by ~1.5e-6 on a 4x64x128x128 batch (10x its NCHW kernel's error), a shift of a whole
 // channel that carries ReLU/ReLU6 inputs across their kink (the flagship's training parity case
 // has one 2e-7 from it, which that kernel flips). The loops sum in float vectors over blocks of
 // 32 pixels flushed into double (per-thread partial sums added in thread order: deterministic
 // for a thread count; the variance from sums shifted by each channel's first value), and
 // evaluate y (from the statistics as stored in f32, so that the inference batchnorm over
-// channels-last x, normalizeChannelsLast, recomputes it bit for bit) and dx in float from
+// such x, normalizePanels, recomputes it bit for bit) and dx in float from
 // per-channel coefficients computed in double:
 //   y  = (x − mean)·γ/√(var + ε) + β,
 //   dx = γ/√(var + ε) · (dy − Σdy/n − (x − mean)/(var + ε) · Σdy·(x − mean)/n),
@@ -136,44 +137,57 @@ public:
   }
 };
 
-/// Per-channel sums over the rows of an [M, C] matrix: acc(r0, r1, sums) adds the terms of rows
-/// [r0, r1) into `terms` arrays of C float sums, which are flushed into double every kBlock rows
-/// (so the inner loops run on float vectors and the totals keep double accuracy). Threads take
-/// contiguous blocks of rows; their partial sums are added in thread order.
-template <class Acc>
-std::vector<double> channelSums(int64_t M, int64_t C, int terms, const Acc& acc) {
+/// Per-channel sums over the rows of the panels: acc(p, r0, r1, terms) adds the terms of rows
+/// [r0, r1) of panel p into `terms` arrays of P.width float sums (the panel's channels), which
+/// are flushed into double every kBlock rows (so the inner loops run on float vectors and the
+/// totals keep double accuracy). Threads take contiguous runs of the panels' rows, in order;
+/// their partial sums are added in thread order.
+template <class Acc> std::vector<double> channelSums(const Panels& P, int terms, const Acc& acc) {
   constexpr int64_t kBlock = 32;
-  const int threads = M * C > 32768 ? omp_get_max_threads() : 1;
+  const int64_t rows = P.count * P.rows;
+  const int threads = P.elements() > 32768 ? omp_get_max_threads() : 1;
   std::vector<std::vector<double>> part(threads);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    std::vector<double> s(terms * C, 0.0);
-    std::vector<float> f(terms * C);
-    const int64_t end = M * (t + 1) / nt;
-    for (int64_t r0 = M * t / nt; r0 < end; r0 += kBlock) {
+    std::vector<double> s(terms * P.C, 0.0);
+    std::vector<float> f(terms * P.width);
+    const int64_t end = rows * (t + 1) / nt;
+    for (int64_t v = rows * t / nt; v < end;) {
+      const int64_t p = v / P.rows, r0 = v % P.rows;
+      const int64_t r1 = std::min({P.rows, r0 + kBlock, r0 + (end - v)});
       std::fill(f.begin(), f.end(), 0.f);
-      acc(r0, std::min(end, r0 + kBlock), f.data());
-      for (size_t i = 0; i < f.size(); ++i)
-        s[i] += f[i];
+      acc(p, r0, r1, f.data());
+      const int64_t c0 = P.c0(p);
+      for (int k = 0; k < terms; ++k)
+        for (int64_t j = 0; j < P.width; ++j)
+          s[k * P.C + c0 + j] += f[k * P.width + j];
+      v += r1 - r0;
     }
     part[t] = std::move(s);
   }
-  std::vector<double> total(terms * C, 0.0);
+  std::vector<double> total(terms * P.C, 0.0);
   for (const auto& p : part)
     for (size_t i = 0; i < p.size(); ++i)
       total[i] += p[i];
   return total;
 }
 
-/// Runs body(r0, r1) over blocks of rows of an [M, C] matrix on the OpenMP threads (one thread
-/// for small matrices).
-template <class Body> void forRowBlocks(int64_t M, int64_t C, const Body& body) {
+/// Runs body(p, r0, r1) over blocks of rows of each panel on the OpenMP threads (one thread for
+/// small tensors).
+template <class Body> void forRowBlocks(const Panels& P, const Body& body) {
   constexpr int64_t kRows = 64;
-  const int64_t blocks = (M + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (M * C > 32768)
-  for (int64_t b = 0; b < blocks; ++b)
-    body(b * kRows, std::min(M, (b + 1) * kRows));
+  const int64_t per = (P.rows + kRows - 1) / kRows, blocks = P.count * per;
+#pragma omp parallel for schedule(static) if (P.elements() > 32768)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t p = b / per, r0 = b % per * kRows;
+    body(p, r0, std::min(P.rows, r0 + kRows));
+  }
+}
+
+/// `v + c0`, or null for a null v (a per-channel array the epilogue-free loops do not read).
+const float* at(const float* v, int64_t c0) {
+  return v ? v + c0 : nullptr;
 }
 
 /// γ/√(var + ε) per channel, rounded to float: the one scale the forward, its recomputation and
@@ -187,51 +201,62 @@ std::vector<float> channelScale(const float* gamma, const float* var, int64_t C,
 
 } // namespace
 
-void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
-                           const float* var, const float* gamma, const float* beta, double eps,
-                           Epilogue act) {
-  const std::vector<float> scale = channelScale(gamma, var, C, eps);
-  forRowBlocks(M, C, [&](int64_t r0, int64_t r1) {
-    bnrows::normalize(X + r0 * C, Y + r0 * C, mean, scale.data(), beta, act, r1 - r0, C);
+Panels panelsOf(int64_t n, int64_t c, int64_t hw, Layout layout) {
+  if (layout == Layout::Blocked16) return {n * c / 16, hw, 16, c};
+  return {1, n * hw, c, c};
+}
+
+void normalizePanels(const float* X, float* Y, const Panels& P, const float* mean, const float* var,
+                     const float* gamma, const float* beta, double eps, Epilogue act) {
+  const std::vector<float> scale = channelScale(gamma, var, P.C, eps);
+  forRowBlocks(P, [&](int64_t p, int64_t r0, int64_t r1) {
+    const int64_t off = P.offset(p) + r0 * P.width, c0 = P.c0(p);
+    bnrows::normalize(X + off, Y + off, mean + c0, scale.data() + c0, beta + c0, act, r1 - r0,
+                      P.width);
   });
 }
 
 namespace {
 
-/// batchnorm_train over channels-last x: [M = N·H·W, C].
+/// batchnorm_train over channels-last or nChw16c x (its panels).
 class BatchNormTrainNhwc : public Kernel {
 public:
-  int64_t M = 0, C = 0;
+  Panels P;
   double eps = 1e-5, momentum = 0.1, unbias = 1.0;
   Epilogue act = Epilogue::None;
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     const float *X = in[0]->f32(), *G = in[1]->f32(), *B = in[2]->f32();
     float* Y = out[0]->f32();
-    if (M == 0 || C == 0) return;
-    const double n = static_cast<double>(M);
+    const int64_t C = P.C;
+    if (P.elements() == 0) return;
+    const double n = static_cast<double>(P.elements() / C);
     // One pass of shifted sums: d = x − x₀ (x₀ the channel's first value) keeps Σd² − (Σd)²/n
     // free of the cancellation that Σx² − (Σx)²/n suffers when the mean is large.
-    const float* X0 = X;
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r0, int64_t r1, float* acc) {
-      bnrows::addShiftedSums(X + r0 * C, X0, r1 - r0, C, acc, acc + C);
+    std::vector<float> x0(C);
+    for (int64_t c = 0; c < C; ++c)
+      x0[c] = X[P.offset(c / P.width) + c % P.width];
+    std::vector<double> s = channelSums(P, 2, [&](int64_t p, int64_t r0, int64_t r1, float* acc) {
+      bnrows::addShiftedSums(X + P.offset(p) + r0 * P.width, x0.data() + P.c0(p), r1 - r0, P.width,
+                             acc, acc + P.width);
     });
     for (int64_t c = 0; c < C; ++c) {
       const double m = s[c] / n;
-      out[1]->f32()[c] = static_cast<float>(X0[c] + m);
+      out[1]->f32()[c] = static_cast<float>(x0[c] + m);
       out[2]->f32()[c] = static_cast<float>(std::max(s[C + c] / n - m * m, 0.0));
     }
     // Normalised with the statistics as stored (what batchnorm_grad and a recomputation read).
-    normalizeChannelsLast(X, Y, M, C, out[1]->f32(), out[2]->f32(), G, B, eps, act);
+    normalizePanels(X, Y, P, out[1]->f32(), out[2]->f32(), G, B, eps, act);
     blendRunningStats(in, out, C, momentum, unbias);
   }
 };
 
-/// batchnorm_grad over channels-last x, dy and dx; with an epilogue, dy is masked where the
-/// activation of z = (x − mean)·scale + beta (the forward's y, recomputed) passes no gradient.
+/// batchnorm_grad over channels-last or nChw16c x, dy and dx; with an epilogue, dy is masked
+/// where the activation of z = (x − mean)·scale + beta (the forward's y, recomputed) passes no
+/// gradient.
 class BatchNormGradNhwc : public Kernel {
 public:
-  int64_t M = 0, C = 0;
+  Panels P;
   double eps = 1e-5;
   Epilogue act = Epilogue::None;
 
@@ -240,13 +265,16 @@ public:
     const float* DY = in[4]->f32();
     const float* B = act == Epilogue::None ? nullptr : in[5]->f32();
     float *DX = out[0]->f32(), *DG = out[1]->f32(), *DB = out[2]->f32();
-    const double n = static_cast<double>(M);
+    const int64_t C = P.C, W = P.width;
+    const double n = static_cast<double>(P.elements() / C);
     const std::vector<float> scale =
         act == Epilogue::None ? std::vector<float>() : channelScale(G, V, C, eps);
-    const float* sc = scale.data();
+    const float* sc = act == Epilogue::None ? nullptr : scale.data();
     // Σg and Σg·(x − mean) per channel.
-    std::vector<double> s = channelSums(M, C, 2, [&](int64_t r0, int64_t r1, float* acc) {
-      bnrows::addGradSums(X + r0 * C, DY + r0 * C, MU, sc, B, act, r1 - r0, C, acc, acc + C);
+    std::vector<double> s = channelSums(P, 2, [&](int64_t p, int64_t r0, int64_t r1, float* acc) {
+      const int64_t off = P.offset(p) + r0 * W, c0 = P.c0(p);
+      bnrows::addGradSums(X + off, DY + off, MU + c0, at(sc, c0), at(B, c0), act, r1 - r0, W, acc,
+                          acc + W);
     });
     // dx = a·(g − b − (x − mean)·k) per channel, the coefficients from double.
     std::vector<float> a(C), b(C), k(C);
@@ -258,9 +286,10 @@ public:
       b[c] = static_cast<float>(s[c] / n);
       k[c] = static_cast<float>(rstd * rstd * s[C + c] / n);
     }
-    forRowBlocks(M, C, [&](int64_t r0, int64_t r1) {
-      bnrows::gradApply(X + r0 * C, DY + r0 * C, DX + r0 * C, MU, sc, B, act, a.data(), b.data(),
-                        k.data(), r1 - r0, C);
+    forRowBlocks(P, [&](int64_t p, int64_t r0, int64_t r1) {
+      const int64_t off = P.offset(p) + r0 * W, c0 = P.c0(p);
+      bnrows::gradApply(X + off, DY + off, DX + off, MU + c0, at(sc, c0), at(B, c0), act,
+                        a.data() + c0, b.data() + c0, k.data() + c0, r1 - r0, W);
     });
   }
 };
@@ -281,10 +310,9 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormTrain(const Graph& g, const Node&
   const kernels::NormGeom& s = *geom;
   const double unbias =
       s.count > 1 ? static_cast<double>(s.count) / static_cast<double>(s.count - 1) : 1.0;
-  if (channelsLastValues(g)[n.inputs[0]]) {
+  if (const Layout layout = activationLayouts(g)[n.inputs[0]]; layout != Layout::Plain) {
     auto k = std::make_unique<BatchNormTrainNhwc>();
-    k->M = s.count;
-    k->C = s.C;
+    k->P = panelsOf(s.outer, s.C, s.inner, layout);
     k->eps = a.eps;
     k->momentum = a.momentum;
     k->unbias = unbias;
@@ -314,10 +342,9 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormGrad(const Graph& g, const Node& 
   Expected<kernels::NormGeom> geom = kernels::batchNormGeometry(g, n);
   if (!geom) return geom.takeStatus();
   const kernels::NormGeom& s = *geom;
-  if (channelsLastValues(g)[n.inputs[0]]) {
+  if (const Layout layout = activationLayouts(g)[n.inputs[0]]; layout != Layout::Plain) {
     auto k = std::make_unique<BatchNormGradNhwc>();
-    k->M = s.count;
-    k->C = s.C;
+    k->P = panelsOf(s.outer, s.C, s.inner, layout);
     k->eps = a.eps;
     k->act = a.epilogue;
     return std::unique_ptr<Kernel>(std::move(k));

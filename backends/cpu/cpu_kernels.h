@@ -30,12 +30,22 @@ void registerNormLoops(Registry& r); // norm_loops.cpp: instancenorm, l2_normali
 // Training.
 void registerConv2dGrad(Registry& r);     // conv2d_grad.cpp: conv2d_grad_input/_weight
 void registerBatchNormTrain(Registry& r); // batchnorm_train.cpp: batchnorm_train/_grad
-/// y = act((x − mean)·γ/√(var + ε) + β) over channels-last x viewed as [M = N·H·W, C], in float
-/// with the scale computed in double (batchnorm_train.cpp; batchnorm over channels-last x runs
-/// it too, so a recomputed output is bit-identical).
-void normalizeChannelsLast(const float* X, float* Y, int64_t M, int64_t C, const float* mean,
-                           const float* var, const float* gamma, const float* beta, double eps,
-                           Epilogue act);
+/// A channels-innermost activation seen as panels: `count` contiguous row-major [rows, width]
+/// matrices, panel p starting at element p·rows·width and holding channels [c0(p), c0(p) +
+/// width). NHWC is one panel [N·H·W, C]; nChw16c (C % 16 == 0) is N·C/16 panels [H·W, 16].
+struct Panels {
+  int64_t count = 1, rows = 0, width = 0, C = 0;
+  int64_t c0(int64_t p) const { return C > width ? p % (C / width) * width : 0; }
+  int64_t offset(int64_t p) const { return p * rows * width; }
+  int64_t elements() const { return count * rows * width; }
+};
+/// The panels of an N x C x H x W activation stored in `layout` (NHWC or nChw16c).
+Panels panelsOf(int64_t n, int64_t c, int64_t hw, Layout layout);
+/// y = act((x − mean)·γ/√(var + ε) + β) over x in panels (channels-last or nChw16c), in float
+/// with the scale computed in double (batchnorm_train.cpp; batchnorm over such x runs it too,
+/// so a recomputed output is bit-identical).
+void normalizePanels(const float* X, float* Y, const Panels& P, const float* mean, const float* var,
+                     const float* gamma, const float* beta, double eps, Epilogue act);
 // channels_last_host.cpp: slice, reduce_grad, resize_grad by layout (after the shared families).
 void registerChannelsLastHost(Registry& r);
 

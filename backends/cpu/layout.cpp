@@ -1,7 +1,7 @@
 // The layout analysis (see layout.h): each node's LayoutRule, then the greatest set of NHWC
 // candidate values that is consistent with every producer and reader, found by removing
-// offenders until nothing changes; then, in inference graphs, the tied groups of NHWC values that
-// reorder fewer bytes in oneDNN's nChw16c.
+// offenders until nothing changes; then the tied groups of NHWC values that reorder fewer bytes
+// in oneDNN's nChw16c.
 #include "backends/cpu/layout.h"
 
 #include "backends/kernel_registry.h"
@@ -202,13 +202,19 @@ std::vector<bool> nhwcValues(const Graph& g, const std::vector<LayoutRule>& rule
 }
 
 /// Ops whose kernels take nChw16c operands where their LayoutRule lets the layout vary: convs
-/// (oneDNN reorders what its primitive wants otherwise), flat elementwise kernels, oneDNN's
-/// concat and resampling.
+/// and their gradients (oneDNN reorders what its primitive wants otherwise), flat elementwise
+/// kernels, the batchnorm family's loops, channel concat and oneDNN's resampling.
 bool takesBlocked(const Graph& g, const Node& n) {
   switch (n.op) {
   case OpKind::Conv2d:
+  case OpKind::Conv2dGradInput:
+  case OpKind::Conv2dGradWeight:
   case OpKind::Concat:
   case OpKind::FusedElementwise:
+  case OpKind::UnaryGrad:
+  case OpKind::BatchNorm:      // (its 4-D channel-axis form, the only one with a LayoutRule)
+  case OpKind::BatchNormTrain: // on the panels of batchnorm_train.cpp
+  case OpKind::BatchNormGrad:
     return true;
   case OpKind::Resize:
     return resizeOnDnnl(g, n);
@@ -217,11 +223,30 @@ bool takesBlocked(const Graph& g, const Node& n) {
   }
 }
 
-/// Whether the conv's kernel wants its input (or output) in nChw16c: a Winograd conv both; a
-/// 1x1 conv with a fused depthwise stage reads nChw16c (conv2d.cpp says why), and its output is
-/// counted as NHWC-preferring, since its readers (the blocks' projections) want NHWC.
+/// Whether the conv's (or conv gradient's) kernel wants its activation input (or output) in
+/// nChw16c: a Winograd one both; a 1x1 conv with a fused depthwise stage reads nChw16c
+/// (conv2d.cpp says why), and its output is counted as NHWC-preferring, since its readers (the
+/// blocks' projections) want NHWC.
 bool wantsBlocked(const Graph& g, const Node& n, bool asInput) {
-  return winogradConv(g, n) || (asInput && attrsOf<Conv2dAttrs>(n).depthwise > 0);
+  return winogradConv(g, n) ||
+         (asInput && n.op == OpKind::Conv2d && attrsOf<Conv2dAttrs>(n).depthwise > 0);
+}
+
+/// Whether `v` is an activation operand of the conv or conv gradient `n` (where its primitive
+/// chooses a layout): a conv's data input or output, a data gradient's dy or dx, a weight
+/// gradient's x or dy. (A conv's residual follows the output; the gradients' other inputs only
+/// lend their shape.)
+bool convActivation(const Node& n, ValueId v, bool produced) {
+  switch (n.op) {
+  case OpKind::Conv2d:
+    return produced || n.inputs[0] == v;
+  case OpKind::Conv2dGradInput:
+    return produced || n.inputs[2] == v;
+  case OpKind::Conv2dGradWeight:
+    return !produced && (n.inputs[0] == v || n.inputs[2] == v);
+  default:
+    return false;
+  }
 }
 
 /// Union-find over values: the tied groups.
@@ -275,19 +300,21 @@ void blockGroups(const Graph& g, const std::vector<LayoutRule>& rules,
       continue;
     }
     const double bytes = 4.0 * static_cast<double>(shapeNumel(shape));
-    // asInput: v is the conv's data input (where its kernel reads), else its output.
-    auto visit = [&](NodeId id, bool asData, bool asInput) {
+    const ValueId vid = static_cast<ValueId>(v);
+    auto visit = [&](NodeId id, bool produced) {
       const Node& n = g.nodes[id];
+      // A node that only takes v's shape reads it in any layout.
+      bool shapeOnly = !produced;
+      for (size_t k = 0; k < n.inputs.size(); ++k)
+        if (n.inputs[k] == vid && !has(rules[id].shapeIns, static_cast<int>(k))) shapeOnly = false;
+      if (shapeOnly) return;
       if (!takesBlocked(g, n)) ok[root] = 0;
-      if (n.op != OpKind::Conv2d || !asData) return;
-      (wantsBlocked(g, n, asInput) ? costNhwc : costBlocked)[root] += bytes;
+      if (!convActivation(n, vid, produced)) return;
+      (wantsBlocked(g, n, !produced) ? costNhwc : costBlocked)[root] += bytes;
     };
-    if (producer[v] >= 0) visit(producer[v], true, false);
-    for (NodeId u : users[v]) {
-      const Node& r = g.nodes[u];
-      // The conv's data input is where a layout is chosen; a residual follows the output.
-      visit(u, r.op == OpKind::Conv2d && r.inputs[0] == static_cast<ValueId>(v), true);
-    }
+    if (producer[v] >= 0) visit(producer[v], true);
+    for (NodeId u : users[v])
+      visit(u, false);
   }
   for (size_t v = 0; v < nv; ++v) {
     const ValueId root = groups.find(static_cast<ValueId>(v));
@@ -305,7 +332,7 @@ std::vector<Layout> activationLayouts(const Graph& g) {
   std::vector<Layout> layout(cl.size(), Layout::Plain);
   for (size_t v = 0; v < cl.size(); ++v)
     if (cl[v]) layout[v] = Layout::Nhwc;
-  if (g.kind == GraphKind::Inference) blockGroups(g, rules, users, layout);
+  blockGroups(g, rules, users, layout);
   return layout;
 }
 

@@ -14,14 +14,16 @@
 // statistics of the norms and everything else stay plain, so the executor and the other backends
 // never see a layout.
 //
-// Inference graphs then refine NHWC into oneDNN's 16-channel blocked layout (nChw16c) where that
-// saves reorders: its Winograd convolutions (winogradConv) read and write nChw16c only, and so
-// do its 1x1 convs with a fused depthwise stage, while its other direct convs want NHWC. Values that must share a layout (a tied group: the operands of an
-// elementwise op, a channel concat, a resize, a conv's fused residual and output) take one
-// layout together; a group whose every member is NHWC, has a multiple of 16 channels (so the
-// blocks hold no padding and the bytes are those of NHWC) and is only touched by ops that take
-// nChw16c (convs, flat elementwise ops, channel concat, oneDNN's resampling) becomes blocked
-// when the bytes its convs would reorder are fewer that way.
+// Then NHWC is refined into oneDNN's 16-channel blocked layout (nChw16c) where that saves
+// reorders: Winograd convolutions and their gradients (winogradConv) read and write nChw16c
+// only, and so do 1x1 convs with a fused depthwise stage, while other direct convs want NHWC.
+// Values that must share a layout (a tied group: the operands of an elementwise op, a channel
+// concat, a resize, a conv's fused residual and output, a batchnorm's x and y, its gradient's x,
+// dy and dx) take one layout together; a group whose every member is NHWC, has a multiple of 16
+// channels (so the blocks hold no padding and the bytes are those of NHWC) and is only touched
+// by ops that take nChw16c (convs and their gradients, flat elementwise ops, the batchnorm
+// family, channel concat, oneDNN's resampling) becomes blocked when the bytes its convs would
+// reorder are fewer that way.
 #pragma once
 #include "compiler/ir/graph.h"
 
@@ -30,7 +32,7 @@
 namespace llie::cpu {
 
 /// How the cpu backend stores a value: plain (row-major, NCHW for 4-D), channels-last (NHWC), or
-/// oneDNN's nChw16c (4-D f32 with C % 16 == 0, inference graphs only).
+/// oneDNN's nChw16c (4-D f32 with C % 16 == 0).
 enum class Layout : uint8_t { Plain, Nhwc, Blocked16 };
 
 /// The layout of every value of `g`.
