@@ -219,7 +219,7 @@ void normalizePanels(const float* X, float* Y, const Panels& P, const float* mea
 namespace {
 
 /// batchnorm_train over channels-last or nChw16c x (its panels).
-class BatchNormTrainNhwc : public Kernel {
+class BatchNormTrainPanels : public Kernel {
 public:
   Panels P;
   double eps = 1e-5, momentum = 0.1, unbias = 1.0;
@@ -254,7 +254,7 @@ public:
 /// batchnorm_grad over channels-last or nChw16c x, dy and dx; with an epilogue, dy is masked
 /// where the activation of z = (x − mean)·scale + beta (the forward's y, recomputed) passes no
 /// gradient.
-class BatchNormGradNhwc : public Kernel {
+class BatchNormGradPanels : public Kernel {
 public:
   Panels P;
   double eps = 1e-5;
@@ -311,7 +311,7 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormTrain(const Graph& g, const Node&
   const double unbias =
       s.count > 1 ? static_cast<double>(s.count) / static_cast<double>(s.count - 1) : 1.0;
   if (const Layout layout = activationLayouts(g)[n.inputs[0]]; layout != Layout::Plain) {
-    auto k = std::make_unique<BatchNormTrainNhwc>();
+    auto k = std::make_unique<BatchNormTrainPanels>();
     k->P = panelsOf(s.outer, s.C, s.inner, layout);
     k->eps = a.eps;
     k->momentum = a.momentum;
@@ -343,7 +343,7 @@ Expected<std::unique_ptr<Kernel>> makeBatchNormGrad(const Graph& g, const Node& 
   if (!geom) return geom.takeStatus();
   const kernels::NormGeom& s = *geom;
   if (const Layout layout = activationLayouts(g)[n.inputs[0]]; layout != Layout::Plain) {
-    auto k = std::make_unique<BatchNormGradNhwc>();
+    auto k = std::make_unique<BatchNormGradPanels>();
     k->P = panelsOf(s.outer, s.C, s.inner, layout);
     k->eps = a.eps;
     k->act = a.epilogue;

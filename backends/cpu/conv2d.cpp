@@ -164,13 +164,14 @@ bool winogradConv(const Graph& g, const Node& n) {
       grad ? kernels::convGradGeometry(g, n) : kernels::convGeometry(g, n);
   if (!geom) return false;
   const kernels::ConvGeom& c = *geom;
+  if (!(c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.G == 1 &&
+        c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinOutChannels))
+    return false;
   // Winograd transforms the weights: once per weight load when they are fixed (the kernel keeps
   // them), else on every run, at ~60 ns per weight element in oneDNN 2.6, which the faster
-  // convolution repays only from ~16K output pixels (measured on the flagship's layers).
-  const bool keptWeights = !grad && fixedValues(g)[n.inputs[1]];
-  if (!keptWeights && c.N * c.OH * c.OW < kWinogradMinPixelsPerRun) return false;
-  return c.KH == 3 && c.KW == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.G == 1 &&
-         c.Cg >= kWinogradMinChannels && c.O >= kWinogradMinOutChannels;
+  // convolution repays only from ~16K output pixels (measured on the flagship's layers). (The
+  // graph-wide fixedValues sweep only for a conv below that size.)
+  return c.N * c.OH * c.OW >= kWinogradMinPixelsPerRun || (!grad && fixedValues(g)[n.inputs[1]]);
 }
 
 namespace {
@@ -209,6 +210,9 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       return attr;
     };
     const dnnl::primitive_attr attr = attrFor(true);
+    // Winograd's kernel takes ReLU as a post-op and no other activation: those run as a pass of
+    // their own over its output (k->epilogue).
+    const bool winogradPostOp = a.epilogue == Epilogue::None || a.epilogue == Epilogue::Relu;
     const std::vector<Layout> layout = activationLayouts(g);
     const Layout inLayout = layout[n.inputs[0]], outLayout = layout[n.outputs[0]];
     auto primitiveFor = [&](dnnl::algorithm alg, const memory::desc& src, const memory::desc& dst) {
@@ -219,14 +223,8 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       // F(4x4, 3x3), which this picks when it is there; direct convs take oneDNN's first.
       if (alg != dnnl::algorithm::convolution_winograd)
         return dnnl::convolution_forward::primitive_desc(d, attr, ctx->eng);
-      // Its kernel takes ReLU as a post-op and no other activation: those run as a pass of
-      // their own over the output (k->epilogue).
-      const bool fuse = a.epilogue == Epilogue::None || a.epilogue == Epilogue::Relu;
-      auto pd = pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", d, attrFor(fuse),
-                                                                    ctx->eng);
-      if (!fuse && std::string(pd.impl_info_str()).find("wino") == std::string::npos)
-        throw dnnl::error(dnnl_unimplemented, "no Winograd kernel");
-      return pd;
+      return pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", d,
+                                                                 attrFor(winogradPostOp), ctx->eng);
     };
     const bool wino = winogradConv(g, n);
     dnnl::convolution_forward::primitive_desc pd;
@@ -250,19 +248,19 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
       }
     }
     // Winograd where it pays; direct where oneDNN has no Winograd kernel for this case.
+    bool onWinograd = false;
     if (!asTheyAre) {
       try {
         pd = primitiveFor(wino ? dnnl::algorithm::convolution_winograd
                                : dnnl::algorithm::convolution_direct,
                           anyDesc(x), anyDesc(y));
+        onWinograd = wino;
       } catch (const dnnl::error&) {
         pd = primitiveFor(dnnl::algorithm::convolution_direct, anyDesc(x), anyDesc(y));
       }
     }
     k->conv = dnnl::convolution_forward(pd);
-    const bool unfused = std::string(pd.impl_info_str()).find("wino") != std::string::npos &&
-                         a.epilogue != Epilogue::None && a.epilogue != Epilogue::Relu;
-    if (unfused) {
+    if (onWinograd && !winogradPostOp) {
       const EltwiseOp op = *epilogueEltwise(a.epilogue, alpha);
       k->epilogue = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
           dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op.alg, pd.dst_desc(),

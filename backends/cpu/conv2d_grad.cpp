@@ -124,12 +124,14 @@ Expected<std::unique_ptr<Kernel>> makeConvGrad(const Graph& g, const Node& n, co
         wino ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
     dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, alg, act(x), anyDesc(wd),
                                        act(y), strides, dil, padL, padR);
-    auto hint = pickImpl<dnnl::convolution_forward::primitive_desc>("wino_4x3", fd, ctx->eng);
+    // oneDNN's F(4x4, 3x3) kernels by name (conv2d.cpp says why); direct takes its first.
+    const std::string impl = wino ? "wino_4x3" : "";
+    auto hint = pickImpl<dnnl::convolution_forward::primitive_desc>(impl, fd, ctx->eng);
     if (weight) {
       dnnl::convolution_backward_weights::desc d(alg, act(x), anyDesc(wd), act(y), strides, dil,
                                                  padL, padR);
-      auto pd = pickImpl<dnnl::convolution_backward_weights::primitive_desc>("wino_4x3", d,
-                                                                             ctx->eng, hint);
+      auto pd =
+          pickImpl<dnnl::convolution_backward_weights::primitive_desc>(impl, d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_weights(pd);
       k->a.setup(DNNL_ARG_SRC, 0, activationDesc(x, xLayout), pd.src_desc(), *ctx, k->wsBytes, true,
                  true);
@@ -140,8 +142,7 @@ Expected<std::unique_ptr<Kernel>> makeConvGrad(const Graph& g, const Node& n, co
     } else {
       dnnl::convolution_backward_data::desc d(alg, act(x), anyDesc(wd), act(y), strides, dil, padL,
                                               padR);
-      auto pd =
-          pickImpl<dnnl::convolution_backward_data::primitive_desc>("wino_4x3", d, ctx->eng, hint);
+      auto pd = pickImpl<dnnl::convolution_backward_data::primitive_desc>(impl, d, ctx->eng, hint);
       k->prim = dnnl::convolution_backward_data(pd);
       k->a.setup(DNNL_ARG_WEIGHTS, 1, plainDesc(wd), pd.weights_desc(), *ctx, k->wsBytes, true,
                  false);

@@ -129,11 +129,12 @@ inline dnnl::memory::desc anyDesc(const Dims& shape) {
                             dnnl::memory::format_tag::any);
 }
 
-/// oneDNN's first implementation whose name contains `want`, else its first one: a primitive
-/// descriptor of type PD built from `args` (its constructor's; the op descriptor among them must
-/// outlive the call, since the iteration reads it).
+/// oneDNN's first implementation whose name contains `want` (when `want` is not empty), else its
+/// first one: a primitive descriptor of type PD built from `args` (its constructor's; the op
+/// descriptor among them must outlive the call, since the iteration reads it).
 template <class PD, class... Args> PD pickImpl(const std::string& want, const Args&... args) {
   PD pd(args...);
+  if (want.empty()) return pd;
   do {
     if (std::string(pd.impl_info_str()).find(want) != std::string::npos) return pd;
   } while (pd.next_impl());

@@ -30,11 +30,7 @@ int batchNormToAffine(Graph& g) {
     g.nodes[id].dead = true;
     ++rewritten;
   }
-  if (rewritten) {
-    restoreTopologicalOrder(g);
-    g.compact();
-  }
-  return rewritten;
+  return settleRewrites(g, rewritten);
 }
 
 } // namespace llie

@@ -85,11 +85,7 @@ int foldBatchNorm(Graph& g) {
     foldInto(g, conv, bn);
     ++folded;
   }
-  if (folded) {
-    restoreTopologicalOrder(g);
-    g.compact();
-  }
-  return folded;
+  return settleRewrites(g, folded);
 }
 
 } // namespace llie

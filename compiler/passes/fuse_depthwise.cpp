@@ -57,11 +57,7 @@ int fuseDepthwise(Graph& g) {
     absorbConsumer(g, v, static_cast<NodeId>(i));
     ++fused;
   }
-  if (fused) {
-    restoreTopologicalOrder(g);
-    g.compact();
-  }
-  return fused;
+  return settleRewrites(g, fused);
 }
 
 } // namespace llie

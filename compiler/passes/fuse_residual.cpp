@@ -40,11 +40,7 @@ int fuseResidual(Graph& g) {
     absorbConsumer(g, v, addId);
     ++fused;
   }
-  if (fused) {
-    restoreTopologicalOrder(g);
-    g.compact();
-  }
-  return fused;
+  return settleRewrites(g, fused);
 }
 
 } // namespace llie

@@ -91,4 +91,12 @@ void restoreTopologicalOrder(Graph& g) {
       g.values[v].producer = static_cast<NodeId>(i);
 }
 
+int settleRewrites(Graph& g, int rewritten) {
+  if (rewritten) {
+    restoreTopologicalOrder(g);
+    g.compact();
+  }
+  return rewritten;
+}
+
 } // namespace llie

@@ -34,4 +34,8 @@ void absorbConsumer(Graph& g, ValueId v, NodeId consumer);
 /// wherever it is already valid (passes append nodes that earlier nodes then read).
 void restoreTopologicalOrder(Graph& g);
 
+/// A rewriting pass's ending: when it changed the graph (`rewritten` > 0), re-sorts it
+/// (restoreTopologicalOrder) and drops its dead nodes (Graph::compact). Returns `rewritten`.
+int settleRewrites(Graph& g, int rewritten);
+
 } // namespace llie

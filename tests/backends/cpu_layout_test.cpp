@@ -79,6 +79,18 @@ size_t countChannelsLast(const Graph& g) {
   return static_cast<size_t>(std::count(cl.begin(), cl.end(), true));
 }
 
+size_t countLayout(const Graph& g, cpu::Layout which) {
+  auto l = cpu::activationLayouts(g);
+  return static_cast<size_t>(std::count(l.begin(), l.end(), which));
+}
+
+/// The live convs and conv gradients that run on Winograd.
+size_t countWinograd(const Graph& g) {
+  return static_cast<size_t>(std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) {
+    return !n.dead && cpu::winogradConv(g, n);
+  }));
+}
+
 /// The flagship's training step (SAD on), forward and backward, specialised to N x 3 x S x S.
 Graph flagshipStep(int64_t n, int64_t s) {
   ElaborateOptions eo;
@@ -117,9 +129,7 @@ TEST(CpuLayout, FlagshipTrainingStepKeepsActivationsChannelsLast) {
     ASSERT_TRUE(backend.ok());
     auto ex = Executor::create(g, **backend); // prepares every kernel; nothing runs
     ASSERT_TRUE(ex.ok()) << ex.status().message();
-    size_t wino = 0;
-    for (const Node& n : g.nodes)
-      wino += !n.dead && cpu::winogradConv(g, n);
+    const size_t wino = countWinograd(g);
     const size_t reorders = (*backend)->reordersPerRun(), nhwc = countChannelsLast(g);
     std::printf("[cpu-layout] flagship training step 4x3x%ldx%ld: %zu values NHWC, %zu Winograd "
                 "convs and gradients, %zu activation reorders per run\n",
@@ -328,16 +338,10 @@ TEST_P(CpuLayoutCase, TrainingStepMatchesReference) {
   }
 
   // The case named for it runs its 3x3 convs and their gradients on Winograd; the others none.
-  size_t wino = 0;
-  for (const Node& n : sg->nodes)
-    wino += !n.dead && cpu::winogradConv(*sg, n);
-  EXPECT_EQ(wino, lc.name.starts_with("winograd") ? 6u : 0u);
+  EXPECT_EQ(countWinograd(*sg), lc.name.starts_with("winograd") ? 6u : 0u);
   // ... and keeps the values between them in nChw16c: the conv outputs, the batchnorm's y, dy
   // and dx, and the data gradients' results (batchnorm_train.cpp's loops over nChw16c panels).
-  size_t blocked = 0;
-  for (cpu::Layout l : cpu::activationLayouts(*sg))
-    blocked += l == cpu::Layout::Blocked16;
-  EXPECT_EQ(blocked, lc.name.starts_with("winograd") ? 6u : 0u);
+  EXPECT_EQ(countLayout(*sg, cpu::Layout::Blocked16), lc.name.starts_with("winograd") ? 6u : 0u);
 
   std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(lc.name)));
   std::map<std::string, HostTensor> weights = c.states;
@@ -366,11 +370,6 @@ INSTANTIATE_TEST_SUITE_P(Kernels, CpuLayoutCase, ::testing::ValuesIn(layoutCases
                          [](const auto& info) { return info.param.name; });
 
 // Inference graphs: oneDNN's nChw16c around the Winograd convs.
-
-size_t countLayout(const Graph& g, cpu::Layout which) {
-  auto l = cpu::activationLayouts(g);
-  return static_cast<size_t>(std::count(l.begin(), l.end(), which));
-}
 
 /// The flagship as llie-run runs it: the inference pipeline, specialised to 1 x 3 x S x S.
 Graph flagshipInference(int64_t s) {
@@ -403,15 +402,13 @@ TEST(CpuBlockedLayout, FlagshipInferenceReordersOnlyAtItsEdges) {
     ASSERT_TRUE(backend.ok());
     auto ex = Executor::create(g, **backend); // prepares every kernel; nothing runs
     ASSERT_TRUE(ex.ok()) << ex.status().message();
-    int wino = 0;
-    for (NodeId id : g.nodesOf(OpKind::Conv2d))
-      wino += cpu::winogradConv(g, g.nodes[id]);
+    const size_t wino = countWinograd(g);
     const size_t blocked = countLayout(g, cpu::Layout::Blocked16);
-    std::printf("[cpu-layout] flagship inference 1x3x%ldx%ld: %d Winograd convs, %zu values "
+    std::printf("[cpu-layout] flagship inference 1x3x%ldx%ld: %zu Winograd convs, %zu values "
                 "nChw16c, %zu NHWC, %zu activation reorders per run\n",
                 (long)s, (long)s, wino, blocked, countLayout(g, cpu::Layout::Nhwc),
                 (*backend)->reordersPerRun());
-    EXPECT_EQ(wino, 13) << "the 3x3 stride-1 convs but the stem's first and the head (3 channels)";
+    EXPECT_EQ(wino, 13u) << "the 3x3 stride-1 convs but the stem's first and the head (3 channels)";
     EXPECT_GE(blocked, 20u);
     EXPECT_LE((*backend)->reordersPerRun(), kFlagshipInferenceReorders) << s << "x" << s;
   }
