@@ -1,6 +1,6 @@
 // The host gradient kernels declared in host_grad_movement.h: one separable-adjoint gather
-// (pad_grad, resize_grad, avg_pool2d_grad; resize_grad also over NHWC tensors, channels
-// innermost), a per-plane scatter for max_pool2d_grad, and a row copy-or-zero pass for
+// (pad_grad, resize_grad, avg_pool2d_grad; resize_grad also over NHWC or nChw16c tensors,
+// channels innermost), a per-plane scatter for max_pool2d_grad, and a row copy-or-zero pass for
 // slice_grad, all parallel with OpenMP. The node checks are the forwards'
 // (host_data_movement.cpp's pad and slice, grad_geometry.h for pooling and resize), dy taking
 // the output's place.
@@ -85,7 +85,7 @@ LLIE_SIMD_CLONES void gatherPixel(float* __restrict dx, const float* __restrict 
 }
 
 /// The same gather over channels-last (NHWC) dy and dx of N images with C channels: each dx pixel
-/// gathers the dy pixels that read it.
+/// gathers the dy pixels that read it. (nChw16c is the same with N·C/16 images of 16 channels.)
 std::unique_ptr<Kernel> separableAdjointNhwc(int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
                                              int64_t OW, AxisTable rows, AxisTable cols) {
   if (N * C * H * W == 0) return kernels::noopKernel();
@@ -195,7 +195,8 @@ Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n)
 
 namespace {
 
-Expected<std::unique_ptr<Kernel>> resizeGrad(const Graph& g, const Node& n, bool channelsLast) {
+/// inner = 0: plain planes; else groups of `inner` channels innermost (host_grad_movement.h).
+Expected<std::unique_ptr<Kernel>> resizeGrad(const Graph& g, const Node& n, int64_t inner) {
   const auto& a = attrsOf<ResizeAttrs>(n);
   Expected<kernels::PlaneGeom> geom = kernels::resizeGradGeometry(g, n);
   if (!geom) return geom.takeStatus();
@@ -203,21 +204,24 @@ Expected<std::unique_ptr<Kernel>> resizeGrad(const Graph& g, const Node& n, bool
   bool nearest = a.mode == ResizeMode::Nearest;
   AxisTable rows = kernels::byInput(p.H, kernels::resizeTaps(p.OH, p.H, nearest, a.alignCorners));
   AxisTable cols = kernels::byInput(p.W, kernels::resizeTaps(p.OW, p.W, nearest, a.alignCorners));
-  if (!channelsLast)
+  if (inner == 0)
     return separableAdjoint(p.planes, p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
   Dims x = kernels::inShape(g, n, 0);
-  if (x.size() != 4) return kernels::badNode(n, "channels-last needs rank 4");
-  return separableAdjointNhwc(x[0], x[1], p.H, p.W, p.OH, p.OW, std::move(rows), std::move(cols));
+  if (x.size() != 4 || x[1] % inner != 0)
+    return kernels::badNode(n, "channel groups need rank 4 and whole groups");
+  return separableAdjointNhwc(x[0] * x[1] / inner, inner, p.H, p.W, p.OH, p.OW, std::move(rows),
+                              std::move(cols));
 }
 
 } // namespace
 
 Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n) {
-  return resizeGrad(g, n, false);
+  return resizeGrad(g, n, 0);
 }
 
-Expected<std::unique_ptr<Kernel>> makeResizeGradChannelsLast(const Graph& g, const Node& n) {
-  return resizeGrad(g, n, true);
+Expected<std::unique_ptr<Kernel>> makeResizeGradChannelsInner(const Graph& g, const Node& n,
+                                                              int64_t inner) {
+  return resizeGrad(g, n, inner);
 }
 
 } // namespace llie::host

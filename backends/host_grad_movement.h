@@ -20,8 +20,11 @@ Expected<std::unique_ptr<Kernel>> makeSliceGrad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeMaxPoolGrad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeAvgPoolGrad(const Graph& g, const Node& n);
 Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n);
-/// resize_grad with dy and dx stored channels-last (NHWC, 4-D): the cpu backend's layout.h.
-Expected<std::unique_ptr<Kernel>> makeResizeGradChannelsLast(const Graph& g, const Node& n);
+/// resize_grad with dy and dx (4-D) stored with groups of `inner` channels innermost, as
+/// [N·C/inner, H, W, inner]: channels-last (NHWC) with inner = C, oneDNN's nChw16c with
+/// inner = 16 (the cpu backend's layout.h).
+Expected<std::unique_ptr<Kernel>> makeResizeGradChannelsInner(const Graph& g, const Node& n,
+                                                              int64_t inner);
 
 /// pad_grad and slice_grad: both host backends.
 template <class... Ctx> void registerGradMovement(kernels::Registry<Ctx...>& r) {

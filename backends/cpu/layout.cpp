@@ -72,7 +72,6 @@ LayoutRule ruleFor(const Graph& g, const Node& n) {
     return tied(all);
   }
   case OpKind::Resize:
-    if (!resizeOnDnnl(g, n)) return {};
     return tied({0});
   case OpKind::ResizeGrad: // (x, dy) -> dx; x lends its shape
     return {{1}, {0}, {}, {}, {0}};
@@ -115,14 +114,6 @@ bool has(const std::vector<int>& list, int i) {
 }
 
 } // namespace
-
-bool resizeOnDnnl(const Graph& g, const Node& n) {
-  const auto& a = attrsOf<ResizeAttrs>(n);
-  auto geom = kernels::resizeGeometry(g, n);
-  if (!geom || geom->H <= 0 || geom->W <= 0 || geom->OH <= 0 || geom->OW <= 0) return false;
-  if (a.mode == ResizeMode::Nearest) return geom->OH % geom->H == 0 && geom->OW % geom->W == 0;
-  return !a.alignCorners;
-}
 
 bool reduceReadsChannelsLast(const Graph& g, const Node& n) {
   if (n.inputs.empty() || !isActivation4d(g, n.inputs[0])) return false;
@@ -203,7 +194,7 @@ std::vector<bool> nhwcValues(const Graph& g, const std::vector<LayoutRule>& rule
 
 /// Ops whose kernels take nChw16c operands where their LayoutRule lets the layout vary: convs
 /// and their gradients (oneDNN reorders what its primitive wants otherwise), flat elementwise
-/// kernels, the batchnorm family's loops, channel concat and oneDNN's resampling.
+/// kernels, the batchnorm family's loops, channel concat, resize and resize_grad.
 bool takesBlocked(const Graph& g, const Node& n) {
   switch (n.op) {
   case OpKind::Conv2d:
@@ -215,9 +206,9 @@ bool takesBlocked(const Graph& g, const Node& n) {
   case OpKind::BatchNorm:      // (its 4-D channel-axis form, the only one with a LayoutRule)
   case OpKind::BatchNormTrain: // on the panels of batchnorm_train.cpp
   case OpKind::BatchNormGrad:
-    return true;
   case OpKind::Resize:
-    return resizeOnDnnl(g, n);
+  case OpKind::ResizeGrad:
+    return true;
   default:
     return isIn(n.op, kernels::kUnaryOps) || isIn(n.op, kernels::kBinaryOps);
   }

@@ -7,7 +7,7 @@
 // adapt (a conv's data input and output; the data gradient's dy and dx; the weight gradient's x
 // and dy; a reduction whose plain result is the same either way), some need a group of operands
 // to share one layout and are indifferent to which (elementwise ops, unary_grad, batchnorm_train's
-// x and y, batchnorm_grad's x, dy and dx, channel concat, oneDNN's resampling, ...), some only
+// x and y, batchnorm_grad's x, dy and dx, channel concat, resize and its gradient, ...), some only
 // read an operand's shape (the gradients' x or w), and everything else reads and writes plain
 // NCHW. A value is NHWC when its producer can write it so and every reader takes it; the set is
 // the largest consistent one. Graph inputs and outputs, parameters, optimizer state, the 1-D
@@ -22,7 +22,7 @@
 // dy and dx) take one layout together; a group whose every member is NHWC, has a multiple of 16
 // channels (so the blocks hold no padding and the bytes are those of NHWC) and is only touched
 // by ops that take nChw16c (convs and their gradients, flat elementwise ops, the batchnorm
-// family, channel concat, oneDNN's resampling) becomes blocked when the bytes its convs would
+// family, channel concat, resize and resize_grad) becomes blocked when the bytes its convs would
 // reorder are fewer that way.
 #pragma once
 #include "compiler/ir/graph.h"
@@ -45,9 +45,6 @@ std::vector<bool> channelsLastValues(const Graph& g);
 /// Whether the conv2d, conv2d_grad_input or conv2d_grad_weight node `n` runs on oneDNN's
 /// Winograd algorithm (see conv2d.cpp for the rule and why).
 bool winogradConv(const Graph& g, const Node& n);
-
-/// Whether the resize node runs on oneDNN's resampling (else on loops over NCHW planes).
-bool resizeOnDnnl(const Graph& g, const Node& n);
 
 /// Whether the reduction `n` of a 4-D input gives the same plain result when it walks the input
 /// channels-last: the kept axes of size > 1 are in the same order in NCHW and NHWC (the channel

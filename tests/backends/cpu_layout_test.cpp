@@ -200,6 +200,7 @@ struct LayoutCase {
   std::string name;
   std::function<ValueId(GC&)> build; ///< the graph; returns y (the loss is Σ r·y)
   std::vector<OpKind> nhwcOps;       ///< kinds of the step graph that must run NHWC
+  size_t blocked = 0;                ///< values of the step graph stored nChw16c
 };
 
 void PrintTo(const LayoutCase& c, std::ostream* os) {
@@ -238,7 +239,24 @@ std::vector<LayoutCase> layoutCases() {
                  return c.op(OpKind::Conv2d, conv(), {h, c.param({8, 48, 1, 1})});
                },
                {OpKind::Conv2d, OpKind::BatchNormTrain, OpKind::BatchNormGrad,
-                OpKind::Conv2dGradInput, OpKind::Conv2dGradWeight}});
+                OpKind::Conv2dGradInput, OpKind::Conv2dGradWeight},
+               6});
+  // Two Winograd convs around a bilinear resize (a non-integer ratio): the resize and its
+  // gradient run on nChw16c too (blocked: the first conv's output, the resize's, and the
+  // gradients of the resize's output, of its input and of the second conv's output).
+  v.push_back(
+      {"winograd_resize_conv",
+       [](GC& c) {
+         ValueId h = c.op(
+             OpKind::Conv2d, conv(1),
+             {c.param({2, 32, 64, 128}, {-1.f, 1.f}), c.param({32, 32, 3, 3}, {-0.06f, 0.06f})});
+         ResizeAttrs a{ResizeMode::Bilinear, false, {Dim::constant(72), Dim::constant(136)}};
+         h = c.op(OpKind::Conv2d, conv(1),
+                  {c.op(OpKind::Resize, a, {h}), c.param({48, 32, 3, 3}, {-0.06f, 0.06f})});
+         return c.op(OpKind::Conv2d, conv(), {h, c.param({8, 48, 1, 1})});
+       },
+       {OpKind::Resize, OpKind::ResizeGrad, OpKind::Conv2dGradInput},
+       5});
   // A 3-D batchnorm stays NCHW (oneDNN's kernels, the epilogue applied and masked around them).
   v.push_back({"batchnorm1d_relu6_relu",
                [](GC& c) {
@@ -341,7 +359,7 @@ TEST_P(CpuLayoutCase, TrainingStepMatchesReference) {
   EXPECT_EQ(countWinograd(*sg), lc.name.starts_with("winograd") ? 6u : 0u);
   // ... and keeps the values between them in nChw16c: the conv outputs, the batchnorm's y, dy
   // and dx, and the data gradients' results (batchnorm_train.cpp's loops over nChw16c panels).
-  EXPECT_EQ(countLayout(*sg, cpu::Layout::Blocked16), lc.name.starts_with("winograd") ? 6u : 0u);
+  EXPECT_EQ(countLayout(*sg, cpu::Layout::Blocked16), lc.blocked);
 
   std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(lc.name)));
   std::map<std::string, HostTensor> weights = c.states;
@@ -415,7 +433,7 @@ TEST(CpuBlockedLayout, FlagshipInferenceReordersOnlyAtItsEdges) {
 }
 
 // Blocked values through a Winograd conv's input and output, a direct 1x1 conv that takes them
-// as they are, a fused residual, an elementwise op, oneDNN's bilinear resampling and a channel
+// as they are, a fused residual, elementwise ops, bilinear and nearest resizes and a channel
 // concat; odd sizes (Winograd's 4x4 output tiles overhang the edges).
 TEST(CpuBlockedLayout, EveryKindOfNodeMatchesReference) {
   GC c;
@@ -429,7 +447,9 @@ TEST(CpuBlockedLayout, EveryKindOfNodeMatchesReference) {
   ValueId b = c.op(OpKind::Conv2d, conv(1), {a, c.param({32, 32, 3, 3}, w)});
   ValueId sum = c.op(OpKind::Sub, {a, b});
   ResizeAttrs up{ResizeMode::Bilinear, false, {Dim::constant(18), Dim::constant(28)}};
-  ValueId u = c.op(OpKind::Resize, up, {sum});
+  ResizeAttrs upNearest{ResizeMode::Nearest, false, {Dim::constant(18), Dim::constant(28)}};
+  ValueId ub = c.op(OpKind::Resize, up, {sum}), un = c.op(OpKind::Resize, upNearest, {a});
+  ValueId u = c.op(OpKind::Add, {ub, un});
   ValueId d = c.op(OpKind::Conv2d, relu(conv(1)), {u, c.param({32, 32, 3, 3}, w), c.param({32})});
   Conv2dAttrs withResidual = conv();
   withResidual.residual = true;
@@ -441,7 +461,7 @@ TEST(CpuBlockedLayout, EveryKindOfNodeMatchesReference) {
   ASSERT_TRUE(verifyGraph(c.g).isOk()) << verifyGraph(c.g).message();
 
   const std::vector<cpu::Layout> layout = cpu::activationLayouts(c.g);
-  for (ValueId v : {a, b, sum, u, d, e, f})
+  for (ValueId v : {a, b, sum, ub, un, u, d, e, f})
     EXPECT_EQ(layout[v], cpu::Layout::Blocked16) << "value " << v;
   EXPECT_EQ(layout[y], cpu::Layout::Plain); // a graph output
 
