@@ -73,6 +73,13 @@ public:
   /// Activation layout changes (reorders) the kernels prepared so far make on every run: the
   /// cost of the layouts the backend chose, shown by llie-compile --report memory.
   virtual size_t reordersPerRun() const { return 0; }
+  /// Per node of the specialised graph `g`: a concat whose inputs the backend stores as runs of
+  /// its output's bytes, one after another, so that the memory plan may place them inside the
+  /// output and the concat copies nothing (memory_requests.h). Empty: none.
+  virtual std::vector<bool> concatsInPlace(const Graph& g) const {
+    (void)g;
+    return {};
+  }
   /// How the backend stores each value of the specialised graph `g`: "" for plain row-major,
   /// else the layout's name ("NHWC", "nChw16c"); empty when everything is plain. The HTML view
   /// shows it.

@@ -40,7 +40,7 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
   // One arena for every value and every kernel's workspace, placed by the memory planner from
   // lifetimes (memoryRequests; a workspace lives during its node's step only, so it takes bytes
   // that are free then). Weight-only kernels run after the last step.
-  MemoryRequests reqs = memoryRequests(G);
+  MemoryRequests reqs = memoryRequests(G, backend.concatsInPlace(G));
   std::vector<BufferRequest> buffers = reqs.buffers;
   const int32_t end = static_cast<int32_t>(G.nodes.size());
   for (auto& [i, k] : withWorkspace) {
@@ -61,7 +61,9 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
   for (size_t i = 0; i < G.values.size(); ++i)
     ex->values_[i].data = ex->arena_ + ex->plan_.offsets[i];
   for (size_t i = 0; i < G.values.size(); ++i)
-    if (reqs.aliasOf[i] != kNoValue) ex->values_[i].data = ex->values_[reqs.aliasOf[i]].data;
+    if (reqs.aliasOf[i] != kNoValue)
+      ex->values_[i].data =
+          static_cast<uint8_t*>(ex->values_[reqs.aliasOf[i]].data) + reqs.aliasOffset[i];
   for (size_t w = 0; w < withWorkspace.size(); ++w)
     withWorkspace[w].second->setWorkspace(ex->arena_ + ex->plan_.offsets[G.values.size() + w]);
   ex->bytes_ = ex->plan_.arenaBytes;

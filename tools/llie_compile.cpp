@@ -138,15 +138,15 @@ static std::string renderSvg(const std::string& dot) {
   return svg;
 }
 
-/// The memory report of the specialised graph, then the backend's view: its kernels are
-/// prepared (nothing runs) so that their working memory is known, and the predicted peak is
-/// the arena plus that workspace.
+/// The memory report of the specialised graph as the backend plans it (its in-place concats),
+/// then the backend's view: its kernels are prepared (nothing runs) so that their working memory
+/// is known, and the predicted peak is the arena plus that workspace.
 static Status reportMemory(const Graph& sg, const SourceManager& sm, const std::string& backendName,
                            const std::string& shapeText) {
-  MemoryRequests reqs = memoryRequests(sg);
+  LLIE_ASSIGN_OR_RETURN(auto backend, createBackend(backendName));
+  MemoryRequests reqs = memoryRequests(sg, backend->concatsInPlace(sg));
   MemoryPlan plan = planMemory(reqs.buffers);
   std::cout << "input shape " << shapeText << "\n" << formatMemoryReport(sg, reqs, plan, &sm);
-  LLIE_ASSIGN_OR_RETURN(auto backend, createBackend(backendName));
   LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(sg, *backend));
   DeviceMemory mem = backend->memoryUse();
   std::cout << "backend " << backendName << ": kernel workspace " << formatBytes(mem.workspace)
@@ -292,9 +292,10 @@ int main(int argc, char** argv) {
     HtmlMemory mem{&reqs, &plan, shapeText};
     std::vector<std::string> layouts; // how --backend stores each value
     if (sg) {
-      reqs = memoryRequests(*sg);
+      auto backend = createBackend(backendName);
+      reqs = memoryRequests(*sg, backend ? (*backend)->concatsInPlace(*sg) : std::vector<bool>{});
       plan = planMemory(reqs.buffers);
-      if (auto backend = createBackend(backendName)) layouts = (*backend)->valueLayouts(*sg);
+      if (backend) layouts = (*backend)->valueLayouts(*sg);
     }
     st = writeText(out, htmlView(shown, &sm, svg, sg ? &mem : nullptr, layouts));
   } else if (emit == "ir" || emit == "ir-opt") {

@@ -56,6 +56,7 @@ protected:
   MemoryMeter& meter() const override { return ctx_->meter; }
   size_t workspaceBytes() const override { return ctx_->scratchReserved(); }
   size_t reordersPerRun() const override { return ctx_->reordersPerRun; }
+  std::vector<bool> concatsInPlace(const Graph& g) const override { return cpu::concatsInPlace(g); }
   std::vector<std::string> valueLayouts(const Graph& g) const override {
     std::vector<std::string> names;
     for (Layout l : activationLayouts(g))

@@ -22,6 +22,9 @@ void registerResize(Registry& r);    // resize.cpp
 void registerReduce(Registry& r);    // reduce.cpp
 void registerSoftmax(Registry& r);   // softmax.cpp: softmax, log_softmax
 void registerConcat(Registry& r);    // concat.cpp
+/// Per node: a concat of one row in its layout (concat.cpp), whose inputs are its output's bytes
+/// one after another, so the memory plan may place them there (Backend::concatsInPlace).
+std::vector<bool> concatsInPlace(const Graph& g);
 // Matrix products and transposed convolution, one file each.
 void registerMatMul(Registry& r);
 void registerConvTranspose2d(Registry& r);

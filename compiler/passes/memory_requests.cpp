@@ -25,11 +25,39 @@ static ValueId inplaceInput(const Node& n) {
   return kNoValue;
 }
 
-MemoryRequests memoryRequests(const Graph& g) {
+/// Places each input of the concat node `n` that may be placed (an activation with bytes of its
+/// own, not yet sharing any, and not repeated among the concat's inputs) inside the concat's
+/// buffer at its byte offset: the concat's buffer lives from the earliest such input's step to
+/// the last read of any of them.
+static void placeConcatInputs(const Graph& g, const Node& n, const std::vector<bool>& weightOnly,
+                              MemoryRequests& r) {
+  const ValueId c = n.outputs[0];
+  if (r.pinned[c] || r.aliasOf[c] != kNoValue) return;
+  BufferRequest& owner = r.buffers[c];
+  size_t offset = 0;
+  for (ValueId v : n.inputs) {
+    const size_t bytes = valueBytes(g, v);
+    const BufferRequest part = r.buffers[v];
+    if (!r.pinned[v] && r.aliasOf[v] == kNoValue && part.bytes == bytes && bytes > 0 &&
+        !weightOnly[g.value(v).producer] && std::count(n.inputs.begin(), n.inputs.end(), v) == 1) {
+      owner.first = std::min(owner.first, part.first);
+      owner.last = std::max(owner.last, part.last);
+      for (size_t u = 0; u < r.aliasOf.size(); ++u) // a concat placed in this one moves its inputs
+        if (r.aliasOf[u] == v) r.aliasOf[u] = c, r.aliasOffset[u] += offset;
+      r.buffers[v] = {0, owner.first, owner.first};
+      r.aliasOf[v] = c;
+      r.aliasOffset[v] = offset;
+    }
+    offset += bytes;
+  }
+}
+
+MemoryRequests memoryRequests(const Graph& g, const std::vector<bool>& concatsInPlace) {
   MemoryRequests r;
   const int32_t end = static_cast<int32_t>(g.nodes.size());
   r.buffers.resize(g.values.size());
   r.aliasOf.assign(g.values.size(), kNoValue);
+  r.aliasOffset.assign(g.values.size(), 0);
   r.pinned.assign(g.values.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
@@ -69,15 +97,19 @@ MemoryRequests memoryRequests(const Graph& g) {
       r.buffers[n.outputs[0]] = {0, 0, 0};
       r.aliasOf[n.outputs[0]] = n.inputs[0];
     }
+  for (size_t i = 0; i < g.nodes.size() && i < concatsInPlace.size(); ++i)
+    if (concatsInPlace[i] && !g.nodes[i].dead && !weightOnly[i] && g.nodes[i].op == OpKind::Concat)
+      placeConcatInputs(g, g.nodes[i], weightOnly, r);
   // In place: an op that may write its first input's buffer (kInplace), or a conv2d its fused
-  // residual's, takes that buffer over when this node is the input's last reader and the two
-  // have the same bytes. The first value of such a chain owns the bytes and lives until the
-  // chain's last read.
+  // residual's, takes those bytes over when this node is the last reader of the buffer that
+  // holds them and the two values have the same bytes. The first value of such a chain (or the
+  // concat the chain's first value is placed in) owns the bytes and lives until the chain's
+  // last read.
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     if (n.dead || weightOnly[i] || n.outputs.size() != 1) continue;
     const ValueId in = inplaceInput(n), out = n.outputs[0];
-    if (in == kNoValue) continue;
+    if (in == kNoValue || r.aliasOf[out] != kNoValue) continue;
     const ValueId root = r.aliasOf[in] == kNoValue ? in : r.aliasOf[in];
     BufferRequest& owner = r.buffers[root];
     if (r.pinned[root] || owner.bytes == 0 || owner.last != static_cast<int32_t>(i) ||
@@ -86,6 +118,7 @@ MemoryRequests memoryRequests(const Graph& g) {
     owner.last = r.buffers[out].last;
     r.buffers[out] = {0, owner.first, owner.first};
     r.aliasOf[out] = root;
+    r.aliasOffset[out] = r.aliasOffset[in];
   }
   return r;
 }

@@ -1,6 +1,7 @@
 // memoryRequests: the lifetimes the executor plans from (sources pinned, outputs kept to the
-// end, an assign's output aliasing its state) and the report's split of the bytes, on a small
-// hand-built specialised graph whose numbers are worked out by hand.
+// end, an assign's output aliasing its state, in-place ops, concats holding their inputs) and the
+// report's split of the bytes, on small hand-built specialised graphs whose numbers are worked
+// out by hand.
 #include "compiler/passes/memory_report.h"
 #include "compiler/passes/memory_requests.h"
 
@@ -114,4 +115,51 @@ TEST(MemoryRequests, AnAssignSharesItsStateBytes) {
   EXPECT_EQ(r.buffers[s].bytes, 32u);
   EXPECT_EQ(r.buffers[t].first, 1);
   EXPECT_EQ(r.buffers[t].last, 2);
+}
+
+TEST(MemoryRequests, AConcatInPlaceHoldsItsInputsAtTheirOffsets) {
+  Graph g;
+  g.entry = "M";
+  const AxisAttrs channels{1};
+  ValueId x = g.add(OpKind::Input, InputAttrs{"x"}, {}, f32({1, 4, 8, 8}));     // node 0
+  ValueId a = g.add(OpKind::Softmax, ReduceAttrs{{1}}, {x}, f32({1, 4, 8, 8})); // node 1
+  ValueId b = g.add(OpKind::Softmax, ReduceAttrs{{2}}, {x}, f32({1, 4, 8, 8})); // node 2
+  ValueId k = g.add(OpKind::Concat, channels, {a, x, b}, f32({1, 12, 8, 8}));   // node 3
+  ValueId e = g.add(OpKind::Softmax, ReduceAttrs{{3}}, {x}, f32({1, 4, 8, 8})); // node 4
+  ValueId m = g.add(OpKind::Concat, channels, {k, e}, f32({1, 16, 8, 8}));      // node 5
+  ValueId s = g.add(OpKind::Sigmoid, NoAttrs{}, {b}, f32({1, 4, 8, 8}));        // node 6
+  g.outputs.push_back({"m", m});
+  g.outputs.push_back({"s", s});
+  const int32_t end = 7;
+
+  // Without the backend's word every value has bytes of its own but s, which takes over b's.
+  MemoryRequests plain = memoryRequests(g);
+  for (ValueId v : {a, b, k, e, m})
+    EXPECT_EQ(plain.aliasOf[v], kNoValue);
+  EXPECT_EQ(plain.aliasOf[s], b);
+
+  const std::vector<bool> inPlace{false, false, false, true, false, true, false};
+  MemoryRequests r = memoryRequests(g, inPlace);
+  // k sits at the start of m, so k's inputs a and b move into m with it; x is pinned (the concat
+  // copies it) but still takes its 1 KiB of k; e follows k.
+  EXPECT_EQ(r.aliasOf[x], kNoValue);
+  EXPECT_EQ(r.aliasOf[k], m);
+  EXPECT_EQ(r.aliasOffset[k], 0u);
+  EXPECT_EQ(r.aliasOf[a], m);
+  EXPECT_EQ(r.aliasOffset[a], 0u);
+  EXPECT_EQ(r.aliasOf[b], m);
+  EXPECT_EQ(r.aliasOffset[b], 2048u);
+  EXPECT_EQ(r.aliasOf[e], m);
+  EXPECT_EQ(r.aliasOffset[e], 3072u);
+  for (ValueId v : {a, b, k, e})
+    EXPECT_EQ(r.buffers[v].bytes, 0u);
+  // m's bytes live from a's step to the end (an output), and s may not overwrite b inside them.
+  EXPECT_EQ(r.buffers[m].bytes, 4096u);
+  EXPECT_EQ(r.buffers[m].first, 1);
+  EXPECT_EQ(r.buffers[m].last, end);
+  EXPECT_EQ(r.aliasOf[s], kNoValue);
+  // One 4 KiB buffer instead of a, b, k, e and m apart.
+  MemoryPlan p = planMemory(r.buffers, 64);
+  MemoryPlan q = planMemory(plain.buffers, 64);
+  EXPECT_LT(p.arenaBytes, q.arenaBytes);
 }
