@@ -37,7 +37,8 @@
 // (tests/parity/README.md) runs below that size, on direct convolution: its step-0 gradient has
 // ReLU6 inputs within 4e-7 of their kink, which any change of rounding flips; the Winograd
 // gradients are checked case by case against float64 (tests/backends/grad_kernels_test.cpp).
-// Everything else is oneDNN's direct convolution.
+// A conv with a few output channels (a network's head) over NHWC or nChw16c runs on
+// conv_few_outputs.cpp's kernel. Everything else is oneDNN's direct convolution.
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/layout.h"
 #include "backends/cpu/reorder.h"
@@ -177,6 +178,8 @@ bool winogradConv(const Graph& g, const Node& n) {
 namespace {
 
 Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const CtxPtr& ctx) {
+  if (fewOutputConv(g, n) && activationLayouts(g)[n.inputs[0]] != Layout::Plain)
+    return makeFewOutputConv(g, n, ctx);
   const auto& a = attrsOf<Conv2dAttrs>(n);
   Expected<kernels::ConvGeom> geom = kernels::convGeometry(g, n);
   if (!geom) return geom.takeStatus();

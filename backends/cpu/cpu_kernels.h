@@ -13,7 +13,10 @@ namespace llie::cpu {
 using Registry = kernels::Registry<CtxPtr>;
 
 // One per kernel family file.
-void registerConv2d(Registry& r);    // conv2d.cpp
+void registerConv2d(Registry& r); // conv2d.cpp
+/// conv2d.cpp's kernel for a fewOutputConv (layout.h) over NHWC or nChw16c.
+Expected<std::unique_ptr<Kernel>> makeFewOutputConv(const Graph& g, const Node& n,
+                                                    const CtxPtr& ctx);
 void registerBatchNorm(Registry& r); // batchnorm.cpp
 void registerEltwise(Registry& r);   // eltwise.cpp: unary elementwise
 void registerBinary(Registry& r);    // binary.cpp

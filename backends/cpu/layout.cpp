@@ -300,7 +300,7 @@ void blockGroups(const Graph& g, const std::vector<LayoutRule>& rules,
         if (n.inputs[k] == vid && !has(rules[id].shapeIns, static_cast<int>(k))) shapeOnly = false;
       if (shapeOnly) return;
       if (!takesBlocked(g, n)) ok[root] = 0;
-      if (!convActivation(n, vid, produced)) return;
+      if (!convActivation(n, vid, produced) || fewOutputConv(g, n)) return;
       (wantsBlocked(g, n, !produced) ? costNhwc : costBlocked)[root] += bytes;
     };
     if (producer[v] >= 0) visit(producer[v], true);

@@ -46,6 +46,12 @@ std::vector<bool> channelsLastValues(const Graph& g);
 /// Winograd algorithm (see conv2d.cpp for the rule and why).
 bool winogradConv(const Graph& g, const Node& n);
 
+/// A conv2d with at most this many output channels, one group, a multiple of 16 input channels,
+/// no residual or fused depthwise stage runs on conv_few_outputs.cpp's kernel when its input is
+/// NHWC or nChw16c (either: the layouts' cost model leaves it out).
+inline constexpr int64_t kFewOutputChannels = 4;
+bool fewOutputConv(const Graph& g, const Node& n);
+
 /// Whether the reduction `n` of a 4-D input gives the same plain result when it walks the input
 /// channels-last: the kept axes of size > 1 are in the same order in NCHW and NHWC (the channel
 /// axis is reduced or 1, or both spatial axes are).

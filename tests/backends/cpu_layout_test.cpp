@@ -16,6 +16,7 @@
 #include "runtime/executor.h"
 #include "runtime/weights.h"
 #include "tests/autodiff/grad_check.h"
+#include "tests/backends/graph_run.h"
 #include "tests/testing/compile.h"
 
 #include <gtest/gtest.h>
@@ -27,52 +28,12 @@
 
 using namespace llie;
 using llie::gradcheck::GC;
+using llie::testing::relNorm;
+using llie::testing::runOn;
 
 namespace {
 
 using Dims = std::vector<int64_t>;
-
-/// ||a - ref|| / ||ref|| (0 when both vanish).
-double relNorm(const HostTensor& a, const HostTensor& ref) {
-  EXPECT_EQ(a.shape, ref.shape);
-  double d = 0, r = 0;
-  for (int64_t i = 0; i < a.numel() && i < ref.numel(); ++i) {
-    double x = a.f32()[i], y = ref.f32()[i];
-    d += (x - y) * (x - y);
-    r += y * y;
-  }
-  if (std::isnan(d)) return INFINITY;
-  return r > 0 ? std::sqrt(d / r) : (d == 0 ? 0.0 : INFINITY);
-}
-
-/// Every output of `g` after one run on `backendName` with these weights and inputs.
-std::map<std::string, HostTensor> runOn(const std::string& backendName, const Graph& g,
-                                        const std::map<std::string, HostTensor>& weights,
-                                        const std::map<std::string, HostTensor>& inputs,
-                                        size_t* reorders = nullptr) {
-  std::map<std::string, HostTensor> outs;
-  auto backend = createBackend(backendName);
-  EXPECT_TRUE(backend.ok());
-  if (!backend.ok()) return outs;
-  auto ex = Executor::create(g, **backend);
-  EXPECT_TRUE(ex.ok()) << ex.status().message();
-  if (!ex.ok()) return outs;
-  if (reorders) *reorders = (*backend)->reordersPerRun();
-  EXPECT_TRUE((*ex)->setWeights(weights).ok());
-  for (auto& [name, t] : inputs) {
-    if ((*ex)->hasInput(name)) {
-      EXPECT_TRUE((*ex)->setInput(name, t).ok()) << name;
-    }
-  }
-  auto st = (*ex)->run();
-  EXPECT_TRUE(st.ok()) << st.message();
-  for (auto& o : g.outputs) {
-    auto t = (*ex)->output(o.name);
-    EXPECT_TRUE(t.ok()) << o.name;
-    if (t.ok()) outs[o.name] = std::move(*t);
-  }
-  return outs;
-}
 
 size_t countChannelsLast(const Graph& g) {
   auto cl = cpu::channelsLastValues(g);
@@ -108,16 +69,16 @@ Graph flagshipStep(int64_t n, int64_t s) {
   return sg.ok() ? *sg : Graph{};
 }
 
-// Activation reorders per run of the flagship's training step on the cpu backend (measured: 21 at
+// Activation reorders per run of the flagship's training step on the cpu backend (measured: 20 at
 // 4x3x32x32, 4x3x128x128 and 4x3x256x256 without Winograd, checked at the two smaller shapes,
-// whose arenas are small; 277 when training graphs were all plain). What remains is at the
-// graph's edges: the first conv's input and its weight gradient's x (the image), the head conv's
-// output and its gradients' dy (the sigmoid and the losses read plain tensors), and the SSIM
-// loss's 3-channel window convs (forward and data gradients), whose operands are plain. On top
-// of those, a conv or conv gradient that runs on Winograd (>= 16K output pixels; none at
-// 4x3x32x32, 21 at 4x3x128x128) reorders each activation operand that is NHWC rather than
-// nChw16c: 28 at 4x3x128x128 (42 before the batchnorm family took nChw16c).
-constexpr size_t kFlagshipTrainReorders = 21, kFlagshipTrainWinogradReorders128 = 28;
+// whose arenas are small; 21 before the head conv ran on the few-output kernel, 277 when training
+// graphs were all plain). What remains is at the graph's edges: the first conv's input and its
+// weight gradient's x (the image), the head conv's gradients' dy (the sigmoid and the losses read
+// plain tensors), and the SSIM loss's 3-channel window convs (forward and data gradients), whose
+// operands are plain. On top of those, a conv or conv gradient that runs on Winograd (>= 16K
+// output pixels; none at 4x3x32x32, 21 at 4x3x128x128) reorders each activation operand that is
+// NHWC rather than nChw16c: 27 at 4x3x128x128 (42 before the batchnorm family took nChw16c).
+constexpr size_t kFlagshipTrainReorders = 20, kFlagshipTrainWinogradReorders128 = 27;
 // Values the analysis keeps NHWC in that graph (measured: 258 of its 4-D activations).
 constexpr size_t kFlagshipTrainNhwcValues = 250;
 
@@ -402,15 +363,15 @@ Graph flagshipInference(int64_t s) {
   return sg.ok() ? *sg : Graph{};
 }
 
-// Activation reorders per run of the flagship's inference graph (measured: 12 at 64x64, 16 at
-// 256x256; 24 when the Winograd convs reordered NHWC into nChw16c and back, 83 before fusion and
-// layouts). What remains: the image into the first conv, the stem's output into the FPN's first
-// lateral conv (the stem's output stays blocked for the first block's fused conv), the FPN's
-// smooth convs' inputs (the laterals' residual chain stays NHWC), a pair of 1x1 convs around the
-// blocked values at 1/16 scale, the head conv (blocked in, its 3-channel plain output), and the
-// fused depthwise convs' outputs and some of their inputs, which their oneDNN kernel reads and
-// writes in nChw16c (conv2d.cpp) while the blocks' projections want NHWC.
-constexpr size_t kFlagshipInferenceReorders = 16;
+// Activation reorders per run of the flagship's inference graph (measured: 10 at 64x64, 14 at
+// 256x256; 16 before the head conv ran on the few-output kernel, 24 when the Winograd convs
+// reordered NHWC into nChw16c and back, 83 before fusion and layouts). What remains: the image
+// into the first conv, the stem's output into the FPN's first lateral conv (the stem's output
+// stays blocked for the first block's fused conv), the FPN's smooth convs' inputs (the laterals'
+// residual chain stays NHWC), a pair of 1x1 convs around the blocked values at 1/16 scale, and
+// the fused depthwise convs' outputs and some of their inputs, which their oneDNN kernel reads
+// and writes in nChw16c (conv2d.cpp) while the blocks' projections want NHWC.
+constexpr size_t kFlagshipInferenceReorders = 14;
 
 TEST(CpuBlockedLayout, FlagshipInferenceReordersOnlyAtItsEdges) {
   for (int64_t s : {64, 256}) {
