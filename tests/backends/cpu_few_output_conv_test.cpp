@@ -6,10 +6,8 @@
 // and an NHWC output (read by a 1x1 conv) beside the usual plain one. Each case asserts that the
 // kernel is really the one that runs (its layouts) and matches float64 sums to 1e-5 norm-wise.
 #include "backends/cpu/layout.h"
-#include "backends/kernel_util.h"
 #include "compiler/ir/verifier.h"
 #include "tests/autodiff/grad_check.h"
-#include "tests/backends/backend_test_util.h"
 #include "tests/backends/graph_run.h"
 
 #include <gtest/gtest.h>
@@ -90,13 +88,7 @@ TEST_P(CpuFewOutputConv, MatchesReference) {
   EXPECT_TRUE(cpu::fewOutputConv(c.g, c.g.producer(y)));
 
   std::mt19937 rng(11);
-  std::map<std::string, HostTensor> weights;
-  for (auto& [name, dist] : c.params) {
-    NodeId id = c.g.findParam(name);
-    ASSERT_GE(id, 0) << name;
-    weights[name] = bt::randomTensor(kernels::concrete(c.g.type(c.g.nodes[id].outputs[0]).shape),
-                                     rng, dist.lo, dist.hi);
-  }
+  const auto weights = llie::testing::randomWeights(c.g, c.params, rng);
   auto cpuOut = llie::testing::runOn("cpu", c.g, weights, {});
   auto refOut = llie::testing::runOn("reference", c.g, weights, {});
   ASSERT_TRUE(cpuOut.count("y") && refOut.count("y"));

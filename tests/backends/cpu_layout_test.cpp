@@ -28,6 +28,7 @@
 
 using namespace llie;
 using llie::gradcheck::GC;
+using llie::testing::randomWeights;
 using llie::testing::relNorm;
 using llie::testing::runOn;
 
@@ -323,13 +324,7 @@ TEST_P(CpuLayoutCase, TrainingStepMatchesReference) {
   EXPECT_EQ(countLayout(*sg, cpu::Layout::Blocked16), lc.blocked);
 
   std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(lc.name)));
-  std::map<std::string, HostTensor> weights = c.states;
-  for (auto& [name, dist] : c.params) {
-    NodeId id = sg->findParam(name);
-    ASSERT_GE(id, 0) << name;
-    weights[name] = bt::randomTensor(kernels::concrete(sg->type(sg->nodes[id].outputs[0]).shape),
-                                     rng, dist.lo, dist.hi);
-  }
+  const auto weights = randomWeights(*sg, c.params, rng, c.states);
   std::map<std::string, HostTensor> inputs{
       {"r", bt::randomTensor(kernels::concrete(sg->type(yOut).shape), rng, -1, 1)}};
   auto cpu = runOn("cpu", *sg, weights, inputs);
@@ -427,13 +422,7 @@ TEST(CpuBlockedLayout, EveryKindOfNodeMatchesReference) {
   EXPECT_EQ(layout[y], cpu::Layout::Plain); // a graph output
 
   std::mt19937 rng(5);
-  std::map<std::string, HostTensor> weights;
-  for (auto& [name, dist] : c.params) {
-    NodeId id = c.g.findParam(name);
-    ASSERT_GE(id, 0) << name;
-    weights[name] = bt::randomTensor(kernels::concrete(c.g.type(c.g.nodes[id].outputs[0]).shape),
-                                     rng, dist.lo, dist.hi);
-  }
+  const auto weights = randomWeights(c.g, c.params, rng);
   size_t reorders = 0;
   auto cpuOut = runOn("cpu", c.g, weights, {}, &reorders);
   auto refOut = runOn("reference", c.g, weights, {});

@@ -1,14 +1,17 @@
 // Whole graphs on a backend, for the tests that compare the cpu backend's kernels with the
-// reference backend's through the executor (layouts, fused kernels): every output after one run,
-// and the norm-wise relative error between two results.
+// reference backend's through the executor (layouts, fused kernels): random parameter values,
+// every output after one run, and the norm-wise relative error between two results.
 #pragma once
 #include "backends/backend.h"
+#include "backends/kernel_util.h"
 #include "runtime/executor.h"
+#include "tests/backends/backend_test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
+#include <random>
 #include <string>
 
 namespace llie::testing {
@@ -53,6 +56,21 @@ inline std::map<std::string, HostTensor> runOn(const std::string& backendName, c
     if (t.ok()) outs[o.name] = std::move(*t);
   }
   return outs;
+}
+
+/// `weights` plus a random value for each named parameter of `g`, uniform in its (lo, hi).
+template <class Params>
+std::map<std::string, HostTensor> randomWeights(const Graph& g, const Params& params,
+                                                std::mt19937& rng,
+                                                std::map<std::string, HostTensor> weights = {}) {
+  for (auto& [name, dist] : params) {
+    const NodeId id = g.findParam(name);
+    EXPECT_GE(id, 0) << name;
+    if (id < 0) continue;
+    weights[name] = bt::randomTensor(kernels::concrete(g.type(g.nodes[id].outputs[0]).shape), rng,
+                                     dist.lo, dist.hi);
+  }
+  return weights;
 }
 
 } // namespace llie::testing
