@@ -19,15 +19,10 @@ Expected<std::unique_ptr<Kernel>> byLayout(const Graph& g, const Node& n) {
 
 /// resize_grad in any layout: NHWC and nChw16c are channel groups innermost.
 Expected<std::unique_ptr<Kernel>> makeResizeGrad(const Graph& g, const Node& n) {
-  switch (activationLayouts(g)[n.outputs[0]]) {
-  case Layout::Nhwc:
-    return host::makeResizeGradChannelsInner(g, n, kernels::inShape(g, n, 0)[1]);
-  case Layout::Blocked16:
-    return host::makeResizeGradChannelsInner(g, n, 16);
-  case Layout::Plain:
-    break;
-  }
-  return host::makeResizeGrad(g, n);
+  const Layout layout = activationLayouts(g)[n.outputs[0]];
+  if (layout == Layout::Plain) return host::makeResizeGrad(g, n);
+  return host::makeResizeGradChannelsInner(g, n,
+                                           innerChannels(layout, kernels::inShape(g, n, 0)[1]));
 }
 
 } // namespace

@@ -40,10 +40,6 @@ public:
 
   void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     auto* dst = static_cast<uint8_t*>(out[0]->data);
-    // An input the memory plan placed inside the output (one row) is there already.
-    std::vector<bool> copy(used.size(), true);
-    for (size_t i = 0; i < used.size(); ++i)
-      copy[i] = outer != 1 || in[used[i]]->data != dst + offset[i];
     const int64_t tasks = outer * piecesPerRow;
 #pragma omp parallel for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
@@ -51,10 +47,11 @@ public:
       size_t i = 0;
       while (i + 1 < used.size() && firstPiece[i + 1] <= p)
         ++i;
-      if (!copy[i]) continue;
+      const auto* src = static_cast<const uint8_t*>(in[used[i]]->data);
+      // An input the memory plan placed inside the output (one row) is there already.
+      if (outer == 1 && src == dst + offset[i]) continue;
       const int64_t begin = (p - firstPiece[i]) * kPieceBytes;
       const int64_t bytes = std::min(kPieceBytes, chunk[i] - begin);
-      const auto* src = static_cast<const uint8_t*>(in[used[i]]->data);
       std::memcpy(dst + row * rowBytes + offset[i] + begin, src + row * chunk[i] + begin,
                   static_cast<size_t>(bytes));
     }

@@ -178,8 +178,10 @@ bool winogradConv(const Graph& g, const Node& n) {
 namespace {
 
 Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const CtxPtr& ctx) {
-  if (fewOutputConv(g, n) && activationLayouts(g)[n.inputs[0]] != Layout::Plain)
-    return makeFewOutputConv(g, n, ctx);
+  const std::vector<Layout> layout = activationLayouts(g);
+  const Layout inLayout = layout[n.inputs[0]], outLayout = layout[n.outputs[0]];
+  if (fewOutputConv(g, n) && inLayout != Layout::Plain)
+    return makeFewOutputConv(g, n, ctx, inLayout, outLayout);
   const auto& a = attrsOf<Conv2dAttrs>(n);
   Expected<kernels::ConvGeom> geom = kernels::convGeometry(g, n);
   if (!geom) return geom.takeStatus();
@@ -216,8 +218,6 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     // Winograd's kernel takes ReLU as a post-op and no other activation: those run as a pass of
     // their own over its output (k->epilogue).
     const bool winogradPostOp = a.epilogue == Epilogue::None || a.epilogue == Epilogue::Relu;
-    const std::vector<Layout> layout = activationLayouts(g);
-    const Layout inLayout = layout[n.inputs[0]], outLayout = layout[n.outputs[0]];
     auto primitiveFor = [&](dnnl::algorithm alg, const memory::desc& src, const memory::desc& dst) {
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, anyDesc(wd),
                                         biasMd, dst, {c.sh, c.sw}, {c.dh - 1, c.dw - 1},
@@ -264,11 +264,7 @@ Expected<std::unique_ptr<Kernel>> makeConv(const Graph& g, const Node& n, const 
     }
     k->conv = dnnl::convolution_forward(pd);
     if (onWinograd && !winogradPostOp) {
-      const EltwiseOp op = *epilogueEltwise(a.epilogue, alpha);
-      k->epilogue = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
-          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op.alg, pd.dst_desc(),
-                                      op.alpha, op.beta),
-          ctx->eng));
+      k->epilogue = *epiloguePrimitive(a.epilogue, alpha, pd.dst_desc(), ctx->eng);
       k->hasEpilogue = true;
     }
 

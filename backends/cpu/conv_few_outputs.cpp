@@ -177,12 +177,8 @@ bool fewOutputConv(const Graph& g, const Node& n) {
 }
 
 Expected<std::unique_ptr<Kernel>> makeFewOutputConv(const Graph& g, const Node& n,
-                                                    const CtxPtr& ctx) {
+                                                    const CtxPtr& ctx, Layout in, Layout out) {
   LLIE_ASSIGN_OR_RETURN(kernels::ConvGeom c, kernels::convGeometry(g, n));
-  const std::vector<Layout> layout = activationLayouts(g);
-  const Layout in = layout[n.inputs[0]], out = layout[n.outputs[0]];
-  if (!fewOutputConv(g, n) || in == Layout::Plain || out == Layout::Blocked16)
-    return kernels::badNode(n, "not a few-output conv over NHWC or nChw16c");
   const auto& a = attrsOf<Conv2dAttrs>(n);
   auto k = std::make_unique<FewOutputConvKernel>();
   FewOutputGeom& f = k->geom;
@@ -196,18 +192,15 @@ Expected<std::unique_ptr<Kernel>> makeFewOutputConv(const Graph& g, const Node& 
   f.yPixel = out == Layout::Nhwc ? c.O : 1;
   k->wr.assign(static_cast<size_t>(c.KH * c.KW * f.CB * c.O * 16), 0.f);
   k->ctx = ctx;
-  if (auto op = epilogueEltwise(a.epilogue, static_cast<float>(a.epilogueAlpha))) {
-    return finishKernel(n, k, [&] {
-      const dnnl::memory::desc flat = plainDesc({c.N * c.O * c.OH * c.OW});
-      k->epilogue = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
-          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op->alg, flat, op->alpha,
-                                      op->beta),
-          ctx->eng));
-      k->yMem = userMemory(flat, *ctx);
-      k->hasEpilogue = true;
-    });
-  }
-  return std::unique_ptr<Kernel>(std::move(k));
+  return finishKernel(n, k, [&] {
+    const dnnl::memory::desc flat = plainDesc({c.N * c.O * c.OH * c.OW});
+    auto epilogue =
+        epiloguePrimitive(a.epilogue, static_cast<float>(a.epilogueAlpha), flat, ctx->eng);
+    if (!epilogue) return;
+    k->epilogue = *epilogue;
+    k->yMem = userMemory(flat, *ctx);
+    k->hasEpilogue = true;
+  });
 }
 
 } // namespace llie::cpu

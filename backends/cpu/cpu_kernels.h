@@ -14,9 +14,10 @@ using Registry = kernels::Registry<CtxPtr>;
 
 // One per kernel family file.
 void registerConv2d(Registry& r); // conv2d.cpp
-/// conv2d.cpp's kernel for a fewOutputConv (layout.h) over NHWC or nChw16c.
+/// conv2d.cpp's kernel for a fewOutputConv (layout.h) whose input is stored `in` (NHWC or
+/// nChw16c) and output `out` (plain or NHWC).
 Expected<std::unique_ptr<Kernel>> makeFewOutputConv(const Graph& g, const Node& n,
-                                                    const CtxPtr& ctx);
+                                                    const CtxPtr& ctx, Layout in, Layout out);
 void registerBatchNorm(Registry& r); // batchnorm.cpp
 void registerEltwise(Registry& r);   // eltwise.cpp: unary elementwise
 void registerBinary(Registry& r);    // binary.cpp

@@ -234,4 +234,16 @@ inline void appendEpilogue(dnnl::post_ops& po, Epilogue e, float alpha) {
   if (auto op = epilogueEltwise(e, alpha)) po.append_eltwise(1.f, op->alg, op->alpha, op->beta);
 }
 
+/// An epilogue activation as a primitive of its own, run in place over a tensor `md` (for a
+/// kernel whose computation does not take it as a post-op); none for Epilogue::None.
+inline std::optional<dnnl::eltwise_forward>
+epiloguePrimitive(Epilogue e, float alpha, const dnnl::memory::desc& md, const dnnl::engine& eng) {
+  const std::optional<EltwiseOp> op = epilogueEltwise(e, alpha);
+  if (!op) return std::nullopt;
+  return dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+      dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op->alg, md, op->alpha,
+                                  op->beta),
+      eng));
+}
+
 } // namespace llie::cpu

@@ -35,6 +35,12 @@ namespace llie::cpu {
 /// oneDNN's nChw16c (4-D f32 with C % 16 == 0).
 enum class Layout : uint8_t { Plain, Nhwc, Blocked16 };
 
+/// The channels a layout stores together, innermost, at each pixel: all C for NHWC, one block
+/// of 16 for nChw16c, 1 for plain (so a 4-D value is [N·C/inner, H, W, inner]).
+inline int64_t innerChannels(Layout layout, int64_t c) {
+  return layout == Layout::Nhwc ? c : layout == Layout::Blocked16 ? 16 : 1;
+}
+
 /// The layout of every value of `g`.
 std::vector<Layout> activationLayouts(const Graph& g);
 

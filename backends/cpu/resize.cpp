@@ -122,12 +122,9 @@ Expected<std::unique_ptr<Kernel>> makeResize(const Graph& g, const Node& n, cons
   }
   auto k = std::make_unique<ResizeKernel>();
   k->H = p.H, k->W = p.W, k->OH = p.OH, k->OW = p.OW;
-  k->outer = p.planes, k->inner = 1;
-  if (layout != Layout::Plain) {
-    const Dims x = kernels::inShape(g, n, 0); // 4-D (layout.h)
-    k->inner = layout == Layout::Nhwc ? x[1] : 16;
-    k->outer = x[0] * x[1] / k->inner;
-  }
+  // planes = N·C (a non-plain value is 4-D, layout.h), so outer = planes / inner.
+  k->inner = innerChannels(layout, layout == Layout::Plain ? 1 : kernels::inShape(g, n, 0)[1]);
+  k->outer = p.planes / k->inner;
   k->nearest = a.mode == ResizeMode::Nearest;
   k->th = taps(k->H, k->OH, k->nearest, a.alignCorners);
   k->tw = taps(k->W, k->OW, k->nearest, a.alignCorners);
