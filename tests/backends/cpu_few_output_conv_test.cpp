@@ -67,11 +67,14 @@ TEST_P(CpuFewOutputConv, MatchesReference) {
   GC c;
   const gradcheck::Dist w{-0.1f, 0.1f};
   ValueId x = c.param({2, fc.C, fc.H, fc.W}, {-1.f, 1.f});
-  // The producer decides the input's layout: Winograd writes nChw16c, a 1x1 conv NHWC.
+  // The producer decides the input's layout: Winograd writes nChw16c, a grouped 1x1 conv NHWC.
   Conv2dAttrs producer;
-  if (fc.in == cpu::Layout::Blocked16) producer.pad = {1, 1, 1, 1};
-  const int64_t pk = fc.in == cpu::Layout::Blocked16 ? 3 : 1;
-  ValueId h = c.op(OpKind::Conv2d, producer, {x, c.param({fc.C, fc.C, pk, pk}, w)});
+  const bool blocked = fc.in == cpu::Layout::Blocked16;
+  if (blocked) producer.pad = {1, 1, 1, 1};
+  producer.groups = blocked ? 1 : 2;
+  const int64_t pk = blocked ? 3 : 1;
+  ValueId h =
+      c.op(OpKind::Conv2d, producer, {x, c.param({fc.C, fc.C / producer.groups, pk, pk}, w)});
   std::vector<ValueId> ins{h, c.param({fc.O, fc.C, fc.K, fc.K}, w)};
   if (fc.bias) ins.push_back(c.param({fc.O}, w));
   ValueId y = c.op(OpKind::Conv2d, fc.attrs, ins);

@@ -58,10 +58,12 @@ TEST(HtmlView, FlagshipPageIsSelfContainedWithEveryNodeAndTheTimeline) {
   EXPECT_NE(html.find("f32[1, 3, 128, 128]"), std::string::npos);
   EXPECT_NE(html.find("sadfpn_unet.llie:"), std::string::npos);
   EXPECT_NE(html.find("Memory timeline (input 1,3,128,128)"), std::string::npos);
-  // The cpu backend's layouts: NHWC between the direct convs, nChw16c around the Winograd ones.
-  EXPECT_NE(html.find("<td>NHWC</td>"), std::string::npos);
+  // The cpu backend's layouts: nChw16c between the convs, from the first conv, which reads the
+  // plain image, to the head conv, which writes the plain output.
   EXPECT_NE(html.find("<td>nChw16c</td>"), std::string::npos);
-  EXPECT_NE(html.find("<td>NHWC &rarr; nChw16c</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>plain &rarr; nChw16c</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>nChw16c &rarr; plain</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<td>NHWC</td>"), std::string::npos);
   EXPECT_GT(std::count(html.begin(), html.end(), '\n'), 200);
 }
 
