@@ -234,10 +234,23 @@ struct GroupGeom {
   int64_t groups = 0, count = 0;
 };
 
+/// How a split reduction cuts each group of `count` values: `splits` chunks of `chunk` values
+/// (the last shorter), one block each; fixed by the shape alone, so the sums are deterministic.
+struct Split {
+  int64_t splits = 1, chunk = 1;
+};
+Split splitFor(int64_t groups, int64_t count);
+/// The working memory, in bytes, of a split reduction over `groups` groups of `count` values (the
+/// `ws` of pointLoss, batchnormTrain and batchnormGrad; groups = 1 for pointLoss, C for the
+/// batchnorms), and of reduce (none where its groups are not split).
+size_t splitReduceBytes(int64_t groups, int64_t count);
+size_t reduceBytes(const GroupGeom& geom);
+
 enum class ReduceOp : int { Sum, Mean, Max, Min };
-/// y[group] = the reduction of its elements, in double (reduce.cu). One block per group.
+/// y[group] = the reduction of its elements, in double (reduce.cu), split into chunks (Split)
+/// with their partials in `ws` (splitReduceBytes).
 cudaError_t reduce(cudaStream_t stream, ReduceOp op, const float* x, float* y,
-                   const GroupGeom& geom);
+                   const GroupGeom& geom, double* ws);
 /// Softmax (or log-softmax) over each group's elements: max, sum of exp(x - max) in double,
 /// then the normalised values (reduce.cu).
 cudaError_t softmax(cudaStream_t stream, bool logForm, const float* x, float* y,
@@ -256,12 +269,12 @@ cudaError_t argmax(cudaStream_t stream, const float* x, int64_t* idx, int64_t ou
 cudaError_t kthValue(cudaStream_t stream, const float* x, float* y, const GroupGeom& geom,
                      int64_t k);
 
-/// The pointwise losses of backends/train/losses.cpp, in double: loss = Σ f(a, b) / n (one
-/// block, a fixed reduction tree: deterministic) and its gradient da = (dy / n) · f'(a, b) with
+/// The pointwise losses of backends/train/losses.cpp, in double: loss = Σ f(a, b) / n (a split
+/// reduction, deterministic) and its gradient da = (dy / n) · f'(a, b) with
 /// dy the device scalar `dy` (reduce.cu). beta: smooth_l1's β, huber's δ.
 enum class PointLoss : int { L1, Mse, SmoothL1, Huber, Bce };
 cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const float* a,
-                      const float* b, float* y, int64_t n);
+                      const float* b, float* y, int64_t n, double* ws);
 cudaError_t pointLossGrad(cudaStream_t stream, PointLoss loss, double beta, const float* a,
                           const float* b, const float* dy, float* da, int64_t n);
 
@@ -274,20 +287,21 @@ cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gam
                            const float* beta, const float* mean, const float* var, float* y,
                            int64_t outer, int64_t C, int64_t inner, double eps, BnAct act);
 /// Training: batch mean and biased variance, y, and the running statistics blended with
-/// `momentum` (the running variance with the unbiased batch variance). One block per channel.
+/// `momentum` (the running variance with the unbiased batch variance). Each channel's sums are
+/// split reductions (two passes: the mean, then the centred squares).
 cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gamma,
                            const float* beta, const float* runMean, const float* runVar, float* y,
                            float* mean, float* var, float* newRunMean, float* newRunVar,
                            int64_t outer, int64_t C, int64_t inner, double eps, double momentum,
-                           BnAct act);
+                           BnAct act, double* ws);
 /// The training backward: dx, dgamma = Σ g·x̂, dbeta = Σ g, with g = dy, or with an epilogue dy
 /// masked where act passes no gradient at the recomputed y = (x − mean)·invstd·gamma + beta
 /// rounded to f32 (relu: y > 0; relu6: 0 < y < 6). `beta` is read only with an epilogue (may be
-/// null without). One block per channel.
+/// null without). Each channel's sums are split reductions.
 cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamma,
                           const float* mean, const float* var, const float* dy, const float* beta,
                           float* dx, float* dgamma, float* dbeta, int64_t outer, int64_t C,
-                          int64_t inner, double eps, BnAct act);
+                          int64_t inner, double eps, BnAct act, double* ws);
 
 /// 2-D pooling over x viewed as [planes, H, W] -> [planes, OH, OW] (pool.cu): kernel kh x kw,
 /// stride sh, sw, padding top pt, bottom pb, left pl, right pr (the output size says whether

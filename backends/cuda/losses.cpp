@@ -33,10 +33,12 @@ Expected<std::unique_ptr<Kernel>> makeLoss(const Graph& g, const Node& n, const 
   dev::PointLoss loss = *lossFromName(opName(n.op));
   double beta = loss == dev::PointLoss::Bce ? 0.0 : attrsOf<LossAttrs>(n).beta;
   if (std::string why = checkBeta(loss, beta); !why.empty()) return kernels::badNode(n, why);
-  return kernels::makeFnKernel([ctx, loss, beta](const auto& in, const auto& out) {
-    LLIE_CUDA_CHECK(dev::pointLoss(ctx->stream, loss, beta, in[0]->f32(), in[1]->f32(),
-                                   out[0]->f32(), in[0]->numel()));
-  });
+  return makeWorkspaceFnKernel(
+      dev::splitReduceBytes(1, numel(a)),
+      [ctx, loss, beta](void* ws, const auto& in, const auto& out) {
+        LLIE_CUDA_CHECK(dev::pointLoss(ctx->stream, loss, beta, in[0]->f32(), in[1]->f32(),
+                                       out[0]->f32(), in[0]->numel(), static_cast<double*>(ws)));
+      });
 }
 
 Expected<std::unique_ptr<Kernel>> makeLossGrad(const Graph& g, const Node& n,

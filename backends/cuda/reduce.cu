@@ -1,13 +1,17 @@
 // Device code of the reduction families (launchers declared in device_kernels.h): reductions
 // over any set of axes, softmax / log-softmax over any set of axes, and batch normalisation
 // (inference, training statistics and output, training backward), and the pointwise losses with
-// their gradients. One block of kThreads per
-// group (or channel) accumulates in double and combines its threads' partials by a fixed tree
-// in shared memory, so results are deterministic run to run; formulas follow the reference
-// backend (backends/reference/reduce.cpp, softmax.cpp, batchnorm*.cpp).
+// their gradients. Sums accumulate in double and are deterministic run to run: a block combines
+// its threads' partials by a fixed tree in shared memory, and where a group is large against the
+// number of groups (a batchnorm channel, a loss, a bias gradient) it is split into chunks fixed by
+// the shape alone (splitFor), one block per chunk, whose partials are then added in chunk order;
+// formulas follow the reference backend (backends/reference/reduce.cpp, softmax.cpp,
+// batchnorm*.cpp).
 #include "backends/cuda/device_common.cuh"
 
 #include <math.h>
+
+#include <algorithm>
 
 namespace llie::cuda::dev {
 namespace {
@@ -37,6 +41,7 @@ template <class Op> __device__ double blockReduce(double v, double* sh, Op op) {
   return r;
 }
 
+/// One block per group, for groups small against their number (no split).
 template <class Op>
 __global__ void reduceKernel(Op op, double init, bool mean, const float* x, float* y, GroupGeom g) {
   __shared__ double sh[kThreads];
@@ -48,6 +53,51 @@ __global__ void reduceKernel(Op op, double init, bool mean, const float* x, floa
     acc = blockReduce(acc, sh, op);
     if (threadIdx.x == 0)
       y[grp] = static_cast<float>(mean ? acc / static_cast<double>(g.count) : acc);
+  }
+}
+
+/// Group `grp`'s chunk `s` of a split reduction: its index range within the group.
+struct ChunkRange {
+  int64_t begin, end;
+};
+__device__ inline ChunkRange chunkOf(const Split& sp, int64_t count, int64_t s) {
+  int64_t b = s * sp.chunk, e = b + sp.chunk;
+  return {b, e < count ? e : count};
+}
+
+/// part[grp * splits + s] = op over chunk s of group grp (one block per chunk).
+template <class Op>
+__global__ void reducePartialsKernel(Op op, double init, const float* x, double* part, GroupGeom g,
+                                     Split sp) {
+  __shared__ double sh[kThreads];
+  for (int64_t b = blockIdx.x; b < g.groups * sp.splits; b += gridDim.x) {
+    const int64_t grp = b / sp.splits;
+    const ChunkRange r = chunkOf(sp, g.count, b % sp.splits);
+    const int64_t base = offsetOf(grp, g.keptRank, g.kdims, g.kstrides);
+    double acc = init;
+    for (int64_t i = r.begin + threadIdx.x; i < r.end; i += kThreads)
+      acc = op(acc, static_cast<double>(x[base + offsetOf(i, g.redRank, g.rdims, g.rstrides)]));
+    acc = blockReduce(acc, sh, op);
+    if (threadIdx.x == 0) part[b] = acc;
+  }
+}
+
+/// The chunks' partials of group `grp` combined in chunk order.
+template <class Op>
+__device__ double combineChunks(Op op, double init, const double* part, int64_t grp,
+                                int64_t splits) {
+  double acc = init;
+  for (int64_t s = 0; s < splits; ++s)
+    acc = op(acc, part[grp * splits + s]);
+  return acc;
+}
+
+template <class Op>
+__global__ void reduceFinishKernel(Op op, double init, bool mean, const double* part, float* y,
+                                   int64_t groups, int64_t count, int64_t splits) {
+  LLIE_GRID_LOOP(grp, groups) {
+    double acc = combineChunks(op, init, part, grp, splits);
+    y[grp] = static_cast<float>(mean ? acc / static_cast<double>(count) : acc);
   }
 }
 
@@ -115,37 +165,52 @@ __device__ int64_t channelAt(int64_t j, int64_t c, int64_t C, int64_t inner) {
   return ((j / inner) * C + c) * inner + j % inner;
 }
 
-__global__ void bnTrainKernel(const float* x, const float* gamma, const float* beta,
-                              const float* rm, const float* rv, float* y, float* mean, float* var,
-                              float* nrm, float* nrv, int64_t outer, int64_t C, int64_t inner,
-                              double eps, double m, BnAct act) {
+/// Batchnorm training statistics, pass 1 (stage 0) and 2 (stage 1): per chunk of a channel the
+/// sum of x, or of (x - mu)^2 with mu from pass 1's partials (the two-pass variance, as the
+/// reference backend computes it).
+__global__ void bnStatsPartialsKernel(int stage, const float* x, double* part, int64_t outer,
+                                      int64_t C, int64_t inner, Split sp) {
   __shared__ double sh[kThreads];
   const int64_t count = outer * inner;
-  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
-    double sum = 0;
-    for (int64_t j = threadIdx.x; j < count; j += kThreads)
-      sum += x[channelAt(j, c, C, inner)];
-    sum = blockReduce(sum, sh, Sum());
-    double mu = count ? sum / count : 0.0;
-    double sq = 0;
-    for (int64_t j = threadIdx.x; j < count; j += kThreads) {
-      double d = x[channelAt(j, c, C, inner)] - mu;
-      sq += d * d;
+  for (int64_t b = blockIdx.x; b < C * sp.splits; b += gridDim.x) {
+    const int64_t c = b / sp.splits;
+    const ChunkRange r = chunkOf(sp, count, b % sp.splits);
+    const double mu =
+        stage == 0 || count == 0 ? 0.0 : combineChunks(Sum(), 0.0, part, c, sp.splits) / count;
+    double acc = 0;
+    for (int64_t j = r.begin + threadIdx.x; j < r.end; j += kThreads) {
+      double v = x[channelAt(j, c, C, inner)];
+      acc += stage == 0 ? v : (v - mu) * (v - mu);
     }
-    sq = blockReduce(sq, sh, Sum());
-    double v = count ? sq / count : 0.0;
-    double inv = 1.0 / sqrt(v + eps);
-    for (int64_t j = threadIdx.x; j < count; j += kThreads) {
-      int64_t k = channelAt(j, c, C, inner);
-      y[k] = static_cast<float>(bnActivate(act, (x[k] - mu) * inv * gamma[c] + beta[c]));
-    }
-    if (threadIdx.x == 0) {
-      double unbiased = count > 1 ? v * count / (count - 1) : v;
-      mean[c] = static_cast<float>(mu);
-      var[c] = static_cast<float>(v);
-      nrm[c] = static_cast<float>((1 - m) * rm[c] + m * mu);
-      nrv[c] = static_cast<float>((1 - m) * rv[c] + m * unbiased);
-    }
+    acc = blockReduce(acc, sh, Sum());
+    if (threadIdx.x == 0) part[C * sp.splits * stage + b] = acc;
+  }
+}
+
+/// Per channel: the statistics outputs and, in `stats`, mu and 1/sqrt(var + eps) in double.
+__global__ void bnTrainFinishKernel(const double* part, const float* rm, const float* rv,
+                                    float* mean, float* var, float* nrm, float* nrv, double* stats,
+                                    int64_t C, int64_t count, Split sp, double eps, double m) {
+  LLIE_GRID_LOOP(c, C) {
+    double mu = count ? combineChunks(Sum(), 0.0, part, c, sp.splits) / count : 0.0;
+    double v = count ? combineChunks(Sum(), 0.0, part + C * sp.splits, c, sp.splits) / count : 0.0;
+    double unbiased = count > 1 ? v * count / (count - 1) : v;
+    mean[c] = static_cast<float>(mu);
+    var[c] = static_cast<float>(v);
+    nrm[c] = static_cast<float>((1 - m) * rm[c] + m * mu);
+    nrv[c] = static_cast<float>((1 - m) * rv[c] + m * unbiased);
+    stats[2 * c] = mu;
+    stats[2 * c + 1] = 1.0 / sqrt(v + eps);
+  }
+}
+
+__global__ void bnTrainApplyKernel(const float* x, const float* gamma, const float* beta,
+                                   const double* stats, float* y, int64_t C, int64_t inner,
+                                   int64_t n, BnAct act) {
+  LLIE_GRID_LOOP(k, n) {
+    int64_t c = (k / inner) % C;
+    y[k] = static_cast<float>(
+        bnActivate(act, (x[k] - stats[2 * c]) * stats[2 * c + 1] * gamma[c] + beta[c]));
   }
 }
 
@@ -158,16 +223,20 @@ __device__ double bnMaskedDy(BnAct act, const float* x, const float* gamma, cons
   return bnPasses(act, y) ? static_cast<double>(dy[k]) : 0.0;
 }
 
-__global__ void bnGradKernel(const float* x, const float* gamma, const float* mean,
-                             const float* var, const float* dy, const float* beta, float* dx,
-                             float* dgamma, float* dbeta, int64_t outer, int64_t C, int64_t inner,
-                             double eps, BnAct act) {
+/// Batchnorm backward, pass 1: per chunk of a channel, the sums of g and of g * x̂ (g: dy masked
+/// by the epilogue) into part[0 .. C·splits) and part[C·splits .. 2·C·splits).
+__global__ void bnGradPartialsKernel(const float* x, const float* gamma, const float* mean,
+                                     const float* var, const float* dy, const float* beta,
+                                     double* part, int64_t outer, int64_t C, int64_t inner,
+                                     Split sp, double eps, BnAct act) {
   __shared__ double sh[kThreads];
   const int64_t count = outer * inner;
-  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
+  for (int64_t b = blockIdx.x; b < C * sp.splits; b += gridDim.x) {
+    const int64_t c = b / sp.splits;
+    const ChunkRange r = chunkOf(sp, count, b % sp.splits);
     double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps), mu = mean[c];
     double sdy = 0, sdyx = 0;
-    for (int64_t j = threadIdx.x; j < count; j += kThreads) {
+    for (int64_t j = r.begin + threadIdx.x; j < r.end; j += kThreads) {
       int64_t k = channelAt(j, c, C, inner);
       double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
       sdy += g;
@@ -175,17 +244,38 @@ __global__ void bnGradKernel(const float* x, const float* gamma, const float* me
     }
     sdy = blockReduce(sdy, sh, Sum());
     sdyx = blockReduce(sdyx, sh, Sum());
-    double cnt = static_cast<double>(count);
-    for (int64_t j = threadIdx.x; j < count; j += kThreads) {
-      int64_t k = channelAt(j, c, C, inner);
-      double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
-      double xhat = (x[k] - mu) * inv;
-      dx[k] = static_cast<float>(gamma[c] * inv * (g - sdy / cnt - xhat * sdyx / cnt));
-    }
     if (threadIdx.x == 0) {
-      dgamma[c] = static_cast<float>(sdyx);
-      dbeta[c] = static_cast<float>(sdy);
+      part[b] = sdy;
+      part[C * sp.splits + b] = sdyx;
     }
+  }
+}
+
+/// Per channel: dbeta = Σ g, dgamma = Σ g·x̂, also kept in double in `sums`.
+__global__ void bnGradFinishKernel(const double* part, float* dgamma, float* dbeta, double* sums,
+                                   int64_t C, Split sp) {
+  LLIE_GRID_LOOP(c, C) {
+    double sdy = combineChunks(Sum(), 0.0, part, c, sp.splits);
+    double sdyx = combineChunks(Sum(), 0.0, part + C * sp.splits, c, sp.splits);
+    dgamma[c] = static_cast<float>(sdyx);
+    dbeta[c] = static_cast<float>(sdy);
+    sums[2 * c] = sdy;
+    sums[2 * c + 1] = sdyx;
+  }
+}
+
+__global__ void bnGradApplyKernel(const float* x, const float* gamma, const float* mean,
+                                  const float* var, const float* dy, const float* beta,
+                                  const double* sums, float* dx, int64_t C, int64_t inner,
+                                  int64_t n, int64_t count, double eps, BnAct act) {
+  const double cnt = static_cast<double>(count);
+  LLIE_GRID_LOOP(k, n) {
+    int64_t c = (k / inner) % C;
+    double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
+    double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
+    double xhat = (x[k] - static_cast<double>(mean[c])) * inv;
+    dx[k] =
+        static_cast<float>(gamma[c] * inv * (g - sums[2 * c] / cnt - xhat * sums[2 * c + 1] / cnt));
   }
 }
 
@@ -220,14 +310,18 @@ __device__ double lossTerm(PointLoss loss, double beta, double a, double b, bool
   return 0.0;
 }
 
-__global__ void pointLossKernel(PointLoss loss, double beta, const float* a, const float* b,
-                                float* y, int64_t n) {
+/// The pointwise loss, pass 1: per chunk the sum of its terms.
+__global__ void pointLossPartialsKernel(PointLoss loss, double beta, const float* a, const float* b,
+                                        double* part, int64_t n, Split sp) {
   __shared__ double sh[kThreads];
-  double sum = 0;
-  for (int64_t i = threadIdx.x; i < n; i += kThreads)
-    sum += lossTerm(loss, beta, a[i], b[i], false);
-  sum = blockReduce(sum, sh, Sum());
-  if (threadIdx.x == 0) y[0] = static_cast<float>(sum / static_cast<double>(n));
+  for (int64_t blk = blockIdx.x; blk < sp.splits; blk += gridDim.x) {
+    const ChunkRange r = chunkOf(sp, n, blk);
+    double sum = 0;
+    for (int64_t i = r.begin + threadIdx.x; i < r.end; i += kThreads)
+      sum += lossTerm(loss, beta, a[i], b[i], false);
+    sum = blockReduce(sum, sh, Sum());
+    if (threadIdx.x == 0) part[blk] = sum;
+  }
 }
 
 __global__ void pointLossGradKernel(PointLoss loss, double beta, const float* a, const float* b,
@@ -241,8 +335,13 @@ __global__ void pointLossGradKernel(PointLoss loss, double beta, const float* a,
 } // namespace
 
 cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const float* a,
-                      const float* b, float* y, int64_t n) {
-  pointLossKernel<<<1, kThreads, 0, stream>>>(loss, beta, a, b, y, n);
+                      const float* b, float* y, int64_t n, double* ws) {
+  const Split sp = splitFor(1, n);
+  if (n > 0)
+    pointLossPartialsKernel<<<groupBlocks(sp.splits), kThreads, 0, stream>>>(loss, beta, a, b, ws,
+                                                                             n, sp);
+  reduceFinishKernel<<<1, kThreads, 0, stream>>>(Sum(), 0.0, true, ws, y, 1, n,
+                                                 n > 0 ? sp.splits : 0);
   return cudaGetLastError();
 }
 
@@ -254,21 +353,30 @@ cudaError_t pointLossGrad(cudaStream_t stream, PointLoss loss, double beta, cons
 }
 
 cudaError_t reduce(cudaStream_t stream, ReduceOp op, const float* x, float* y,
-                   const GroupGeom& geom) {
-  if (geom.groups > 0) {
-    unsigned b = groupBlocks(geom.groups);
-    switch (op) {
-    case ReduceOp::Sum:
-    case ReduceOp::Mean:
-      reduceKernel<<<b, kThreads, 0, stream>>>(Sum(), 0.0, op == ReduceOp::Mean, x, y, geom);
-      break;
-    case ReduceOp::Max:
-      reduceKernel<<<b, kThreads, 0, stream>>>(Max(), -INFINITY, false, x, y, geom);
-      break;
-    case ReduceOp::Min:
-      reduceKernel<<<b, kThreads, 0, stream>>>(Min(), INFINITY, false, x, y, geom);
-      break;
+                   const GroupGeom& geom, double* ws) {
+  if (geom.groups <= 0) return cudaSuccess;
+  const Split sp = splitFor(geom.groups, geom.count);
+  const unsigned parts = groupBlocks(geom.groups * sp.splits), fin = blocksFor(geom.groups);
+  auto run = [&](auto fn, double init, bool mean) {
+    if (sp.splits == 1) { // (no workspace then: see reduceBytes)
+      reduceKernel<<<groupBlocks(geom.groups), kThreads, 0, stream>>>(fn, init, mean, x, y, geom);
+      return;
     }
+    reducePartialsKernel<<<parts, kThreads, 0, stream>>>(fn, init, x, ws, geom, sp);
+    reduceFinishKernel<<<fin, kThreads, 0, stream>>>(fn, init, mean, ws, y, geom.groups, geom.count,
+                                                     sp.splits);
+  };
+  switch (op) {
+  case ReduceOp::Sum:
+  case ReduceOp::Mean:
+    run(Sum(), 0.0, op == ReduceOp::Mean);
+    break;
+  case ReduceOp::Max:
+    run(Max(), -INFINITY, false);
+    break;
+  case ReduceOp::Min:
+    run(Min(), INFINITY, false);
+    break;
   }
   return cudaGetLastError();
 }
@@ -294,22 +402,57 @@ cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gam
                            const float* beta, const float* runMean, const float* runVar, float* y,
                            float* mean, float* var, float* newRunMean, float* newRunVar,
                            int64_t outer, int64_t C, int64_t inner, double eps, double momentum,
-                           BnAct act) {
-  if (C > 0)
-    bnTrainKernel<<<groupBlocks(C), kThreads, 0, stream>>>(x, gamma, beta, runMean, runVar, y, mean,
-                                                           var, newRunMean, newRunVar, outer, C,
-                                                           inner, eps, momentum, act);
+                           BnAct act, double* ws) {
+  if (C <= 0) return cudaSuccess;
+  const int64_t count = outer * inner, n = C * count;
+  const Split sp = splitFor(C, count);
+  double* stats = ws + 2 * C * sp.splits;
+  const unsigned parts = groupBlocks(C * sp.splits);
+  bnStatsPartialsKernel<<<parts, kThreads, 0, stream>>>(0, x, ws, outer, C, inner, sp);
+  bnStatsPartialsKernel<<<parts, kThreads, 0, stream>>>(1, x, ws, outer, C, inner, sp);
+  bnTrainFinishKernel<<<blocksFor(C), kThreads, 0, stream>>>(
+      ws, runMean, runVar, mean, var, newRunMean, newRunVar, stats, C, count, sp, eps, momentum);
+  if (n > 0)
+    bnTrainApplyKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, gamma, beta, stats, y, C, inner, n,
+                                                              act);
   return cudaGetLastError();
 }
 
 cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamma,
                           const float* mean, const float* var, const float* dy, const float* beta,
                           float* dx, float* dgamma, float* dbeta, int64_t outer, int64_t C,
-                          int64_t inner, double eps, BnAct act) {
-  if (C > 0)
-    bnGradKernel<<<groupBlocks(C), kThreads, 0, stream>>>(x, gamma, mean, var, dy, beta, dx, dgamma,
-                                                          dbeta, outer, C, inner, eps, act);
+                          int64_t inner, double eps, BnAct act, double* ws) {
+  if (C <= 0) return cudaSuccess;
+  const int64_t count = outer * inner, n = C * count;
+  const Split sp = splitFor(C, count);
+  double* sums = ws + 2 * C * sp.splits;
+  bnGradPartialsKernel<<<groupBlocks(C * sp.splits), kThreads, 0, stream>>>(
+      x, gamma, mean, var, dy, beta, ws, outer, C, inner, sp, eps, act);
+  bnGradFinishKernel<<<blocksFor(C), kThreads, 0, stream>>>(ws, dgamma, dbeta, sums, C, sp);
+  if (n > 0)
+    bnGradApplyKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, gamma, mean, var, dy, beta, sums,
+                                                             dx, C, inner, n, count, eps, act);
   return cudaGetLastError();
+}
+
+Split splitFor(int64_t groups, int64_t count) {
+  // About kSplitBlocks blocks in all, each chunk at least kMinChunk values.
+  constexpr int64_t kSplitBlocks = 1024, kMinChunk = 8 * kThreads;
+  const int64_t want = std::max<int64_t>(1, kSplitBlocks / std::max<int64_t>(groups, 1));
+  const int64_t most = std::max<int64_t>(1, count / kMinChunk);
+  const int64_t splits = std::min(want, most);
+  const int64_t chunk = std::max<int64_t>(1, (count + splits - 1) / splits);
+  return {std::max<int64_t>(1, (count + chunk - 1) / chunk), chunk};
+}
+
+size_t reduceBytes(const GroupGeom& geom) {
+  const Split sp = splitFor(geom.groups, geom.count);
+  return sp.splits == 1 ? 0 : sizeof(double) * geom.groups * sp.splits;
+}
+
+size_t splitReduceBytes(int64_t groups, int64_t count) {
+  // Two partials per chunk and two results per group, in double.
+  return sizeof(double) * 2 * std::max<int64_t>(groups, 1) * (splitFor(groups, count).splits + 1);
 }
 
 } // namespace llie::cuda::dev
