@@ -68,6 +68,11 @@ public:
   virtual void copyIn(void* dst, const void* hostSrc, size_t bytes) = 0;
   virtual void copyOut(void* hostDst, const void* src, size_t bytes) = 0;
   virtual void synchronize() {}
+  /// Whether the kernels prepared from now on must give bit-identical results run to run
+  /// (llie-run train --deterministic). The cuda backend then picks deterministic cuDNN
+  /// convolution algorithms only where there is one (by default the fastest, some of which sum
+  /// with atomics); the host backends always are.
+  virtual void requireDeterminism(bool on) { (void)on; }
   /// Memory accounting (all zero for a backend that does not keep it).
   virtual DeviceMemory memoryUse() const { return {}; }
   /// Activation layout changes (reorders) the kernels prepared so far make on every run: the

@@ -550,6 +550,7 @@ Status Run::settle() {
 
 Status Run::createExecutor() {
   LLIE_ASSIGN_OR_RETURN(backend_, createBackend(o_.backend));
+  backend_->requireDeterminism(o_.deterministic);
   InputShapes shapes;
   for (auto& name : dataInputs_)
     shapes[name] = {batch_, 3, crop_, crop_};

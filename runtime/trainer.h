@@ -34,7 +34,7 @@ struct TrainOptions {
   std::optional<int64_t> steps, epochs, batch, crop, evalEvery, checkpointEvery;
   std::optional<double> lr;     ///< the base learning rate (the schedule scales it)
   std::optional<uint64_t> seed; ///< initial weights and data stream; default 0
-  bool deterministic = false;   ///< one OpenMP thread: bit-identical runs
+  bool deterministic = false;   ///< one OpenMP thread, deterministic kernels: bit-identical runs
   std::string out;              ///< the run folder; "" = runs/<entry>, or the folder of `resume`
   bool overwrite = false;       ///< allow a fresh run into a folder that holds one already
   std::string resume;           ///< a checkpoint to continue from

@@ -206,7 +206,8 @@ static int runMain(int argc, char** argv) {
   auto* oLr = trainc->add_option("--lr", tLr, "base learning rate (the schedule scales it)")
                   ->check(CLI::PositiveNumber);
   trainc->add_flag("--deterministic", topt.deterministic,
-                   "one thread, fixed seeds: two runs give bit-identical losses");
+                   "one thread, fixed seeds and deterministic cuDNN algorithms on cuda: two runs "
+                   "give bit-identical losses");
   trainc->add_option(
       "--out", topt.out,
       "folder for the log, checkpoints and weights (default: runs/ENTRY; with --resume, the "

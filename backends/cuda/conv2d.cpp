@@ -11,9 +11,12 @@
 // from cuDNN's candidates ranked by measured time (cudnnFind*: each algorithm run once on trial
 // buffers cuDNN allocates; its heuristics, cudnn*Algorithm_v7, where that fails), as PyTorch's
 // cudnn.benchmark does, taking the first that runs in plain fp32 FMA math
-// (no TF32 tensor ops), needs at most kMaxAlgoWorkspace bytes, is deterministic and is not one
-// whose rounding strays from the direct sum (imprecise); where none is all of these, the first
-// that is not imprecise, then the first at all (rather than refusing the conv); the choice is
+// (no TF32 tensor ops), needs at most kMaxAlgoWorkspace bytes and is not one whose rounding
+// strays from the direct sum (imprecise), else the first that is imprecise; under
+// Backend::requireDeterminism only deterministic ones, ranked by the heuristics alone (the same
+// choice in every process), and a conv with none is an error. Allowing
+// the atomic (non-deterministic) gradients takes the flagship's training step at batch 16 on an
+// H200 from 209 to 150 ms; the choice is
 // cached in the context. Its workspace is part of Kernel::workspaceBytes, planned by the executor
 // into its arena.
 #include "backends/cuda/cuda_kernels.h"
@@ -59,11 +62,15 @@ bool imprecise(cudnnConvolutionBwdFilterAlgo_t a) {
   return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
 }
 
-/// cuDNN's candidates for one direction into `perf`, fastest first: measured by `find`, or, where
-/// measuring fails (no memory for its trial buffers), ranked by the heuristics of `guess`.
+/// cuDNN's candidates for one direction into `perf`, fastest first: measured by `find`, or ranked
+/// by the heuristics of `guess` where measuring fails (no memory for its trial buffers) or must
+/// not be used (`measure` false: under requireDeterminism, since timings can rank two equally
+/// fast algorithms differently from one process to the next, and two deterministic algorithms
+/// still round differently).
 template <class Perf, class Find, class Guess, class... Args>
-Status ranked(Find find, Guess guess, std::vector<Perf>& perf, int& got, Args... args) {
-  if (find(args..., int(perf.size()), &got, perf.data()) == CUDNN_STATUS_SUCCESS)
+Status ranked(bool measure, Find find, Guess guess, std::vector<Perf>& perf, int& got,
+              Args... args) {
+  if (measure && find(args..., int(perf.size()), &got, perf.data()) == CUDNN_STATUS_SUCCESS)
     return Status::ok();
   (void)cudaGetLastError();
   LLIE_CUDA_TRY(guess(args..., int(perf.size()), &got, perf.data()));
@@ -211,10 +218,11 @@ public:
                                               conv_.get(),
                                               static_cast<cudnnConvolutionFwdAlgo_t>(algo_), algoWs,
                                               algoBytes_, c_.residual ? &one : &zero, y_.get(), y));
-      if (c_.hasBias)
-        LLIE_CUDA_CHECK(cudnnAddTensor(h, &one, bias_.get(), in[2]->f32(), &one, y_.get(), y));
-      if (hasEpilogue_)
-        LLIE_CUDA_CHECK(dev::unary(s, epiOp_, epiAlpha_, 0.0, y, y, out[0]->numel()));
+      // Bias and epilogue in one pass over y.
+      if (c_.hasBias || hasEpilogue_)
+        LLIE_CUDA_CHECK(dev::biasActivate(s, y, c_.hasBias ? in[2]->f32() : nullptr, c_.O,
+                                          c_.OH * c_.OW, out[0]->numel(), hasEpilogue_, epiOp_,
+                                          epiAlpha_));
       break;
     }
     case Dir::GradInput:
@@ -254,7 +262,7 @@ private:
   std::string cacheKey() const {
     // The transpose runs backward data: it shares the gradient's choices.
     Dir d = dir_ == Dir::Transpose ? Dir::GradInput : dir_;
-    std::string k = std::to_string(static_cast<int>(d));
+    std::string k = std::to_string(static_cast<int>(d)) + (ctx_->deterministic ? "d" : "");
     for (int64_t v : {c_.N, c_.C, PH_, PW_, c_.O, c_.Cg, c_.KH, c_.KW, c_.OH, c_.OW, c_.G, c_.sh,
                       c_.sw, explicitPad_ ? 0 : c_.pt, explicitPad_ ? 0 : c_.pl, c_.dh, c_.dw})
       k += "," + std::to_string(v);
@@ -286,15 +294,16 @@ private:
     return st == CUDNN_STATUS_SUCCESS && bytes <= kMaxAlgoWorkspace;
   }
 
-  /// The first acceptable algorithm among cuDNN's ranked candidates for this direction, in three
-  /// rounds that ask less each time: deterministic and precise, precise, any (see the top).
+  /// The first acceptable algorithm among cuDNN's ranked candidates for this direction, in two
+  /// rounds, the second asking less: precise, then any; under requireDeterminism both rounds
+  /// take deterministic algorithms only (see the top).
   template <class Perf> bool pick(const Perf* perf, int count) {
-    for (int round = 0; round < 3; ++round)
+    for (int round = 0; round < 2; ++round)
       for (int i = 0; i < count; ++i) {
         const Perf& p = perf[i];
         if (p.status != CUDNN_STATUS_SUCCESS || tensorOpMath(p.mathType)) continue;
-        if (round < 2 && imprecise(p.algo)) continue;
-        if (round < 1 && p.determinism != CUDNN_DETERMINISTIC) continue;
+        if (round == 0 && imprecise(p.algo)) continue;
+        if (ctx_->deterministic && p.determinism != CUDNN_DETERMINISTIC) continue;
         size_t bytes = 0;
         if (!workspaceFor(static_cast<int>(p.algo), bytes)) continue;
         algo_ = static_cast<int>(p.algo);
@@ -317,9 +326,9 @@ private:
     switch (dir_) {
     case Dir::Forward: {
       std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
-      if (Status st =
-              ranked(cudnnFindConvolutionForwardAlgorithm, cudnnGetConvolutionForwardAlgorithm_v7,
-                     perf, got, h, x_.get(), w_.get(), conv_.get(), y_.get());
+      if (Status st = ranked(!ctx_->deterministic, cudnnFindConvolutionForwardAlgorithm,
+                             cudnnGetConvolutionForwardAlgorithm_v7, perf, got, h, x_.get(),
+                             w_.get(), conv_.get(), y_.get());
           !st.isOk())
         return st;
       found = pick(perf.data(), got);
@@ -328,7 +337,7 @@ private:
     case Dir::GradInput:
     case Dir::Transpose: {
       std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
-      if (Status st = ranked(cudnnFindConvolutionBackwardDataAlgorithm,
+      if (Status st = ranked(!ctx_->deterministic, cudnnFindConvolutionBackwardDataAlgorithm,
                              cudnnGetConvolutionBackwardDataAlgorithm_v7, perf, got, h, w_.get(),
                              y_.get(), conv_.get(), x_.get());
           !st.isOk())
@@ -339,7 +348,7 @@ private:
     case Dir::GradWeight: {
       std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(
           CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
-      if (Status st = ranked(cudnnFindConvolutionBackwardFilterAlgorithm,
+      if (Status st = ranked(!ctx_->deterministic, cudnnFindConvolutionBackwardFilterAlgorithm,
                              cudnnGetConvolutionBackwardFilterAlgorithm_v7, perf, got, h, x_.get(),
                              y_.get(), conv_.get(), w_.get());
           !st.isOk())
@@ -349,7 +358,8 @@ private:
     }
     }
     if (!found)
-      return Status::error(std::string("cuDNN offers no fp32 ") + dirName(dir_) +
+      return Status::error(std::string("cuDNN offers no ") +
+                           (ctx_->deterministic ? "deterministic " : "") + "fp32 " + dirName(dir_) +
                            " convolution algorithm within " +
                            std::to_string(kMaxAlgoWorkspace >> 20) + " MiB of workspace");
     ctx_->convAlgos[key] = {algo_, algoBytes_};

@@ -186,6 +186,7 @@ public:
   }
 
   void synchronize() override { LLIE_CUDA_CHECK(cudaStreamSynchronize(ctx_->stream)); }
+  void requireDeterminism(bool on) override { ctx_->deterministic = on; }
 
   /// Profiling times nodes with CUDA events on the stream (cuda_timer.h, device_timer.h).
   std::unique_ptr<DeviceTimer> makeTimer() override { return makeEventTimer(ctx_); }

@@ -28,6 +28,9 @@ struct CudaContext {
   /// cuDNN convolution algorithms chosen so far: (algorithm, workspace bytes) by a key of the
   /// direction and the full geometry, so each shape is chosen once (conv2d.cpp).
   std::map<std::string, std::pair<int, size_t>> convAlgos;
+  /// Convolution algorithms must be deterministic where cuDNN has one
+  /// (Backend::requireDeterminism).
+  bool deterministic = false;
 
   CudaContext() = default;
   CudaContext(const CudaContext&) = delete;

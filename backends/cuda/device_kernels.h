@@ -41,6 +41,10 @@ enum class UnaryOp : int {
 /// y[i] = op(x[i]); p0 = alpha / exponent / lo, p1 = hi. In-place safe (y == x).
 cudaError_t unary(cudaStream_t stream, UnaryOp op, double p0, double p1, const float* x, float* y,
                   int64_t n);
+/// A conv's epilogue in one pass over y viewed as [outer, C, inner]: y = y + bias[c] (an f32 add,
+/// as cudnnAddTensor), then op in double when `activate` (as unary). bias may be null (no add).
+cudaError_t biasActivate(cudaStream_t stream, float* y, const float* bias, int64_t C, int64_t inner,
+                         int64_t n, bool activate, UnaryOp op, double p0);
 
 /// Prelu: a > 0 ? a : b·a, b the slope (prelu's channel rule is in the caller's strides).
 enum class BinaryOp : int { Add, Sub, Mul, Div, Maximum, Minimum, Prelu };

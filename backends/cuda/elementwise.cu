@@ -16,6 +16,14 @@ __global__ void unaryKernel(UnaryOp op, double p0, double p1, const float* x, fl
   }
 }
 
+__global__ void biasActivateKernel(float* y, const float* bias, int64_t C, int64_t inner, int64_t n,
+                                   bool activate, UnaryOp op, double p0) {
+  LLIE_GRID_LOOP(i, n) {
+    float v = bias ? y[i] + bias[(i / inner) % C] : y[i];
+    y[i] = activate ? static_cast<float>(unaryValue(op, static_cast<double>(v), p0, 0.0)) : v;
+  }
+}
+
 __global__ void binaryKernel(BinaryOp op, const float* a, const float* b, float* y, Broadcast2 s,
                              int64_t n) {
   LLIE_GRID_LOOP(i, n) {
@@ -231,6 +239,14 @@ cudaError_t adamUpdate(cudaStream_t stream, const AdamParams& a, const float* p,
 cudaError_t unary(cudaStream_t stream, UnaryOp op, double p0, double p1, const float* x, float* y,
                   int64_t n) {
   if (n > 0) unaryKernel<<<blocksFor(n), kThreads, 0, stream>>>(op, p0, p1, x, y, n);
+  return cudaGetLastError();
+}
+
+cudaError_t biasActivate(cudaStream_t stream, float* y, const float* bias, int64_t C, int64_t inner,
+                         int64_t n, bool activate, UnaryOp op, double p0) {
+  if (n > 0)
+    biasActivateKernel<<<blocksFor(n), kThreads, 0, stream>>>(y, bias, C, inner, n, activate, op,
+                                                              p0);
   return cudaGetLastError();
 }
 

@@ -18,6 +18,8 @@
 #include "runtime/weights.h"
 #include "tests/gpu/gpu_test_util.h"
 
+#include <cstring>
+
 namespace llie::bt {
 namespace {
 
@@ -153,6 +155,42 @@ TEST(CudaModelRun, FlagshipTrainingStepLossesMatchCpu) {
   expectTrainingStepAgrees("sadfpn_unet.llie", "SADFPNTrain",
                            {{"x", image({2, 3, 32, 32})}, {"gt", image({2, 3, 32, 32}, 59)}},
                            false);
+}
+
+// Under requireDeterminism (llie-run train --deterministic) the cuda backend takes only the
+// convolution algorithms cuDNN marks deterministic: two runs of the flagship's training step give
+// the same bits, losses and every gradient (by default cuDNN's atomic weight gradients may be
+// taken, which differ in the last bits between runs).
+TEST(CudaModelRun, DeterministicTrainingStepRepeatsBitForBit) {
+  LLIE_SKIP_WITHOUT_GPU();
+  SourceManager sm;
+  CompileOptions opt;
+  opt.elab.entry = "SADFPNTrain";
+  auto m = compileModel(sm, repoPath("models/sadfpn_unet.llie"), opt);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  TrainingStepOptions so;
+  so.exposeGradients = true;
+  auto step = buildTrainingStep(m->graph, so);
+  ASSERT_TRUE(step.ok()) << step.status().message();
+  auto w = initialWeights(*step, 7);
+  ASSERT_TRUE(w.ok());
+  std::map<std::string, HostTensor> inputs{{"x", image({4, 3, 64, 64})},
+                                           {"gt", image({4, 3, 64, 64}, 59)}};
+  for (auto& [name, t] : scalarInputs(*step, 1e-3f, 0.f))
+    inputs.emplace(name, t);
+  auto gpu = createBackend("cuda");
+  ASSERT_TRUE(gpu.ok()) << gpu.status().message();
+  (*gpu)->requireDeterminism(true);
+  auto first = trainingStep(*step, *w, **gpu, inputs);
+  auto second = trainingStep(*step, *w, **gpu, inputs);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_GT(first->outputs.size(), 100u) << "the losses and every parameter's gradient";
+  for (auto& [name, t] : first->outputs) {
+    const HostTensor& u = second->outputs.at(name);
+    ASSERT_EQ(u.numel(), t.numel()) << name;
+    EXPECT_EQ(std::memcmp(u.f32(), t.f32(), sizeof(float) * t.numel()), 0) << name;
+  }
 }
 
 } // namespace
