@@ -96,27 +96,37 @@ Expected<StepResult> trainingStep(const Graph& step, const Weights& w, Backend& 
   return r;
 }
 
-void expectTrainingStepAgrees(const std::string& file, const std::string& entry,
-                              std::map<std::string, HostTensor> inputs, bool gradients) {
-  SCOPED_TRACE(file);
+/// The train entry of models/`file` as one training step that outputs its gradients, with its
+/// seeded initial weights; `inputs` gains the step's scalar inputs.
+struct StepSetup {
+  Graph step;
+  Weights w;
+};
+Expected<StepSetup> stepSetup(const std::string& file, const std::string& entry,
+                              std::map<std::string, HostTensor>& inputs) {
   SourceManager sm;
   CompileOptions opt;
   opt.elab.entry = entry;
-  auto m = compileModel(sm, repoPath("models/" + file), opt);
-  ASSERT_TRUE(m.ok()) << m.status().message();
+  LLIE_ASSIGN_OR_RETURN(auto m, compileModel(sm, repoPath("models/" + file), opt));
   TrainingStepOptions so;
   so.exposeGradients = true;
-  auto step = buildTrainingStep(m->graph, so);
-  ASSERT_TRUE(step.ok()) << step.status().message();
-  auto w = initialWeights(*step, 7);
-  ASSERT_TRUE(w.ok());
-  for (auto& [name, t] : scalarInputs(*step, 1e-3f, 0.f))
+  LLIE_ASSIGN_OR_RETURN(Graph step, buildTrainingStep(m.graph, so));
+  LLIE_ASSIGN_OR_RETURN(Weights w, initialWeights(step, 7));
+  for (auto& [name, t] : scalarInputs(step, 1e-3f, 0.f))
     inputs.emplace(name, t);
+  return StepSetup{std::move(step), std::move(w)};
+}
+
+void expectTrainingStepAgrees(const std::string& file, const std::string& entry,
+                              std::map<std::string, HostTensor> inputs, bool gradients) {
+  SCOPED_TRACE(file);
+  auto setup = stepSetup(file, entry, inputs);
+  ASSERT_TRUE(setup.ok()) << setup.status().message();
   auto cpu = createBackend("cpu");
   auto gpu = createBackend("cuda");
   ASSERT_TRUE(cpu.ok() && gpu.ok()) << gpu.status().message();
-  auto want = trainingStep(*step, *w, **cpu, inputs);
-  auto got = trainingStep(*step, *w, **gpu, inputs);
+  auto want = trainingStep(setup->step, setup->w, **cpu, inputs);
+  auto got = trainingStep(setup->step, setup->w, **gpu, inputs);
   ASSERT_TRUE(want.ok()) << want.status().message();
   ASSERT_TRUE(got.ok()) << got.status().message();
   EXPECT_GT(want->outputs.size(), 2u) << "the loss and gradients are outputs";
@@ -163,26 +173,15 @@ TEST(CudaModelRun, FlagshipTrainingStepLossesMatchCpu) {
 // taken, which differ in the last bits between runs).
 TEST(CudaModelRun, DeterministicTrainingStepRepeatsBitForBit) {
   LLIE_SKIP_WITHOUT_GPU();
-  SourceManager sm;
-  CompileOptions opt;
-  opt.elab.entry = "SADFPNTrain";
-  auto m = compileModel(sm, repoPath("models/sadfpn_unet.llie"), opt);
-  ASSERT_TRUE(m.ok()) << m.status().message();
-  TrainingStepOptions so;
-  so.exposeGradients = true;
-  auto step = buildTrainingStep(m->graph, so);
-  ASSERT_TRUE(step.ok()) << step.status().message();
-  auto w = initialWeights(*step, 7);
-  ASSERT_TRUE(w.ok());
   std::map<std::string, HostTensor> inputs{{"x", image({4, 3, 64, 64})},
                                            {"gt", image({4, 3, 64, 64}, 59)}};
-  for (auto& [name, t] : scalarInputs(*step, 1e-3f, 0.f))
-    inputs.emplace(name, t);
+  auto setup = stepSetup("sadfpn_unet.llie", "SADFPNTrain", inputs);
+  ASSERT_TRUE(setup.ok()) << setup.status().message();
   auto gpu = createBackend("cuda");
   ASSERT_TRUE(gpu.ok()) << gpu.status().message();
   (*gpu)->requireDeterminism(true);
-  auto first = trainingStep(*step, *w, **gpu, inputs);
-  auto second = trainingStep(*step, *w, **gpu, inputs);
+  auto first = trainingStep(setup->step, setup->w, **gpu, inputs);
+  auto second = trainingStep(setup->step, setup->w, **gpu, inputs);
   ASSERT_TRUE(first.ok()) << first.status().message();
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_GT(first->outputs.size(), 100u) << "the losses and every parameter's gradient";
