@@ -149,20 +149,38 @@ __device__ bool bnPasses(BnAct act, float y) {
   return true;
 }
 
+/// The loop of the batchnorms' elementwise passes over x viewed as planes [outer·C] of `inner`
+/// values: plane p along the grid's y, its values along x, its channel c found once per plane (no
+/// division per element). Launched on planeGrid's grid.
+#define LLIE_PLANE_LOOP(p, c, i, planes, C, inner)                                                 \
+  for (int64_t p = blockIdx.y; p < (planes); p += gridDim.y)                                       \
+    for (int64_t c = p % (C), i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (inner);     \
+         i += int64_t(gridDim.x) * blockDim.x)
+
 __global__ void bnInferKernel(const float* x, const float* gamma, const float* beta,
-                              const float* mean, const float* var, float* y, int64_t C,
-                              int64_t inner, int64_t n, double eps, BnAct act) {
-  LLIE_GRID_LOOP(k, n) {
-    int64_t c = (k / inner) % C;
+                              const float* mean, const float* var, float* y, int64_t planes,
+                              int64_t C, int64_t inner, double eps, BnAct act) {
+  LLIE_PLANE_LOOP(p, c, i, planes, C, inner) {
+    const int64_t k = p * inner + i;
     double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
     y[k] = static_cast<float>(
         bnActivate(act, (x[k] - static_cast<double>(mean[c])) * inv * gamma[c] + beta[c]));
   }
 }
 
-/// The offset of the j-th element of channel c in [outer, C, inner].
-__device__ int64_t channelAt(int64_t j, int64_t c, int64_t C, int64_t inner) {
-  return ((j / inner) * C + c) * inner + j % inner;
+/// Calls f(k) for the offsets k of channel c's elements j in [r.begin, r.end) of x viewed as
+/// [outer, C, inner], thread by thread (j = begin + threadIdx.x, then by kThreads), one plane's
+/// run at a time: a division per run, not per element.
+template <class F>
+__device__ void forChannelRange(ChunkRange r, int64_t c, int64_t C, int64_t inner, F f) {
+  for (int64_t j = r.begin; j < r.end;) {
+    const int64_t o = j / inner, planeEnd = (o + 1) * inner;
+    const int64_t end = planeEnd < r.end ? planeEnd : r.end;
+    const int64_t shift = (o * C + c) * inner - o * inner; // k = j + shift within plane (o, c)
+    for (int64_t jj = j + threadIdx.x; jj < end; jj += kThreads)
+      f(jj + shift);
+    j = end;
+  }
 }
 
 /// Batchnorm training statistics, pass 1 (stage 0) and 2 (stage 1): per chunk of a channel the
@@ -178,10 +196,10 @@ __global__ void bnStatsPartialsKernel(int stage, const float* x, double* part, i
     const double mu =
         stage == 0 || count == 0 ? 0.0 : combineChunks(Sum(), 0.0, part, c, sp.splits) / count;
     double acc = 0;
-    for (int64_t j = r.begin + threadIdx.x; j < r.end; j += kThreads) {
-      double v = x[channelAt(j, c, C, inner)];
+    forChannelRange(r, c, C, inner, [&](int64_t k) {
+      double v = x[k];
       acc += stage == 0 ? v : (v - mu) * (v - mu);
-    }
+    });
     acc = blockReduce(acc, sh, Sum());
     if (threadIdx.x == 0) part[C * sp.splits * stage + b] = acc;
   }
@@ -205,10 +223,10 @@ __global__ void bnTrainFinishKernel(const double* part, const float* rm, const f
 }
 
 __global__ void bnTrainApplyKernel(const float* x, const float* gamma, const float* beta,
-                                   const double* stats, float* y, int64_t C, int64_t inner,
-                                   int64_t n, BnAct act) {
-  LLIE_GRID_LOOP(k, n) {
-    int64_t c = (k / inner) % C;
+                                   const double* stats, float* y, int64_t planes, int64_t C,
+                                   int64_t inner, BnAct act) {
+  LLIE_PLANE_LOOP(p, c, i, planes, C, inner) {
+    const int64_t k = p * inner + i;
     y[k] = static_cast<float>(
         bnActivate(act, (x[k] - stats[2 * c]) * stats[2 * c + 1] * gamma[c] + beta[c]));
   }
@@ -236,12 +254,11 @@ __global__ void bnGradPartialsKernel(const float* x, const float* gamma, const f
     const ChunkRange r = chunkOf(sp, count, b % sp.splits);
     double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps), mu = mean[c];
     double sdy = 0, sdyx = 0;
-    for (int64_t j = r.begin + threadIdx.x; j < r.end; j += kThreads) {
-      int64_t k = channelAt(j, c, C, inner);
+    forChannelRange(r, c, C, inner, [&](int64_t k) {
       double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
       sdy += g;
       sdyx += g * (x[k] - mu) * inv;
-    }
+    });
     sdy = blockReduce(sdy, sh, Sum());
     sdyx = blockReduce(sdyx, sh, Sum());
     if (threadIdx.x == 0) {
@@ -266,11 +283,11 @@ __global__ void bnGradFinishKernel(const double* part, float* dgamma, float* dbe
 
 __global__ void bnGradApplyKernel(const float* x, const float* gamma, const float* mean,
                                   const float* var, const float* dy, const float* beta,
-                                  const double* sums, float* dx, int64_t C, int64_t inner,
-                                  int64_t n, int64_t count, double eps, BnAct act) {
+                                  const double* sums, float* dx, int64_t planes, int64_t C,
+                                  int64_t inner, int64_t count, double eps, BnAct act) {
   const double cnt = static_cast<double>(count);
-  LLIE_GRID_LOOP(k, n) {
-    int64_t c = (k / inner) % C;
+  LLIE_PLANE_LOOP(p, c, i, planes, C, inner) {
+    const int64_t k = p * inner + i;
     double inv = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
     double g = bnMaskedDy(act, x, gamma, beta, mean, inv, dy, k, c);
     double xhat = (x[k] - static_cast<double>(mean[c])) * inv;
@@ -334,6 +351,14 @@ __global__ void pointLossGradKernel(PointLoss loss, double beta, const float* a,
 
 } // namespace
 
+/// The grid of LLIE_PLANE_LOOP: planes along y (at most 65535, the loop strides), about four
+/// values per thread along x.
+dim3 planeGrid(int64_t planes, int64_t inner) {
+  const int64_t x = (inner + 4 * kThreads - 1) / (4 * kThreads);
+  return dim3(static_cast<unsigned>(std::min<int64_t>(std::max<int64_t>(x, 1), 65535)),
+              static_cast<unsigned>(std::min<int64_t>(std::max<int64_t>(planes, 1), 65535)));
+}
+
 cudaError_t pointLoss(cudaStream_t stream, PointLoss loss, double beta, const float* a,
                       const float* b, float* y, int64_t n, double* ws) {
   const Split sp = splitFor(1, n);
@@ -393,8 +418,8 @@ cudaError_t batchnormInfer(cudaStream_t stream, const float* x, const float* gam
                            int64_t outer, int64_t C, int64_t inner, double eps, BnAct act) {
   int64_t n = outer * C * inner;
   if (n > 0)
-    bnInferKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, gamma, beta, mean, var, y, C, inner, n,
-                                                         eps, act);
+    bnInferKernel<<<planeGrid(outer * C, inner), kThreads, 0, stream>>>(
+        x, gamma, beta, mean, var, y, outer * C, C, inner, eps, act);
   return cudaGetLastError();
 }
 
@@ -413,8 +438,8 @@ cudaError_t batchnormTrain(cudaStream_t stream, const float* x, const float* gam
   bnTrainFinishKernel<<<blocksFor(C), kThreads, 0, stream>>>(
       ws, runMean, runVar, mean, var, newRunMean, newRunVar, stats, C, count, sp, eps, momentum);
   if (n > 0)
-    bnTrainApplyKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, gamma, beta, stats, y, C, inner, n,
-                                                              act);
+    bnTrainApplyKernel<<<planeGrid(outer * C, inner), kThreads, 0, stream>>>(
+        x, gamma, beta, stats, y, outer * C, C, inner, act);
   return cudaGetLastError();
 }
 
@@ -430,8 +455,8 @@ cudaError_t batchnormGrad(cudaStream_t stream, const float* x, const float* gamm
       x, gamma, mean, var, dy, beta, ws, outer, C, inner, sp, eps, act);
   bnGradFinishKernel<<<blocksFor(C), kThreads, 0, stream>>>(ws, dgamma, dbeta, sums, C, sp);
   if (n > 0)
-    bnGradApplyKernel<<<blocksFor(n), kThreads, 0, stream>>>(x, gamma, mean, var, dy, beta, sums,
-                                                             dx, C, inner, n, count, eps, act);
+    bnGradApplyKernel<<<planeGrid(outer * C, inner), kThreads, 0, stream>>>(
+        x, gamma, mean, var, dy, beta, sums, dx, outer * C, C, inner, count, eps, act);
   return cudaGetLastError();
 }
 
