@@ -5,7 +5,9 @@
 # Every row is timed in 3 rounds, round-robin (--rounds; see torch_reference.py), so that a
 # machine whose speed drifts slows every row alike. Run scripts/build.sh first. Extra arguments
 # go to bench/torch_reference.py (e.g. --runs 20, --rounds 1 for a quick look;
-# --runners eager,script,best,ort with PYTHON=a venv python that also imports onnxruntime).
+# --runners eager,script,best,ort,pypi-eager,pypi-compile with the environments of
+# bench/pypi_envs.sh: PYTHON=DIR/ort/bin/python for onnxruntime, PYPI_TORCH_PYTHON=DIR/torch/bin/python
+# for a current torch from PyPI, eager and torch.compile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LLIE_BUILD="$(cd "${LLIE_BUILD:-build}" && pwd)"

@@ -8,6 +8,10 @@ the first call's time and the process CPU time per timed run). Built-in runners
   eager   the nn.Module from tests/parity/ref_models.py under torch.inference_mode()
   script  torch.jit.trace + torch.jit.freeze
   best    torch.jit.trace + torch.jit.freeze + torch.jit.optimize_for_inference (oneDNN prepack)
+  pypi-eager, pypi-compile
+          the same nn.Module eager, or under torch.compile (Inductor's default mode, compiled
+          during the warm-up), run by another interpreter with a current torch from PyPI
+          (--pypi-python; bench/pypi_envs.sh makes one)
   ort     onnxruntime (CPU provider, all graph optimisations) on the model exported with
           torch.onnx.export in a process of its own (so the row's RSS is onnxruntime's alone);
           needs `onnxruntime` importable next to Debian's torch, e.g. a venv made with
@@ -45,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARITY_DIR = os.path.join(REPO_ROOT, "tests", "parity")
-TORCH_MODES = ("eager", "script", "best", "ort")
+TORCH_MODES = ("eager", "script", "best", "ort", "pypi-eager", "pypi-compile")
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,12 @@ def torch_runner(mode):
     """A Runner timing PyTorch in `mode` (eager, script, best) in a fresh worker subprocess."""
 
     def fn(config, opts):
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", config.model, str(config.height),
+        python = sys.executable
+        if mode.startswith("pypi-"):
+            if not opts.pypi_python:
+                return {"error": "the pypi-* runners need --pypi-python (bench/pypi_envs.sh)"}
+            python = opts.pypi_python
+        cmd = [python, os.path.abspath(__file__), "--worker", config.model, str(config.height),
                str(config.width), mode, str(opts.warmup), str(opts.runs), str(opts.threads), str(opts.seed)]
         if mode == "ort":  # export first, in a process of its own, so the row's RSS is ORT's
             tmp = tempfile.TemporaryDirectory()
@@ -246,8 +255,10 @@ def _worker(model_name, height, width, mode, warmup, runs, threads, seed, extra=
     macs_per_px = calibrate(model, seed)
     x = torch.rand((1, 3, height, width), generator=torch.Generator().manual_seed(seed + 1))
     with torch.no_grad():
-        if mode == "eager":
+        if mode in ("eager", "pypi-eager"):
             fwd = model
+        elif mode == "pypi-compile":
+            fwd = torch.compile(model)
         else:
             fwd = torch.jit.freeze(torch.jit.trace(model, x).eval())
             if mode == "best":
@@ -356,6 +367,9 @@ def main(argv=None, extra_runners=()):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per configuration")
+    ap.add_argument("--pypi-python", default=os.environ.get("PYPI_TORCH_PYTHON"),
+                    help="interpreter with a current torch from PyPI, for the pypi-* runners "
+                         "(default $PYPI_TORCH_PYTHON)")
     ap.add_argument("--cmd", action="append", default=[], metavar="NAME=TEMPLATE",
                     help="extra row from a command printing a JSON line with median_ms "
                          "(see command_runner), e.g. 'llie={repo}/build/llie-run "
