@@ -1,6 +1,7 @@
 // Executor (see executor.h).
 #include "runtime/executor.h"
 #include "compiler/passes/memory_requests.h"
+#include "compiler/passes/sink_concat_inputs.h"
 #include "compiler/passes/weight_only.h"
 #include "runtime/profiler.h"
 
@@ -11,11 +12,13 @@
 namespace llie {
 
 Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) {
-  std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
-  const Graph& G = ex->g_;
-  for (auto& v : G.values)
+  for (auto& v : g.values)
     if (!shapeIsConst(v.type.shape))
       return Status::error("internal: executor given a graph with symbolic shapes");
+  // The backend's in-place concats decide where their inputs are best computed.
+  sinkConcatInputs(g, [&backend](const Graph& x) { return backend.concatsInPlace(x); });
+  std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
+  const Graph& G = ex->g_;
   // Kernels first: prepare() says why a node is refused (the op, or one of its attributes; the
   // span makes the message point at the .llie line) and how much working memory it needs.
   const std::vector<bool> weightOnly = weightOnlyNodes(G);

@@ -9,6 +9,7 @@
 #include "compiler/ir/printer.h"
 #include "compiler/passes/memory_report.h"
 #include "compiler/passes/pipelines.h"
+#include "compiler/passes/sink_concat_inputs.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/atomic_file.h"
 #include "runtime/model.h"
@@ -141,9 +142,11 @@ static std::string renderSvg(const std::string& dot) {
 /// The memory report of the specialised graph as the backend plans it (its in-place concats),
 /// then the backend's view: its kernels are prepared (nothing runs) so that their working memory
 /// is known, and the predicted peak is the arena plus that workspace.
-static Status reportMemory(const Graph& sg, const SourceManager& sm, const std::string& backendName,
+static Status reportMemory(Graph sg, const SourceManager& sm, const std::string& backendName,
                            const std::string& shapeText) {
   LLIE_ASSIGN_OR_RETURN(auto backend, createBackend(backendName));
+  // Scheduled as the executor schedules it (sink_concat_inputs.h).
+  sinkConcatInputs(sg, [&](const Graph& g) { return backend->concatsInPlace(g); });
   MemoryRequests reqs = memoryRequests(sg, backend->concatsInPlace(sg));
   MemoryPlan plan = planMemory(reqs.buffers);
   std::cout << "input shape " << shapeText << "\n" << formatMemoryReport(sg, reqs, plan, &sm);
@@ -281,7 +284,11 @@ int main(int argc, char** argv) {
   if (emit == "html") {
     // Shapes and the timeline are those of the specialised graph; a shape the model refuses
     // (a `require`) still gets the symbolic view, without the timeline.
+    // The specialised graph is scheduled as the executor schedules it (sink_concat_inputs.h).
     auto sg = specializeFor(m->graph, shape);
+    auto backend = createBackend(backendName);
+    if (sg && backend)
+      sinkConcatInputs(*sg, [&](const Graph& g) { return (*backend)->concatsInPlace(g); });
     const Graph& shown = sg ? *sg : m->graph;
     if (!sg) std::cerr << "note: no memory timeline: " << sg.status().message() << "\n";
     std::string svg = renderSvg(graphToDot(shown, &sm));
@@ -292,7 +299,6 @@ int main(int argc, char** argv) {
     HtmlMemory mem{&reqs, &plan, shapeText};
     std::vector<std::string> layouts; // how --backend stores each value
     if (sg) {
-      auto backend = createBackend(backendName);
       reqs = memoryRequests(*sg, backend ? (*backend)->concatsInPlace(*sg) : std::vector<bool>{});
       plan = planMemory(reqs.buffers);
       if (backend) layouts = (*backend)->valueLayouts(*sg);
