@@ -4,22 +4,13 @@
 // out by hand.
 #include "compiler/passes/memory_report.h"
 #include "compiler/passes/memory_requests.h"
+#include "tests/backends/backend_test_util.h"
 
 #include <gtest/gtest.h>
 
 using namespace llie;
 
-namespace {
-
-TensorType f32(std::vector<int64_t> dims) {
-  TensorType t;
-  t.dtype = DType::F32;
-  for (int64_t d : dims)
-    t.shape.push_back(Dim::constant(d));
-  return t;
-}
-
-} // namespace
+using llie::bt::f32;
 
 TEST(MemoryRequests, SourcesPinnedChainsShortOutputsToTheEnd) {
   Graph g;

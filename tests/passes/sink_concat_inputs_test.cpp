@@ -9,6 +9,7 @@
 #include "compiler/passes/sink_concat_inputs.h"
 #include "compiler/passes/specialize.h"
 #include "runtime/model.h"
+#include "tests/backends/backend_test_util.h"
 #include "tests/backends/graph_run.h"
 #include "tests/runtime/tmp_dir.h"
 
@@ -20,15 +21,9 @@
 
 using namespace llie;
 
-namespace {
+using llie::bt::f32;
 
-TensorType f32(std::vector<int64_t> dims) {
-  TensorType t;
-  t.dtype = DType::F32;
-  for (int64_t d : dims)
-    t.shape.push_back(Dim::constant(d));
-  return t;
-}
+namespace {
 
 /// x -> s (read only by the concat, computed first), x -> a -> b -> c, y = concat(c, s): every
 /// value 1024 bytes, y 2048. `sOut` also makes s a graph output (a second reader).
