@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -141,6 +143,30 @@ private:
 
 inline std::unique_ptr<Kernel> makeFnKernel(FnKernel::Fn f) {
   return std::make_unique<FnKernel>(std::move(f));
+}
+
+/// A kernel whose run() is a closure that is also handed its workspace: `bytes` of working memory
+/// the executor plans into its arena (e.g. the cuda split reductions' partial sums).
+class WorkspaceFnKernel : public Kernel {
+public:
+  using Fn =
+      std::function<void(void* ws, const std::vector<const Tensor*>&, const std::vector<Tensor*>&)>;
+  WorkspaceFnKernel(size_t bytes, Fn f) : bytes_(bytes), f_(std::move(f)) {}
+  size_t workspaceBytes() const override { return bytes_; }
+  void setWorkspace(void* p) override { ws_ = p; }
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    if (bytes_ > 0 && !ws_) throw std::logic_error("kernel run without the workspace it asked for");
+    f_(ws_, in, out);
+  }
+
+private:
+  size_t bytes_;
+  Fn f_;
+  void* ws_ = nullptr;
+};
+
+inline std::unique_ptr<Kernel> makeWorkspaceFnKernel(size_t bytes, WorkspaceFnKernel::Fn f) {
+  return std::make_unique<WorkspaceFnKernel>(bytes, std::move(f));
 }
 
 /// A kernel with nothing to do (an output with no elements).

@@ -16,7 +16,8 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
     if (!shapeIsConst(v.type.shape))
       return Status::error("internal: executor given a graph with symbolic shapes");
   // The backend's in-place concats decide where their inputs are best computed.
-  sinkConcatInputs(g, [&backend](const Graph& x) { return backend.concatsInPlace(x); });
+  std::vector<bool> concatsInPlace = backend.concatsInPlace(g);
+  sinkConcatInputs(g, concatsInPlace);
   std::unique_ptr<Executor> ex(new Executor(std::move(g), backend));
   const Graph& G = ex->g_;
   // Kernels first: prepare() says why a node is refused (the op, or one of its attributes; the
@@ -43,7 +44,7 @@ Expected<std::unique_ptr<Executor>> Executor::create(Graph g, Backend& backend) 
   // One arena for every value and every kernel's workspace, placed by the memory planner from
   // lifetimes (memoryRequests; a workspace lives during its node's step only, so it takes bytes
   // that are free then). Weight-only kernels run after the last step.
-  MemoryRequests reqs = memoryRequests(G, backend.concatsInPlace(G));
+  MemoryRequests reqs = memoryRequests(G, concatsInPlace);
   std::vector<BufferRequest> buffers = reqs.buffers;
   const int32_t end = static_cast<int32_t>(G.nodes.size());
   for (auto& [i, k] : withWorkspace) {

@@ -146,8 +146,9 @@ static Status reportMemory(Graph sg, const SourceManager& sm, const std::string&
                            const std::string& shapeText) {
   LLIE_ASSIGN_OR_RETURN(auto backend, createBackend(backendName));
   // Scheduled as the executor schedules it (sink_concat_inputs.h).
-  sinkConcatInputs(sg, [&](const Graph& g) { return backend->concatsInPlace(g); });
-  MemoryRequests reqs = memoryRequests(sg, backend->concatsInPlace(sg));
+  std::vector<bool> concatsInPlace = backend->concatsInPlace(sg);
+  sinkConcatInputs(sg, concatsInPlace);
+  MemoryRequests reqs = memoryRequests(sg, concatsInPlace);
   MemoryPlan plan = planMemory(reqs.buffers);
   std::cout << "input shape " << shapeText << "\n" << formatMemoryReport(sg, reqs, plan, &sm);
   LLIE_ASSIGN_OR_RETURN(auto ex, Executor::create(sg, *backend));
@@ -287,8 +288,11 @@ int main(int argc, char** argv) {
     // The specialised graph is scheduled as the executor schedules it (sink_concat_inputs.h).
     auto sg = specializeFor(m->graph, shape);
     auto backend = createBackend(backendName);
-    if (sg && backend)
-      sinkConcatInputs(*sg, [&](const Graph& g) { return (*backend)->concatsInPlace(g); });
+    std::vector<bool> concatsInPlace;
+    if (sg && backend) {
+      concatsInPlace = (*backend)->concatsInPlace(*sg);
+      sinkConcatInputs(*sg, concatsInPlace);
+    }
     const Graph& shown = sg ? *sg : m->graph;
     if (!sg) std::cerr << "note: no memory timeline: " << sg.status().message() << "\n";
     std::string svg = renderSvg(graphToDot(shown, &sm));
@@ -299,7 +303,7 @@ int main(int argc, char** argv) {
     HtmlMemory mem{&reqs, &plan, shapeText};
     std::vector<std::string> layouts; // how --backend stores each value
     if (sg) {
-      reqs = memoryRequests(*sg, backend ? (*backend)->concatsInPlace(*sg) : std::vector<bool>{});
+      reqs = memoryRequests(*sg, concatsInPlace);
       plan = planMemory(reqs.buffers);
       if (backend) layouts = (*backend)->valueLayouts(*sg);
     }

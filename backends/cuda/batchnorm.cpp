@@ -75,8 +75,8 @@ Expected<std::unique_ptr<Kernel>> makeTrain(const Graph& g, const Node& n, const
   const auto& a = attrsOf<NormAttrs>(n);
   double eps = a.eps, momentum = a.momentum;
   const size_t bytes = dev::splitReduceBytes(s.C, s.outer * s.inner);
-  return makeWorkspaceFnKernel(bytes, [ctx, s, eps, momentum, act](void* ws, const auto& in,
-                                                                   const auto& out) {
+  return kernels::makeWorkspaceFnKernel(bytes, [ctx, s, eps, momentum,
+                                                act](void* ws, const auto& in, const auto& out) {
     LLIE_CUDA_CHECK(dev::batchnormTrain(ctx->stream, in[0]->f32(), in[1]->f32(), in[2]->f32(),
                                         in[3]->f32(), in[4]->f32(), out[0]->f32(), out[1]->f32(),
                                         out[2]->f32(), out[3]->f32(), out[4]->f32(), s.outer, s.C,
@@ -91,7 +91,7 @@ Expected<std::unique_ptr<Kernel>> makeGrad(const Graph& g, const Node& n, const 
     return kernels::badNode(n, "an epilogue needs beta as the sixth input");
   double eps = attrsOf<NormAttrs>(n).eps;
   const size_t bytes = dev::splitReduceBytes(s.C, s.outer * s.inner);
-  return makeWorkspaceFnKernel(
+  return kernels::makeWorkspaceFnKernel(
       bytes, [ctx, s, eps, act](void* ws, const auto& in, const auto& out) {
         const float* beta = act == dev::BnAct::None ? nullptr : in[5]->f32();
         LLIE_CUDA_CHECK(dev::batchnormGrad(ctx->stream, in[0]->f32(), in[1]->f32(), in[2]->f32(),

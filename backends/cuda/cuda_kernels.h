@@ -8,35 +8,9 @@
 #include "backends/cuda/cuda_context.h"
 #include "backends/kernel_registry.h"
 
-#include <functional>
-
 namespace llie::cuda {
 
 using Registry = kernels::Registry<CudaCtxPtr>;
-
-/// A kernel whose run() is a closure that is also handed its workspace: `bytes` of device memory
-/// the executor plans into its arena (the split reductions' partial sums, reduce.cu).
-class WorkspaceFnKernel : public Kernel {
-public:
-  using Fn =
-      std::function<void(void* ws, const std::vector<const Tensor*>&, const std::vector<Tensor*>&)>;
-  WorkspaceFnKernel(size_t bytes, Fn f) : bytes_(bytes), f_(std::move(f)) {}
-  size_t workspaceBytes() const override { return bytes_; }
-  void setWorkspace(void* p) override { ws_ = p; }
-  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    if (bytes_ > 0 && !ws_) throw CudaError("kernel run without the workspace it asked for");
-    f_(ws_, in, out);
-  }
-
-private:
-  size_t bytes_;
-  Fn f_;
-  void* ws_ = nullptr;
-};
-
-inline std::unique_ptr<Kernel> makeWorkspaceFnKernel(size_t bytes, WorkspaceFnKernel::Fn f) {
-  return std::make_unique<WorkspaceFnKernel>(bytes, std::move(f));
-}
 
 void registerElementwise(Registry& r);  // elementwise.cpp: kUnaryOps, kBinaryOps, prelu
 void registerConv2d(Registry& r);       // conv2d.cpp: conv2d, conv2d_grad_input, _grad_weight

@@ -33,7 +33,7 @@ Expected<std::unique_ptr<Kernel>> makeLoss(const Graph& g, const Node& n, const 
   dev::PointLoss loss = *lossFromName(opName(n.op));
   double beta = loss == dev::PointLoss::Bce ? 0.0 : attrsOf<LossAttrs>(n).beta;
   if (std::string why = checkBeta(loss, beta); !why.empty()) return kernels::badNode(n, why);
-  return makeWorkspaceFnKernel(
+  return kernels::makeWorkspaceFnKernel(
       dev::splitReduceBytes(1, numel(a)),
       [ctx, loss, beta](void* ws, const auto& in, const auto& out) {
         LLIE_CUDA_CHECK(dev::pointLoss(ctx->stream, loss, beta, in[0]->f32(), in[1]->f32(),

@@ -61,7 +61,7 @@ Expected<std::unique_ptr<Kernel>> makeReduce(const Graph& g, const Node& n, cons
   dev::GroupGeom geom = deviceGroups(kernels::reduceGroups(x, axes));
   if (geom.groups != numel(y)) return kernels::badNode(n, "output shape");
   dev::ReduceOp op = reduceOp(n.op);
-  return makeWorkspaceFnKernel(
+  return kernels::makeWorkspaceFnKernel(
       dev::reduceBytes(geom), [ctx, op, geom](void* ws, const auto& in, const auto& out) {
         LLIE_CUDA_CHECK(dev::reduce(ctx->stream, op, in[0]->f32(), out[0]->f32(), geom,
                                     static_cast<double*>(ws)));

@@ -37,6 +37,18 @@ size_t placeInOrder(const std::vector<BufferRequest>& requests, const std::vecto
   return arena;
 }
 
+/// The most of `sizes` live at one step.
+size_t peakOf(const std::vector<BufferRequest>& requests, const std::vector<size_t>& sizes) {
+  int32_t steps = 0;
+  for (const BufferRequest& r : requests)
+    steps = std::max(steps, r.last + 1);
+  std::vector<size_t> live(static_cast<size_t>(steps) + 1, 0);
+  for (size_t i = 0; i < requests.size(); ++i)
+    for (int32_t s = requests[i].first; s <= requests[i].last; ++s)
+      live[s] += sizes[i];
+  return *std::max_element(live.begin(), live.end());
+}
+
 } // namespace
 
 MemoryPlan planMemory(const std::vector<BufferRequest>& requests, size_t alignment) {
@@ -75,15 +87,17 @@ MemoryPlan planMemory(const std::vector<BufferRequest>& requests, size_t alignme
     }
   }
   if (n == 0) plan.arenaBytes = 0;
-  int32_t steps = 0;
   for (size_t i = 0; i < n; ++i)
-    steps = std::max(steps, requests[i].last + 1), plan.naiveBytes += sizes[i];
-  std::vector<size_t> live(static_cast<size_t>(steps) + 1, 0);
-  for (size_t i = 0; i < n; ++i)
-    for (int32_t s = requests[i].first; s <= requests[i].last; ++s)
-      live[s] += sizes[i];
-  plan.lowerBound = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+    plan.naiveBytes += sizes[i];
+  plan.lowerBound = peakOf(requests, sizes);
   return plan;
+}
+
+size_t peakLiveBytes(const std::vector<BufferRequest>& requests, size_t alignment) {
+  std::vector<size_t> sizes(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i)
+    sizes[i] = (requests[i].bytes + alignment - 1) / alignment * alignment;
+  return peakOf(requests, sizes);
 }
 
 } // namespace llie

@@ -28,4 +28,8 @@ struct MemoryPlan {
 
 MemoryPlan planMemory(const std::vector<BufferRequest>& requests, size_t alignment = 64);
 
+/// The most bytes live at one step, each request rounded up to the alignment; empty requests
+/// (aliases) count nothing here, where planMemory's lowerBound gives each a slot of its own.
+size_t peakLiveBytes(const std::vector<BufferRequest>& requests, size_t alignment = 64);
+
 } // namespace llie

@@ -1,5 +1,5 @@
-// sink-concat-inputs (see sink_concat_inputs.h): try each candidate move on a copy of the graph,
-// keep it when the planner's lower bound drops, and start over until no move helps.
+// sink-concat-inputs (see sink_concat_inputs.h): try each candidate move in place, keep it when
+// the most bytes live at once drop, else move the node back; start over until no move helps.
 #include "compiler/passes/sink_concat_inputs.h"
 #include "compiler/passes/graph_rewrite.h"
 #include "compiler/passes/memory_plan.h"
@@ -10,45 +10,46 @@
 namespace llie {
 namespace {
 
-/// The most bytes live at one step. (The aliases' empty requests are left out: the planner gives
-/// each a slot of one alignment unit, which would make moves that only shift aliases look
-/// useful.)
-size_t liveBytesPeak(const Graph& g, const ConcatsInPlace& concatsInPlace) {
-  std::vector<BufferRequest> buffers = memoryRequests(g, concatsInPlace(g)).buffers;
-  std::erase_if(buffers, [](const BufferRequest& b) { return b.bytes == 0; });
-  return planMemory(buffers).lowerBound;
+size_t liveBytesPeak(const Graph& g, const std::vector<bool>& concatsInPlace) {
+  return peakLiveBytes(memoryRequests(g, concatsInPlace).buffers);
 }
 
-/// Node `from` moved to just before node `before` (from < before); the nodes between move up
-/// one place, and the producers of their outputs follow.
-void moveBefore(Graph& g, NodeId from, NodeId before) {
-  std::rotate(g.nodes.begin() + from, g.nodes.begin() + from + 1, g.nodes.begin() + before);
-  for (NodeId i = from; i < before; ++i)
+/// Node `from` moved to index `to`, the nodes between shifting one place towards `from`'s; the
+/// producers of their outputs and the per-node flags follow.
+void moveNode(Graph& g, std::vector<bool>& flags, NodeId from, NodeId to) {
+  const NodeId lo = std::min(from, to), hi = std::max(from, to);
+  auto rotate = [&](auto& v) {
+    if (from < to)
+      std::rotate(v.begin() + lo, v.begin() + lo + 1, v.begin() + hi + 1);
+    else
+      std::rotate(v.begin() + lo, v.begin() + hi, v.begin() + hi + 1);
+  };
+  rotate(g.nodes);
+  if (static_cast<size_t>(hi) < flags.size()) rotate(flags);
+  for (NodeId i = lo; i <= hi; ++i)
     for (ValueId v : g.nodes[i].outputs)
       g.values[v].producer = i;
 }
 
 /// One move that lowers the peak, applied to `g`; false when none does.
-bool sinkOne(Graph& g, const ConcatsInPlace& concatsInPlace, size_t& peak) {
-  const std::vector<bool> inPlace = concatsInPlace(g);
+bool sinkOne(Graph& g, std::vector<bool>& inPlace, size_t& peak) {
   const auto users = g.users();
   for (size_t c = 0; c < g.nodes.size() && c < inPlace.size(); ++c) {
     if (!inPlace[c] || g.nodes[c].dead || g.nodes[c].op != OpKind::Concat) continue;
-    for (ValueId v : g.nodes[c].inputs) {
-      const NodeId p = g.values[v].producer;
-      if (p < 0 || p + 1 >= static_cast<NodeId>(c) || users[v].size() != 1 || isGraphOutput(g, v))
-        continue;
+    const std::vector<ValueId> inputs = g.nodes[c].inputs; // (the moves shuffle the nodes)
+    for (ValueId v : inputs) {
+      const NodeId p = g.values[v].producer, to = static_cast<NodeId>(c) - 1;
+      if (p < 0 || p >= to || users[v].size() != 1 || isGraphOutput(g, v)) continue;
       const Node& pn = g.nodes[p];
       if (pn.dead || pn.outputs.size() != 1 || opInfo(pn.op).category == OpCategory::Source)
         continue;
-      Graph trial = g;
-      moveBefore(trial, p, static_cast<NodeId>(c));
-      const size_t trialPeak = liveBytesPeak(trial, concatsInPlace);
-      if (trialPeak < peak) {
-        g = std::move(trial);
-        peak = trialPeak;
+      moveNode(g, inPlace, p, to);
+      const size_t moved = liveBytesPeak(g, inPlace);
+      if (moved < peak) {
+        peak = moved;
         return true;
       }
+      moveNode(g, inPlace, to, p);
     }
   }
   return false;
@@ -56,7 +57,7 @@ bool sinkOne(Graph& g, const ConcatsInPlace& concatsInPlace, size_t& peak) {
 
 } // namespace
 
-int sinkConcatInputs(Graph& g, const ConcatsInPlace& concatsInPlace) {
+int sinkConcatInputs(Graph& g, std::vector<bool>& concatsInPlace) {
   size_t peak = liveBytesPeak(g, concatsInPlace);
   int moved = 0;
   while (sinkOne(g, concatsInPlace, peak))

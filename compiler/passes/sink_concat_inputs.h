@@ -6,20 +6,18 @@
 // consumed by the decoder much later), and then the whole concat lives across everything in
 // between. This moves the producer of each such input, when the concat is its only reader, down
 // to just before the concat, and keeps the move only when it lowers the most bytes live at once
-// (memoryRequests' lower bound). Values are unchanged: only the order of nodes moves.
+// (peakLiveBytes of memoryRequests). Values are unchanged: only the order of nodes moves.
 #pragma once
 #include "compiler/ir/graph.h"
 
-#include <functional>
 #include <vector>
 
 namespace llie {
 
-/// Per node of a graph: a concat stored in place (Backend::concatsInPlace's answer).
-using ConcatsInPlace = std::function<std::vector<bool>(const Graph&)>;
-
 /// Moves producers of in-place concats' inputs next to their concat where that lowers the peak
-/// of live bytes (see above); returns how many nodes moved. `g` must be specialised.
-int sinkConcatInputs(Graph& g, const ConcatsInPlace& concatsInPlace);
+/// of live bytes (see above); returns how many nodes moved. `g` must be specialised;
+/// `concatsInPlace` is Backend::concatsInPlace(g), one flag per node, and moves with the nodes
+/// (a node's flag does not depend on the order), so it stays the answer for the moved graph.
+int sinkConcatInputs(Graph& g, std::vector<bool>& concatsInPlace);
 
 } // namespace llie
